@@ -1,0 +1,60 @@
+# The two commands of the README:
+#   make run   set up, then run the main job (site.yml, profile smb) on the embedded lab default
+#   make test  set up, then run every test, lint and sanity check
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+COLLECTION_LINK := .ansible/collections/ansible_collections/atea/anywhere
+SANITY_ROOT := build/sanity/ansible_collections/atea/anywhere
+PROFILE ?= smb
+
+.PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint clean
+
+run: setup
+	ansible-playbook playbooks/site.yml -e profile=$(PROFILE)
+
+test: setup units lint changelog-lint sanity
+
+setup: system-packages python-packages link
+
+# Only what is missing is installed: a machine that has it all needs no network.
+SYSTEM_PACKAGES := git
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+python-packages: $(VENV)/.installed
+
+# The checkout serves as the collection atea.anywhere (ansible.cfg points collections_path here).
+link:
+	@mkdir -p $(dir $(COLLECTION_LINK))
+	@ln -sfn ../../../.. $(COLLECTION_LINK)
+
+units:
+	$(BIN)/python -m pytest tests/unit tests/functional
+
+lint:
+	ansible-lint --profile production
+
+changelog-lint:
+	antsibull-changelog lint
+
+# ansible-test needs the collection at ansible_collections/atea/anywhere: test a copy of the tree.
+sanity:
+	rm -rf build/sanity && mkdir -p $(SANITY_ROOT)
+	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
+	cd $(SANITY_ROOT) && ansible-test sanity --venv --python 3.11 --color no
+
+clean:
+	rm -rf build .ansible $(VENV)

@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: nftables_table
+author: Atea Anywhere collection contributors
+version_added: 0.1.0
+short_description: Render rules as an nftables table
+description:
+  - Renders rules from the P(atea.anywhere.rules#filter) filter as one nftables table, in the
+    form C(nft list table) prints it, ready for C(nft -f).
+  - Base chains drop by default and accept replies (C(ct state established,related)).
+  - Each rule carries its sections as a rule comment, and each destination port its document
+    section and purpose as a set element comment (nftables keeps at most 128 bytes of each).
+  - Written for nftables 0.9.7 and later (set element comments).
+positional: _input
+options:
+  _input:
+    description: Rules.
+    type: list
+    elements: dict
+    required: true
+  table:
+    description: Table name.
+    type: str
+    default: atea_anywhere
+  table_family:
+    description: Table family. V(ip) and V(ip6) tables keep only the rules of their address family.
+    type: str
+    default: inet
+    choices: [inet, ip, ip6]
+  placement:
+    description:
+      - V(gateway) filters traffic routed through this host (the forward hook).
+      - V(host) filters this host's own traffic (input and output hooks) and keeps loopback,
+        IPv6 neighbour discovery and SSH from O(management_networks).
+    type: str
+    default: gateway
+    choices: [gateway, host]
+  management_networks:
+    description: With O(placement=host), networks that keep SSH access to this host.
+    type: list
+    elements: str
+    default: []
+  policy:
+    description: Policy of the base chains.
+    type: str
+    default: drop
+    choices: [drop, accept]
+'''
+
+EXAMPLES = r'''
+- name: Write the SMB table for review
+  ansible.builtin.copy:
+    content: "{{ 'smb' | atea.anywhere.flows | atea.anywhere.rules | atea.anywhere.nftables_table }}"
+    dest: /tmp/atea_anywhere.nft
+    mode: '0644'
+'''
+
+RETURN = r'''
+_value:
+  description: The table, as nftables script text ending in a newline.
+  type: str
+  sample: |
+    table inet atea_anywhere {
+    	chain forward {
+    		type filter hook forward priority filter; policy drop;
+    		ct state established,related accept comment "atea-anywhere: replies and related flows"
+    		...
+    	}
+    }
+'''
+
+from ansible_collections.atea.anywhere.plugins.module_utils import render_nftables
+from ansible_collections.atea.anywhere.plugins.plugin_utils.errors import filter_entry
+
+_OPTIONS = {
+    'table': {'type': 'str', 'default': 'atea_anywhere'},
+    'table_family': {'type': 'str', 'default': 'inet', 'choices': list(render_nftables.TABLE_FAMILIES)},
+    'placement': {'type': 'str', 'default': 'gateway', 'choices': list(render_nftables.PLACEMENTS)},
+    'management_networks': {'type': 'list', 'elements': 'str', 'default': []},
+    'policy': {'type': 'str', 'default': 'drop', 'choices': ['drop', 'accept']},
+}
+
+
+@filter_entry('atea.anywhere.nftables_table', _OPTIONS)
+def nftables_table(rules, **options):
+    return render_nftables.render_table(rules, **options)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'nftables_table': nftables_table}

@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every platform renderer shares: provenance text and port notation."""
+
+from __future__ import annotations
+
+from ansible_collections.atea.anywhere.plugins.module_utils.engine import provenance_for
+
+COMMENT_PREFIX = 'atea-anywhere'
+
+
+def fit(text, limit):
+    """Cut text to at most limit UTF-8 bytes, marking the cut with '...'."""
+    encoded = text.encode('utf-8')
+    if len(encoded) <= limit:
+        return text
+    return encoded[:limit - 3].decode('utf-8', 'ignore').rstrip() + '...'
+
+
+def rule_comment(rule, limit):
+    """'atea-anywhere outbound-mpls-tcp-ipv4: 2.1' - the rule and the sections it serves."""
+    return fit('%s %s: %s' % (COMMENT_PREFIX, rule['name'], ', '.join(rule['sections'])), limit)
+
+
+def provenance_text(entries, limit):
+    """Section and purpose of each entry; the short name where the purposes do not fit."""
+    for field in ('purpose', 'name'):
+        text = '; '.join('%s %s' % (p['section'], p[field]) for p in entries)
+        if len(text.encode('utf-8')) <= limit:
+            return text
+    return fit(text, limit)
+
+
+def port_provenance(rule, port_range, limit):
+    """Provenance text for one merged destination port range of a rule."""
+    return provenance_text(provenance_for(rule, port_range), limit)
+
+
+def port_text(port_range, separator='-'):
+    low, high = port_range
+    return str(low) if low == high else '%d%s%d' % (low, separator, high)

@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn library errors into Ansible filter errors that name the filter."""
+
+from __future__ import annotations
+
+import functools
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+
+
+def filter_entry(name, argument_spec=None):
+    """Decorate a filter: check its keyword options, and report bad input as '<name>: <reason>'."""
+    validator = ArgumentSpecValidator(argument_spec) if argument_spec is not None else None
+
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(data, **options):
+            if validator is not None:
+                result = validator.validate(options)
+                if result.error_messages:
+                    raise AnsibleFilterError('%s: %s' % (name, '; '.join(result.error_messages)))
+                options = result.validated_parameters
+            try:
+                return function(data, **options)
+            except (InputError, ImportError) as error:
+                raise AnsibleFilterError('%s: %s' % (name, error))
+        return wrapper
+    return decorate
