@@ -55,15 +55,12 @@ def as_list(option, value):
 
 
 def _port(option, value):
-    if isinstance(value, bool):
+    number = int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else value
+    if isinstance(number, bool) or not isinstance(number, int):
         raise InputError(option, value, 'not a port number')
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int):
-        raise InputError(option, value, 'not a port number')
-    if not 1 <= value <= 65535:
+    if not 1 <= number <= 65535:
         raise InputError(option, value, 'port out of range 1-65535')
-    return value
+    return number
 
 
 def port_range(option, value):

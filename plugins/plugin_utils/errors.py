@@ -22,6 +22,9 @@ def filter_entry(name, argument_spec=None):
         def wrapper(data, **options):
             if validator is not None:
                 result = validator.validate(options)
+                if result.unsupported_parameters:
+                    raise AnsibleFilterError('%s: unknown option %s; valid options: %s' % (
+                        name, ', '.join(sorted(result.unsupported_parameters)), ', '.join(sorted(argument_spec))))
                 if result.error_messages:
                     raise AnsibleFilterError('%s: %s' % (name, '; '.join(result.error_messages)))
                 options = result.validated_parameters

@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Make the checkout importable as ansible_collections.atea.anywhere, for plain pytest."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _collection_root():
+    """The folder that holds ansible_collections/atea/anywhere for this checkout."""
+    parts = REPO.split(os.sep)
+    if parts[-3:-1] == ['ansible_collections', 'atea'] and parts[-1] == 'anywhere':
+        return os.sep.join(parts[:-3])
+    root = os.path.join(REPO, '.ansible', 'collections')
+    link = os.path.join(root, 'ansible_collections', 'atea', 'anywhere')
+    if not os.path.exists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink(os.path.relpath(REPO, os.path.dirname(link)), link)
+    return root
+
+
+sys.path.insert(0, _collection_root())
+sys.path.insert(0, os.path.join(REPO, 'tests', 'lib'))

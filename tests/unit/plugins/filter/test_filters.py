@@ -1,0 +1,55 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.atea.anywhere.plugins.filter.flows import flows
+from ansible_collections.atea.anywhere.plugins.filter.nftables_table import nftables_table
+from ansible_collections.atea.anywhere.plugins.filter.rule_table import rule_table
+from ansible_collections.atea.anywhere.plugins.filter.rules import rules
+from ansible_collections.atea.anywhere.plugins.module_utils import engine
+
+
+def test_filters_chain_like_the_library():
+    lab = {'networks': {'internet': '203.0.113.0/24'}, 'customer_networks': ['198.51.100.0/24']}
+    assert flows('smb', **lab) == engine.build_flows('smb', **lab)
+    assert rules(flows('smb', **lab)) == engine.compact_rules(engine.build_flows('smb', **lab))
+    assert 'ip daddr 203.0.113.0/24' in nftables_table(rules(flows('smb', **lab)))
+
+
+def test_flows_takes_components_with_null_input():
+    assert set(f['section'] for f in flows(None, components=['vmr'])) == {'4'}
+
+
+def test_nftables_table_defaults_and_options():
+    text = nftables_table(rules(flows('smb')), table='edge', placement='host')
+    assert text.startswith('table inet edge {\n\tchain input {')
+
+
+def test_rule_table_lists_every_port_range():
+    text = rule_table(rules(flows('smb')))
+    lines = text.splitlines()
+    assert lines[0].split() == ['RULE', 'SECTION', 'DIRECTION', 'PROTOCOL', 'SOURCE', 'PORTS', 'PORTS',
+                                'NETWORKS', 'PURPOSE']
+    assert sum(1 for line in lines if line.startswith('outbound-internet-')) == 6
+    assert 'internet = 88.151.163.0/24' in lines
+
+
+@pytest.mark.parametrize('call, message', [
+    (lambda: flows('small'), "atea.anywhere.flows: option 'profile': unknown value: 'small'"),
+    (lambda: flows('smb', customer_networks=['10.0.0.1/8']),
+     "atea.anywhere.flows: option 'customer_networks[0]': host bits set"),
+    (lambda: flows('smb', colour='red'), "atea.anywhere.flows: unknown option colour; valid options: components, customer_networks, extra_flows, networks"),
+    (lambda: rules([{'id': 'x'}]), "atea.anywhere.rules: option 'flows[0]': missing key 'section'"),
+    (lambda: nftables_table(rules(flows('smb')), placement='edge'),
+     'atea.anywhere.nftables_table: value of placement must be one of: gateway, host, got: edge'),
+    (lambda: rule_table(flows('smb')), "atea.anywhere.rule_table: option 'rules[0]'"),
+])
+def test_bad_input_is_a_filter_error_naming_filter_and_option(call, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        call()
+    assert message in str(caught.value)

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""nftables output against reviewed reference files, and against nft itself.
+
+A mismatch writes the actual output beside the reference as <name>.actual, for review.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, render_nftables
+from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+
+REFERENCES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'regression', 'nftables')
+LAB = {'networks': {'mpls': ['192.0.2.0/24', '2001:db8:9::/48'], 'internet': '203.0.113.0/24'},
+       'customer_networks': ['198.51.100.0/24', '2001:db8:1::/48']}
+
+CASES = {
+    'smb-gateway': (dict(profile='smb'), {}),
+    'enterprise-gateway': (dict(profile='enterprise'), {}),
+    'enterprise-host-lab': (dict(profile='enterprise', **LAB),
+                            {'placement': 'host', 'management_networks': ['198.51.100.0/24', '2001:db8:1::/48']}),
+    'smb-ip-table': (dict(profile='smb', **LAB), {'table_family': 'ip', 'table': 'atea_v4'}),
+}
+
+
+def _render(name):
+    selection, options = CASES[name]
+    return render_nftables.render_table(engine.compact_rules(engine.build_flows(**selection)), **options)
+
+
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_matches_reference(name):
+    reference = os.path.join(REFERENCES, name + '.ref')
+    actual = _render(name)
+    with open(reference, encoding='utf-8') as handle:
+        expected = handle.read()
+    if actual != expected:
+        with open(reference[:-4] + '.actual', 'w', encoding='utf-8') as handle:
+            handle.write(actual)
+    assert actual == expected, 'output differs from %s; see the .actual file beside it' % reference
+
+
+def _nft_can_check():
+    return shutil.which('nft') and shutil.which('unshare') and os.geteuid() == 0
+
+
+@pytest.mark.skipif(not _nft_can_check(), reason='needs root, nft and unshare')
+@pytest.mark.parametrize('name', sorted(CASES))
+def test_nft_accepts_it(tmp_path, name):
+    script = tmp_path / 'table.nft'
+    script.write_text(_render(name))
+    # A private network namespace: the check touches no real ruleset.
+    subprocess.run(['unshare', '--net', 'nft', '-c', '-f', str(script)], check=True, capture_output=True)
+
+
+def test_every_port_carries_its_section_and_purpose():
+    text = _render('enterprise-gateway')
+    assert '3804 comment "2.1 Certificate Authority Proxy Function (CAPF) listening port' in text
+    assert '36002-59999 comment "3 Media; 4 Media"' in text
+    assert 'comment "atea-anywhere outbound-internet-udp-ipv4: 3, 4"' in text
+
+
+def test_comments_fit_the_nftables_limit():
+    rule = engine.compact_rules(engine.build_flows('enterprise'))[0]
+    rule['provenance'] = [dict(p, purpose=p['purpose'] * 5, name=p['name'] * 20) for p in rule['provenance']]
+    for line in render_nftables.rule_statement(rule).split('comment "')[1:]:
+        assert len(line.split('"')[0].encode('utf-8')) <= 127
+
+
+def test_host_placement_splits_directions_into_input_and_output():
+    text = _render('enterprise-host-lab')
+    input_chain, output_chain = text.split('chain output')
+    assert 'inbound-mpls-tcp-ipv4' in input_chain and 'inbound-mpls-tcp-ipv4' not in output_chain
+    assert 'outbound-internet-tcp-ipv4' in output_chain and 'outbound-internet-tcp-ipv4' not in input_chain
+    assert 'internal-customer-udp-ipv4' in input_chain and 'internal-customer-udp-ipv4' in output_chain
+    assert 'ip6 saddr 2001:db8:1::/48 tcp dport 22 accept' in input_chain
+
+
+def test_ip_table_keeps_only_ipv4_rules():
+    text = _render('smb-ip-table')
+    assert 'ip6 ' not in text and 'ip daddr 203.0.113.0/24' in text
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'placement': 'router'}, "option 'placement': unknown value: 'router'; valid choices: gateway, host"),
+    ({'table_family': 'bridge'}, "option 'table_family': unknown value: 'bridge'"),
+    ({'table': 'atea anywhere'}, "option 'table': not an nftables table name"),
+    ({'placement': 'host', 'management_networks': ['10.0.0.1/8']}, "option 'management_networks[0]': host bits"),
+])
+def test_bad_options_fail_naming_them(options, message):
+    with pytest.raises(InputError) as caught:
+        render_nftables.render_table(engine.compact_rules(engine.build_flows('smb')), **options)
+    assert str(caught.value).startswith(message)
