@@ -8,7 +8,9 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 export PATH := $(BIN):$(PATH)
 COLLECTION_LINK := .ansible/collections/ansible_collections/atea/anywhere
-SANITY_ROOT := build/sanity/ansible_collections/atea/anywhere
+# Outside the checkout: inside it, ansible-test would ask git and find the copy ignored.
+SANITY_BASE := $(or $(TMPDIR),/tmp)/atea-anywhere-sanity
+SANITY_ROOT := $(SANITY_BASE)/ansible_collections/atea/anywhere
 PROFILE ?= smb
 
 .PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint clean
@@ -21,7 +23,7 @@ test: setup units lint changelog-lint sanity
 setup: system-packages python-packages link
 
 # Only what is missing is installed: a machine that has it all needs no network.
-SYSTEM_PACKAGES := git
+SYSTEM_PACKAGES := git nftables util-linux
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
@@ -51,10 +53,24 @@ changelog-lint:
 	antsibull-changelog lint
 
 # ansible-test needs the collection at ansible_collections/atea/anywhere: test a copy of the tree.
-sanity:
-	rm -rf build/sanity && mkdir -p $(SANITY_ROOT)
+# ansible-test installs its own pinned tools: a venv of their own keeps them apart from ansible-lint's.
+SANITY_VENV := $(CURDIR)/build/sanity-venv
+$(SANITY_VENV)/bin/ansible-test: requirements.txt
+	$(PYTHON) -m venv $(SANITY_VENV)
+	$(SANITY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SANITY_VENV)/bin/python -m pip install -q $$(grep -E '^(ansible-core|netaddr)==' requirements.txt)
+
+# ansible-test fetches get-pip.py from a host of its own; give it a stand-in that uses the package index.
+GET_PIP_VERSION = $(shell $(SANITY_VENV)/bin/python -c "import inspect, re; \
+	from ansible_test._internal import python_requirements as r; \
+	print(re.search(r\"pip='([0-9.]+)'\", inspect.getsource(r.get_venv_packages)).group(1).replace('.', '_'))")
+
+sanity: $(SANITY_VENV)/bin/ansible-test
+	mkdir -p $(HOME)/.ansible/test/cache
+	cp tests/utils/get_pip_from_index.py $(HOME)/.ansible/test/cache/get_pip_$(GET_PIP_VERSION).py
+	rm -rf $(SANITY_BASE) && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C $(SANITY_ROOT)
-	cd $(SANITY_ROOT) && ansible-test sanity --venv --python 3.11 --color no
+	cd $(SANITY_ROOT) && $(SANITY_VENV)/bin/ansible-test sanity --requirements --python 3.11 --color no
 
 clean:
-	rm -rf build .ansible $(VENV)
+	rm -rf build .ansible $(VENV) $(SANITY_BASE)

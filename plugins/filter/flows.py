@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 name: flows
-author: Atea Anywhere collection contributors
+author: Atea Anywhere team (@atea-anywhere)
 version_added: 0.1.0
 short_description: The flows of the Atea Anywhere firewall requirements for a profile
 description:

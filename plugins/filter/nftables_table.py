@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 name: nftables_table
-author: Atea Anywhere collection contributors
+author: Atea Anywhere team (@atea-anywhere)
 version_added: 0.1.0
 short_description: Render rules as an nftables table
 description:
@@ -64,14 +64,7 @@ RETURN = r'''
 _value:
   description: The table, as nftables script text ending in a newline.
   type: str
-  sample: |
-    table inet atea_anywhere {
-    	chain forward {
-    		type filter hook forward priority filter; policy drop;
-    		ct state established,related accept comment "atea-anywhere: replies and related flows"
-    		...
-    	}
-    }
+  sample: "table inet atea_anywhere {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n..."
 '''
 
 from ansible_collections.atea.anywhere.plugins.module_utils import render_nftables

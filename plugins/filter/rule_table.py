@@ -6,7 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 name: rule_table
-author: Atea Anywhere collection contributors
+author: Atea Anywhere team (@atea-anywhere)
 version_added: 0.1.0
 short_description: A rule set as a plain-text table for people
 description:

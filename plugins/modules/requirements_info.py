@@ -17,7 +17,7 @@ description:
     requirements (section 1) that are not port rules, as a checklist.
   - Changes nothing.
 author:
-  - Atea Anywhere collection contributors
+  - Atea Anywhere team (@atea-anywhere)
 extends_documentation_fragment:
   - atea.anywhere.selection
 attributes:

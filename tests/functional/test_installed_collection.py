@@ -56,7 +56,7 @@ def ansible(installed, *command):
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
     env.pop('ANSIBLE_CONFIG', None)
     return subprocess.run([os.path.join(BIN, command[0])] + list(command[1:]), capture_output=True, text=True,
-                          env=env, cwd=str(installed))
+                          env=env, cwd=str(installed), check=False)
 
 
 def requirements_info(installed, args):
@@ -105,13 +105,13 @@ def test_installed_module_returns_exactly_the_document_rows(installed, profile):
     ({'profile': 'smb', 'networks': {'internet': '203.0.113.0/33'}},
      "option 'networks.internet[0]': not a network in CIDR notation"),
     ({'profile': 'smb', 'extra_flows': [{'id': 'x', 'direction': 'outbound', 'network': 'mpls',
-                                          'protocol': 'tcp', 'destination_ports': ['2000-1000']}]},
+                                         'protocol': 'tcp', 'destination_ports': ['2000-1000']}]},
      "option 'extra_flows[0].destination_ports[0]': reversed port range"),
     ({'profile': 'smb', 'extra_flows': [{'id': 'x', 'direction': 'outbound', 'network': 'mpls',
-                                          'protocol': 'tcp', 'destination_ports': [0]}]},
+                                         'protocol': 'tcp', 'destination_ports': [0]}]},
      "option 'extra_flows[0].destination_ports[0]': port out of range 1-65535: 0"),
     ({'profile': 'smb', 'extra_flows': [{'id': 'x', 'direction': 'outbound', 'network': 'mpls',
-                                          'protocol': 'esp', 'destination_ports': [1]}]},
+                                         'protocol': 'esp', 'destination_ports': [1]}]},
      "option 'extra_flows[0].protocol': unknown value: 'esp'; valid choices: icmp, tcp, udp"),
 ])
 def test_installed_module_fails_cleanly_on_bad_input(installed, args, message):

@@ -29,8 +29,8 @@ def differences(doc_sections):
         if section is None:
             continue
         if section.direction != doc_section.direction:
-            found.append('%s direction: document %s, data %s' % (section.number, doc_section.direction,
-                                                                   section.direction))
+            found.append('%s direction: document %s, data %s'
+                         % (section.number, doc_section.direction, section.direction))
         network = data.ATEA_NETWORKS[section.network][0] if section.network else None
         if network != doc_section.network:
             found.append('%s network: document %s, data %s' % (section.number, doc_section.network, network))
@@ -46,8 +46,8 @@ def differences(doc_sections):
             if row.destination_ports != doc_row.ports:
                 found.append('%s ports: document %s, data %s' % (where, doc_row.ports, row.destination_ports))
             if section.source_ports != doc_row.source_ports:
-                found.append('%s source ports: document %s, data %s' % (where, doc_row.source_ports,
-                                                                         section.source_ports))
+                found.append('%s source ports: document %s, data %s'
+                             % (where, doc_row.source_ports, section.source_ports))
             if section.number.startswith('2.') and row.application != doc_row.application:
                 found.append('%s application: document %r, data %r' % (where, doc_row.application, row.application))
     return found

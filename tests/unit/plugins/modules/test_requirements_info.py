@@ -44,7 +44,7 @@ def test_components_and_overrides(capsys):
     ({'profile': 'smb', 'customer_networks': ['192.168.1.1/16']},
      "option 'customer_networks[0]': host bits set (the network is 192.168.0.0/16): '192.168.1.1/16'"),
     ({'profile': 'smb', 'extra_flows': [{'id': 'x', 'direction': 'outbound', 'network': 'internet',
-                                          'protocol': 'gre', 'destination_ports': [1]}]},
+                                         'protocol': 'gre', 'destination_ports': [1]}]},
      "option 'extra_flows[0].protocol': unknown value: 'gre'"),
 ])
 def test_bad_input_fails_cleanly(capsys, args, message):
