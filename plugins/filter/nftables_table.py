@@ -23,10 +23,27 @@ options:
     type: list
     elements: dict
     required: true
+  mode:
+    description:
+      - V(table) renders a table of the collection's own, with base chains, a drop policy and reply handling.
+      - V(chain) renders regular chains C(<chain_prefix>_<hook>) for an existing table of the user's (O(table)),
+        which a jump rule in the user's base chain reaches; see M(atea.anywhere.nftables).
+    type: str
+    default: table
+    choices: [table, chain]
   table:
-    description: Table name.
+    description:
+      - Table name. Defaults to C(atea_anywhere) with O(mode=table); required with O(mode=chain).
+    type: str
+  chain_prefix:
+    description: With O(mode=chain), the prefix of the chain names.
     type: str
     default: atea_anywhere
+  management_ports:
+    description: With O(placement=host), TCP ports that O(management_networks) keep access to.
+    type: list
+    elements: raw
+    default: [22]
   table_family:
     description: Table family. V(ip) and V(ip6) tables keep only the rules of their address family.
     type: str
@@ -71,7 +88,10 @@ from ansible_collections.atea.anywhere.plugins.module_utils import render_nftabl
 from ansible_collections.atea.anywhere.plugins.plugin_utils.errors import filter_entry
 
 _OPTIONS = {
-    'table': {'type': 'str', 'default': 'atea_anywhere'},
+    'mode': {'type': 'str', 'default': 'table', 'choices': list(render_nftables.MODES)},
+    'table': {'type': 'str'},
+    'chain_prefix': {'type': 'str', 'default': render_nftables.DEFAULT_CHAIN_PREFIX},
+    'management_ports': {'type': 'list', 'elements': 'raw', 'default': [22]},
     'table_family': {'type': 'str', 'default': 'inet', 'choices': list(render_nftables.TABLE_FAMILIES)},
     'placement': {'type': 'str', 'default': 'gateway', 'choices': list(render_nftables.PLACEMENTS)},
     'management_networks': {'type': 'list', 'elements': 'str', 'default': []},

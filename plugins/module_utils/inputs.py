@@ -126,3 +126,10 @@ def networks(option, value):
 def family(cidr):
     """'ipv4' or 'ipv6' for a CIDR string already validated by network()."""
     return 'ipv6' if ':' in cidr else 'ipv4'
+
+
+def contains(cidrs, address):
+    """Whether address (a string) lies in any of the CIDR strings."""
+    require_netaddr()
+    ip = netaddr.IPAddress(address)
+    return any(ip in netaddr.IPNetwork(cidr) for cidr in cidrs if family(cidr) == ('ipv6' if ip.version == 6 else 'ipv4'))

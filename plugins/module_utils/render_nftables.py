@@ -57,8 +57,59 @@ def rule_statement(rule):
     return ' '.join(parts)
 
 
-def _chains(rules, placement):
-    """Chain name -> rules it carries, for the placement."""
+MODES = ('table', 'chain')
+HOOKS = {'gateway': ('forward',), 'host': ('input', 'output')}
+DEFAULT_TABLE = 'atea_anywhere'
+DEFAULT_CHAIN_PREFIX = 'atea_anywhere'
+
+
+def _identifier(option, value):
+    if not isinstance(value, str) or not value or not (value[0].isalpha() and value.replace('_', 'a').isalnum()):
+        raise inputs.InputError(option, value, 'not an nftables name (a letter, then letters, digits, underscores)')
+    return value
+
+
+class Layout(object):
+    """Where the rules live in nftables.
+
+    mode 'table': a table of the collection's own with base chains named after their hooks.
+    mode 'chain': regular chains '<chain_prefix>_<hook>' inside an existing table of the user's,
+    reached by one jump rule from the user's base chain for that hook.
+    """
+
+    def __init__(self, mode='table', table=None, table_family='inet', placement='gateway',
+                 chain_prefix=DEFAULT_CHAIN_PREFIX, parent_chains=None, management_networks=(), management_ports=(22,),
+                 policy='drop'):
+        self.mode = inputs.choose('mode', mode, MODES)
+        if table is None and mode == 'chain':
+            raise inputs.InputError('table', table, "mode 'chain' needs the name of an existing table")
+        self.table = _identifier('table', DEFAULT_TABLE if table is None else table)
+        self.table_family = inputs.choose('table_family', table_family, TABLE_FAMILIES)
+        self.placement = inputs.choose('placement', placement, PLACEMENTS)
+        self.chain_prefix = _identifier('chain_prefix', chain_prefix)
+        self.policy = inputs.choose('policy', policy, ('drop', 'accept'))
+        self.management_networks = (inputs.networks('management_networks', management_networks)
+                                    if management_networks else ())
+        self.management_ports = inputs.port_ranges('management_ports', management_ports)
+        self.families = _TABLE_FAMILY_ALLOWS[self.table_family]
+        parents = parent_chains or {}
+        if not isinstance(parents, dict):
+            raise inputs.InputError('parent_chains', parents, 'expected a mapping of hook to chain name')
+        for hook in parents:
+            inputs.choose('parent_chains', hook, self.hooks)
+        self.parent_chains = dict((hook, _identifier('parent_chains.%s' % hook, parents.get(hook, hook)))
+                                  for hook in self.hooks)
+
+    @property
+    def hooks(self):
+        return HOOKS[self.placement]
+
+    def chain_name(self, hook):
+        return hook if self.mode == 'table' else '%s_%s' % (self.chain_prefix, hook)
+
+
+def _rules_by_hook(rules, placement):
+    """Hook -> the rules its chain carries, for the placement."""
     if placement == 'gateway':
         return {'forward': list(rules)}
     chains = {'input': [], 'output': []}
@@ -70,43 +121,46 @@ def _chains(rules, placement):
     return chains
 
 
-def _base_lines(chain, placement, table_family, management_networks):
+def _base_lines(hook, layout):
+    """What every chain needs before the requirement rules."""
+    host = layout.placement == 'host'
     lines = []
-    if placement == 'host':
-        lines.append('%s lo accept' % ('iif' if chain == 'input' else 'oif'))
-    lines.append('ct state established,related accept comment "%s: replies and related flows"' % 'atea-anywhere')
-    lines.append('ct state invalid drop')
-    if placement == 'host' and table_family in ('inet', 'ip6'):
+    if host:
+        lines.append('%s lo accept' % ('iif' if hook == 'input' else 'oif'))
+    lines.append('ct state established,related accept comment "atea-anywhere: replies and related flows"')
+    if layout.mode == 'table':
+        # In the user's table (chain mode) dropping is the user's call, not ours.
+        lines.append('ct state invalid drop')
+    if host and 'ipv6' in layout.families:
         lines.append('icmpv6 type { %s } accept comment "atea-anywhere: IPv6 neighbour discovery"' % _ND_TYPES)
-    if placement == 'host' and chain == 'input':
-        for fam in _TABLE_FAMILY_ALLOWS[table_family]:
-            cidrs = [c for c in management_networks if inputs.family(c) == fam]
+    if host and hook == 'input':
+        ports = _set(port_text(r) for r in layout.management_ports)
+        for fam in layout.families:
+            cidrs = [c for c in layout.management_networks if inputs.family(c) == fam]
             if cidrs:
-                lines.append('%s saddr %s tcp dport 22 accept comment "atea-anywhere: management SSH"'
-                             % (_ADDRESS_KEYWORD[fam], _set(cidrs)))
+                lines.append('%s saddr %s tcp dport %s accept comment "atea-anywhere: management access"'
+                             % (_ADDRESS_KEYWORD[fam], _set(cidrs), ports))
     return lines
 
 
-def render_table(rules, table='atea_anywhere', table_family='inet', placement='gateway',
-                 management_networks=(), policy='drop'):
-    """The whole nftables table for the rules, as 'nft list table' prints it."""
-    inputs.choose('table_family', table_family, TABLE_FAMILIES)
-    inputs.choose('placement', placement, PLACEMENTS)
-    inputs.choose('policy', policy, ('drop', 'accept'))
-    if not isinstance(table, str) or not table or not (table[0].isalpha() and table.replace('_', 'a').isalnum()):
-        raise inputs.InputError('table', table, 'not an nftables table name (letters, digits, underscores)')
-    management = inputs.networks('management_networks', management_networks) if management_networks else ()
-    allowed = _TABLE_FAMILY_ALLOWS[table_family]
-    rules = [r for r in check_rules(rules) if r['family'] in allowed]
-    lines = ['table %s %s {' % (table_family, table)]
-    chains = _chains(rules, placement)
-    for index, (chain, chain_rules) in enumerate(chains.items()):
+def render(rules, layout):
+    """The table (mode 'table') or the chains inside the user's table (mode 'chain'), as nft lists them."""
+    rules = [r for r in check_rules(rules) if r['family'] in layout.families]
+    lines = ['table %s %s {' % (layout.table_family, layout.table)]
+    by_hook = _rules_by_hook(rules, layout.placement)
+    for index, hook in enumerate(layout.hooks):
         if index:
             lines.append('')
-        lines.append('\tchain %s {' % chain)
-        lines.append('\t\ttype filter hook %s priority filter; policy %s;' % (chain, policy))
-        lines.extend('\t\t' + line for line in _base_lines(chain, placement, table_family, management))
-        lines.extend('\t\t' + rule_statement(rule) for rule in chain_rules)
+        lines.append('\tchain %s {' % layout.chain_name(hook))
+        if layout.mode == 'table':
+            lines.append('\t\ttype filter hook %s priority filter; policy %s;' % (hook, layout.policy))
+        lines.extend('\t\t' + line for line in _base_lines(hook, layout))
+        lines.extend('\t\t' + rule_statement(rule) for rule in by_hook[hook])
         lines.append('\t}')
     lines.append('}')
     return '\n'.join(lines) + '\n'
+
+
+def render_table(rules, **layout_options):
+    """render() with Layout options as keywords."""
+    return render(rules, Layout(**layout_options))

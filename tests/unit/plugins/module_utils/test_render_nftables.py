@@ -27,6 +27,10 @@ CASES = {
     'enterprise-host-lab': (dict(profile='enterprise', **LAB),
                             {'placement': 'host', 'management_networks': ['198.51.100.0/24', '2001:db8:1::/48']}),
     'smb-ip-table': (dict(profile='smb', **LAB), {'table_family': 'ip', 'table': 'atea_v4'}),
+    'smb-chain-gateway': (dict(profile='smb', **LAB), {'mode': 'chain', 'table': 'filter'}),
+    'enterprise-chain-host': (dict(profile='enterprise', **LAB),
+                              {'mode': 'chain', 'table': 'filter', 'placement': 'host', 'chain_prefix': 'atea',
+                               'management_networks': ['198.51.100.0/24'], 'management_ports': [22, 2222]}),
 }
 
 
@@ -83,6 +87,14 @@ def test_host_placement_splits_directions_into_input_and_output():
     assert 'ip6 saddr 2001:db8:1::/48 tcp dport 22 accept' in input_chain
 
 
+def test_chain_mode_renders_regular_chains_that_drop_nothing():
+    text = _render('enterprise-chain-host')
+    assert text.startswith('table inet filter {\n\tchain atea_input {\n\t\tiif lo accept')
+    assert '\tchain atea_output {' in text
+    assert 'type filter hook' not in text and 'policy' not in text and ' drop' not in text
+    assert 'tcp dport { 22, 2222 } accept comment "atea-anywhere: management access"' in text
+
+
 def test_ip_table_keeps_only_ipv4_rules():
     text = _render('smb-ip-table')
     assert 'ip6 ' not in text and 'ip daddr 203.0.113.0/24' in text
@@ -91,7 +103,10 @@ def test_ip_table_keeps_only_ipv4_rules():
 @pytest.mark.parametrize('options, message', [
     ({'placement': 'router'}, "option 'placement': unknown value: 'router'; valid choices: gateway, host"),
     ({'table_family': 'bridge'}, "option 'table_family': unknown value: 'bridge'"),
-    ({'table': 'atea anywhere'}, "option 'table': not an nftables table name"),
+    ({'table': 'atea anywhere'}, "option 'table': not an nftables name"),
+    ({'mode': 'chain'}, "option 'table': mode 'chain' needs the name of an existing table"),
+    ({'mode': 'chain', 'table': 'filter', 'chain_prefix': '9lives'}, "option 'chain_prefix': not an nftables name"),
+    ({'placement': 'host', 'management_ports': [0]}, "option 'management_ports[0]': port out of range"),
     ({'placement': 'host', 'management_networks': ['10.0.0.1/8']}, "option 'management_networks[0]': host bits"),
 ])
 def test_bad_options_fail_naming_them(options, message):

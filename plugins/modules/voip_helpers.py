@@ -1,0 +1,116 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: voip_helpers
+short_description: Switch SIP and H.323 inspection (conntrack helpers) off on Linux
+version_added: 0.2.0
+description:
+  - Requirement 1.1 of the Atea Anywhere firewall requirements, on Linux; on Linux the SIP and H.323
+    "ALG" is the netfilter conntrack helper.
+  - Finds every SIP or H.323 helper assignment in use - nftables C(ct helper) objects of type C(sip),
+    C(RAS), C(Q.931) or C(H.245) and the rules that set them, iptables and ip6tables C(CT --helper)
+    rules in the raw table - and removes it, reporting each one. A rule that does more than assign the
+    helper (accept, count, jump) is kept without the assignment.
+  - Optionally writes a modprobe.d file that keeps the helper kernel modules from loading.
+  - In check mode it only reports.
+author:
+  - Atea Anywhere team (@atea-anywhere)
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: partial
+    details: Shows the modprobe.d file; removed helper assignments are listed in RV(removed).
+options:
+  protocols:
+    description: Which helpers to remove.
+    type: list
+    elements: str
+    choices: [sip, h323]
+    default: [sip, h323]
+  iptables:
+    description: Also look at iptables and ip6tables rules (raw table), where those commands exist.
+    type: bool
+    default: true
+  blacklist_file:
+    description:
+      - A modprobe.d file to write, blacklisting C(nf_conntrack_sip), C(nf_nat_sip), C(nf_conntrack_h323)
+        and C(nf_nat_h323) (as chosen by O(protocols)). Omit it where the kernel is shared (containers).
+    type: path
+requirements:
+  - nft (nftables)
+seealso:
+  - module: atea.anywhere.nftables
+'''
+
+EXAMPLES = r'''
+- name: SIP and H.323 inspection off, now and after reboot
+  atea.anywhere.voip_helpers:
+    blacklist_file: /etc/modprobe.d/atea-anywhere-voip-helpers.conf
+
+- name: Report SIP helpers without changing anything
+  atea.anywhere.voip_helpers:
+    protocols: [sip]
+  check_mode: true
+  register: sip_helpers
+'''
+
+RETURN = r'''
+removed:
+  description: Each helper assignment found, and what was (or in check mode would be) done.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    kind:
+      description: V(nftables ct helper), V(nftables rule), V(iptables rule) or V(ip6tables rule).
+      type: str
+    where:
+      description: Table and chain, or family and table.
+      type: str
+      sample: inet voip chain prerouting handle 5
+    detail:
+      description: What was done.
+      type: str
+      sample: rule that only set ct helper sip-5060 deleted
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.atea.anywhere.plugins.module_utils import nftables_state, voip_helpers
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            protocols=dict(type='list', elements='str', choices=sorted(voip_helpers.HELPER_TYPES),
+                           default=sorted(voip_helpers.HELPER_TYPES)),
+            iptables=dict(type='bool', default=True),
+            blacklist_file=dict(type='path'),
+        ),
+        supports_check_mode=True,
+    )
+    runner = lambda argv, data: module.run_command(argv, data=data, binary_data=True)  # noqa: E731
+    nft = nftables_state.Nft(runner, module.get_bin_path('nft', required=True))
+    diffs = []
+    try:
+        changed, findings = voip_helpers.remove_helpers(
+            module, nft, nft.ruleset(), module.params['protocols'], diffs,
+            iptables=module.params['iptables'], blacklist_file=module.params['blacklist_file'])
+    except nftables_state.NftError as error:
+        module.fail_json(msg=str(error))
+    result = dict(changed=changed, removed=findings)
+    if module._diff:
+        result['diff'] = diffs
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
