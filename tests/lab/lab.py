@@ -200,7 +200,8 @@ class Lab(object):
         for line in FOREIGN_TABLES[foreign].splitlines():
             if line.startswith('table '):
                 family, name = line.split()[1:3]
-                listing['%s %s' % (family, name)] = netns(self.firewall, 'nft', 'list', 'table', family, name).stdout
+                text = netns(self.firewall, 'nft', 'list', 'table', family, name).stdout
+                listing['%s %s' % (family, name)] = without_collection_objects(text)
         return listing
 
     def _interpreter(self):
@@ -315,6 +316,23 @@ class Lab(object):
         for thread in threads:
             thread.join()
         return [(p, p[5], observed[p]) for p in planned]
+
+
+def without_collection_objects(listing, prefix='atea_anywhere'):
+    """A table listing without the chains and jump rules the collection adds in chain mode."""
+    kept, inside = [], False
+    for line in listing.splitlines():
+        if line.strip().startswith('chain %s_' % prefix):
+            inside = True
+            if kept and not kept[-1].strip():
+                kept.pop()
+            continue
+        if inside:
+            inside = line != '\t}'
+            continue
+        if 'jump %s_' % prefix not in line:
+            kept.append(line)
+    return '\n'.join(kept) + '\n'
 
 
 def sample_ports(low, high):
