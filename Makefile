@@ -13,17 +13,26 @@ SANITY_BASE := $(or $(TMPDIR),/tmp)/atea-anywhere-sanity
 SANITY_ROOT := $(SANITY_BASE)/ansible_collections/atea/anywhere
 PROFILE ?= smb
 
-.PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint clean
+.PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint molecule clean
 
+LAB := $(BIN)/python tests/lab/lab.py
+LAB_PREFIX ?= aa
+
+# The main job on the embedded lab default: build the lab, apply the profile, probe it, tear it down
+# (also when a step fails).
 run: setup
-	ansible-playbook playbooks/site.yml -e profile=$(PROFILE)
+	$(LAB) down --prefix $(LAB_PREFIX) >/dev/null 2>&1 || true
+	$(LAB) up --prefix $(LAB_PREFIX) --plant-voip-helpers
+	trap '$(LAB) down --prefix $(LAB_PREFIX)' EXIT; \
+	ansible-playbook -i build/lab/$(LAB_PREFIX)/inventory.json playbooks/site.yml -e profile=$(PROFILE) && \
+	$(LAB) probe --prefix $(LAB_PREFIX) --profile $(PROFILE)
 
-test: setup units lint changelog-lint sanity
+test: setup units lint changelog-lint sanity molecule
 
 setup: system-packages python-packages link
 
 # Only what is missing is installed: a machine that has it all needs no network.
-SYSTEM_PACKAGES := git nftables util-linux
+SYSTEM_PACKAGES := git iproute2 nftables iptables util-linux procps
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
@@ -51,6 +60,10 @@ lint:
 
 changelog-lint:
 	antsibull-changelog lint
+
+# Every scenario of extensions/molecule on the namespace lab (root).
+molecule:
+	molecule test --all
 
 # ansible-test needs the collection at ansible_collections/atea/anywhere: test a copy of the tree.
 # ansible-test installs its own pinned tools: a venv of their own keeps them apart from ansible-lint's.

@@ -26,3 +26,4 @@ def _collection_root():
 
 sys.path.insert(0, _collection_root())
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lib'))
+sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))

@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Have versus want against a real nft, in a network namespace of the test's own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, nftables_state, voip_helpers
+from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import Layout, render
+
+pytestmark = pytest.mark.skipif(
+    not (os.geteuid() == 0 and shutil.which('nft') and shutil.which('unshare') and shutil.which('ip')),
+    reason='needs root, nft, unshare and ip')
+
+LAB = {'networks': {'mpls': '192.0.2.0/24', 'internet': '203.0.113.0/24'}, 'customer_networks': ['198.51.100.0/24']}
+FOREIGN = 'table ip foreign {\n\tchain c {\n\t\ttype filter hook forward priority 10; policy accept;\n\t\ttcp dport 9 drop\n\t}\n}\n'
+USER_TABLE = ('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n'
+              '\t\tct state established accept\n\t}\n\tchain forward {\n\t\ttype filter hook forward priority filter; '
+              'policy drop;\n\t\tiifname "x0" drop\n\t}\n}\n')
+
+
+@pytest.fixture
+def netns():
+    name = 'aat-%s' % uuid.uuid4().hex[:8]
+    subprocess.run(['ip', 'netns', 'add', name], check=True)
+    yield name
+    subprocess.run(['ip', 'netns', 'del', name], check=True)
+
+
+@pytest.fixture
+def nft(netns):
+    def runner(argv, data):
+        result = subprocess.run(['ip', 'netns', 'exec', netns] + argv, input=data, capture_output=True, text=True,
+                                check=False)
+        return result.returncode, result.stdout, result.stderr
+    return nftables_state.Nft(runner)
+
+
+def rules(profile='smb'):
+    return engine.compact_rules(engine.build_flows(profile, **LAB))
+
+
+def converge(nft, layout, wanted, present=True):
+    plan = nftables_state.plan(nft, nft.ruleset(), layout, wanted, present)
+    if plan.changed:
+        nft.check(plan.script)
+        nft.apply(plan.script)
+    return plan
+
+
+def test_table_mode_applies_once_then_reports_no_change(nft):
+    nft.apply(FOREIGN)
+    foreign_before = nft.listing([('table', 'ip', 'foreign')])
+    layout = Layout()
+    wanted = render(rules(), layout)
+    first = converge(nft, layout, wanted)
+    assert first.changed and first.before == '' and 'chain forward' in first.after
+    assert nft.listing([('table', 'inet', 'atea_anywhere')]) == first.after
+    second = nftables_state.plan(nft, nft.ruleset(), layout, wanted)
+    assert not second.changed
+    assert nft.listing([('table', 'ip', 'foreign')]) == foreign_before
+
+
+def test_table_mode_sees_and_repairs_drift(nft):
+    layout = Layout()
+    wanted = render(rules(), layout)
+    converge(nft, layout, wanted)
+    nft.apply('add rule inet atea_anywhere forward tcp dport 23 accept\n')
+    drift = converge(nft, layout, wanted)
+    assert drift.changed and 'tcp dport 23 accept' in drift.before and 'dport 23' not in drift.after
+    assert not nftables_state.plan(nft, nft.ruleset(), layout, wanted).changed
+
+
+def test_table_mode_profile_change_and_absent(nft):
+    layout = Layout()
+    converge(nft, layout, render(rules('smb'), layout))
+    change = converge(nft, layout, render(rules('enterprise'), layout))
+    assert change.changed and '2.1 HTTP Access' in change.after and '2.1 HTTP Access' not in change.before
+    gone = converge(nft, layout, '', present=False)
+    assert gone.changed and gone.after == ''
+    assert 'atea_anywhere' not in nft.listing([('ruleset',)])
+
+
+def test_chain_mode_needs_the_users_table_and_chain(nft):
+    layout = Layout(mode='chain', table='filter')
+    with pytest.raises(nftables_state.NftError, match="table inet filter does not exist; mode 'chain'"):
+        nftables_state.plan(nft, nft.ruleset(), layout, render(rules(), layout))
+    nft.apply('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0;\n\t}\n}\n')
+    with pytest.raises(nftables_state.NftError, match="has no chain 'forward' for the forward hook"):
+        nftables_state.plan(nft, nft.ruleset(), layout, render(rules(), layout))
+
+
+def test_chain_mode_adds_chain_and_one_jump_and_keeps_every_user_rule(nft):
+    nft.apply(USER_TABLE)
+    user_before = nft.listing([('table', 'inet', 'filter')])
+    layout = Layout(mode='chain', table='filter')
+    wanted = render(rules(), layout)
+    first = converge(nft, layout, wanted)
+    assert first.changed
+    forward = nft.listing([('chain', 'inet', 'filter', 'forward')])
+    assert forward.count('jump atea_anywhere_forward') == 1
+    assert forward.index('jump atea_anywhere_forward') < forward.index('iifname "x0" drop')
+    assert not nftables_state.plan(nft, nft.ruleset(), layout, wanted).changed
+    listing = nft.listing([('table', 'inet', 'filter')])
+    assert 'iifname "x0" drop' in listing and 'ct state established accept' in listing
+    # A second jump (someone ran the drop-in twice) is removed, the first one kept.
+    nft.apply('add rule inet filter forward jump atea_anywhere_forward\n')
+    repair = converge(nft, layout, wanted)
+    assert repair.changed and 'delete rule inet filter forward handle' in repair.script
+    assert nft.listing([('chain', 'inet', 'filter', 'forward')]).count('jump atea_anywhere_forward') == 1
+    converge(nft, layout, '', present=False)
+    assert nft.listing([('table', 'inet', 'filter')]) == user_before
+
+
+def test_chain_mode_host_placement_with_named_parent_chains(nft):
+    nft.apply('table inet fw {\n\tchain in {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n'
+              '\tchain out {\n\t\ttype filter hook output priority 0; policy accept;\n\t}\n}\n')
+    layout = Layout(mode='chain', table='fw', placement='host', parent_chains={'input': 'in', 'output': 'out'},
+                    management_networks=['198.51.100.0/24'])
+    plan = converge(nft, layout, render(rules('enterprise'), layout))
+    assert plan.changed
+    assert 'jump atea_anywhere_input' in nft.listing([('chain', 'inet', 'fw', 'in')])
+    assert 'jump atea_anywhere_output' in nft.listing([('chain', 'inet', 'fw', 'out')])
+
+
+def _load_in_fresh_namespace(script, listing):
+    return subprocess.run(['unshare', '--net', 'sh', '-c', 'nft -f - && nft list %s' % listing], input=script,
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_persistent_script_restores_the_same_ruleset(nft):
+    layout = Layout()
+    wanted = render(rules('enterprise'), layout)
+    plan = converge(nft, layout, wanted)
+    assert _load_in_fresh_namespace(nftables_state.persistent_script(layout, wanted), 'table inet atea_anywhere') \
+        == plan.after
+    chain_layout = Layout(mode='chain', table='filter')
+    chain_wanted = render(rules(), chain_layout)
+    boot = USER_TABLE + nftables_state.persistent_script(chain_layout, chain_wanted)
+    listing = _load_in_fresh_namespace(boot, 'chain inet filter forward')
+    assert listing.count('jump atea_anywhere_forward') == 1
+
+
+VOIP = ('table inet voip {\n\tct helper sip-5060 {\n\t\ttype "sip" protocol udp\n\t\tl3proto inet\n\t}\n'
+        '\tct helper q931 {\n\t\ttype "Q.931" protocol tcp\n\t\tl3proto inet\n\t}\n'
+        '\tct helper ftp {\n\t\ttype "ftp" protocol tcp\n\t\tl3proto inet\n\t}\n'
+        '\tchain pre {\n\t\ttype filter hook prerouting priority filter; policy accept;\n'
+        '\t\tudp dport 5060 ct helper set "sip-5060"\n'
+        '\t\ttcp dport 1720 ct helper set "q931" accept\n'
+        '\t\ttcp dport 21 ct helper set "ftp"\n\t}\n}\n')
+
+
+def test_voip_helpers_are_found_and_only_their_assignment_removed(nft):
+    nft.apply(VOIP)
+    findings, commands = voip_helpers.nft_plan(nft.ruleset())
+    details = sorted(f['detail'] for f in findings)
+    assert details == ['ct helper q931 (type Q.931) deleted', 'ct helper set q931 removed from the rule',
+                       'ct helper sip-5060 (type sip) deleted', 'rule that only set ct helper sip-5060 deleted']
+    nft.apply_json(voip_helpers.nft_script(commands))
+    listing = nft.listing([('table', 'inet', 'voip')])
+    assert 'sip' not in listing and 'q931' not in listing
+    assert 'tcp dport 1720 accept' in listing           # the rule that also accepted keeps accepting
+    assert 'ct helper set "ftp"' in listing             # other helpers are not ours to touch
+    assert voip_helpers.nft_plan(nft.ruleset()) == ([], [])
+
+
+def test_sip_only_leaves_h323_alone(nft):
+    nft.apply(VOIP)
+    findings, _commands = voip_helpers.nft_plan(nft.ruleset(), protocols=('sip',))
+    assert all('q931' not in f['detail'] for f in findings) and len(findings) == 2
