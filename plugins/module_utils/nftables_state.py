@@ -33,6 +33,14 @@ class Nft(object):
         self.nft = nft
         self.unshare = unshare
 
+    @classmethod
+    def for_module(cls, module, unshare=True):
+        """nft (and unshare, for comparing) found on the module's host, run with the module's run_command."""
+        def runner(argv, data):
+            return module.run_command(argv, data=data, binary_data=True)
+        return cls(runner, module.get_bin_path('nft', required=True),
+                   module.get_bin_path('unshare', required=True) if unshare else None)
+
     def _run(self, argv, data=None):
         rc, out, err = self._runner(argv, data)
         if rc != 0:

@@ -71,7 +71,7 @@ options:
     default: atea_anywhere
   parent_chains:
     description:
-      - With O(mode=chain), the user's base chain for each hook, for example C({forward: fwd}).
+      - "With O(mode=chain), the user's base chain for each hook, for example C({forward: fwd})."
       - Defaults to chains named after the hooks (C(forward), C(input), C(output)), as in Debian's C(inet filter).
     type: dict
   management_networks:
@@ -242,9 +242,7 @@ def main():
                              'TCP from %s to port %s; add it to management_networks and management_ports'
                          % (client, port))
 
-    runner = lambda argv, data: module.run_command(argv, data=data, binary_data=True)  # noqa: E731
-    nft = nftables_state.Nft(runner, module.get_bin_path('nft', required=True),
-                             module.get_bin_path('unshare', required=True))
+    nft = nftables_state.Nft.for_module(module)
     diffs = []
     findings = []
     changed = False

@@ -90,15 +90,14 @@ from ansible_collections.atea.anywhere.plugins.module_utils import nftables_stat
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            protocols=dict(type='list', elements='str', choices=sorted(voip_helpers.HELPER_TYPES),
-                           default=sorted(voip_helpers.HELPER_TYPES)),
+            protocols=dict(type='list', elements='str', choices=list(voip_helpers.HELPER_TYPES),
+                           default=list(voip_helpers.HELPER_TYPES)),
             iptables=dict(type='bool', default=True),
             blacklist_file=dict(type='path'),
         ),
         supports_check_mode=True,
     )
-    runner = lambda argv, data: module.run_command(argv, data=data, binary_data=True)  # noqa: E731
-    nft = nftables_state.Nft(runner, module.get_bin_path('nft', required=True))
+    nft = nftables_state.Nft.for_module(module, unshare=False)
     diffs = []
     try:
         changed, findings = voip_helpers.remove_helpers(
