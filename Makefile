@@ -13,7 +13,7 @@ SANITY_BASE := $(or $(TMPDIR),/tmp)/atea-anywhere-sanity
 SANITY_ROOT := $(SANITY_BASE)/ansible_collections/atea/anywhere
 PROFILE ?= smb
 
-.PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint molecule clean
+.PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint molecule benchmark clean
 
 LAB := $(BIN)/python tests/lab/lab.py
 LAB_PREFIX ?= aa
@@ -87,3 +87,7 @@ sanity: $(SANITY_VENV)/bin/ansible-test
 
 clean:
 	rm -rf build .ansible $(VENV) $(SANITY_BASE)
+
+# Figures for the README (root; builds and removes its own lab).
+benchmark: setup
+	$(BIN)/python tests/benchmark/converge_benchmark.py

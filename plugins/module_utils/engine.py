@@ -14,6 +14,8 @@ Renderers for each platform take rules and never look at the document data.
 
 from __future__ import annotations
 
+import bisect
+
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs
 from ansible_collections.atea.anywhere.plugins.module_utils.requirements import (
     ATEA_NETWORKS,
@@ -202,12 +204,32 @@ def requirements(profile=None, components=None, networks=None, customer_networks
     }
 
 
+def _checked_networks(option, value, fam, cache):
+    """Validated CIDRs of one family for a flow's sources or destinations, parsed once per distinct list."""
+    try:
+        cache_key = (fam, tuple(value))
+    except TypeError:  # unhashable items: checked below, and refused
+        cache_key = None
+    if cache_key not in cache:
+        cidrs = inputs.networks(option, value)
+        for cidr in cidrs:
+            if inputs.family(cidr) != fam:
+                raise inputs.InputError(option, cidr, 'address family differs from %s' % fam)
+        if cache_key is None:
+            return cidrs
+        cache[cache_key] = cidrs
+    return cache[cache_key]
+
+
 _FLOW_KEYS = ('id', 'section', 'purpose', 'direction', 'protocol', 'family', 'sources', 'destinations',
               'destination_ports', 'source_ports')
 
 
-def _check_flow(index, flow):
-    """Flows given to compact_rules may come from a user; check what rules depend on."""
+def _check_flow(index, flow, parsed_networks):
+    """Flows given to compact_rules may come from a user; check what rules depend on.
+
+    parsed_networks caches network lists: the flows of a profile share a handful of them.
+    """
     where = 'flows[%d]' % index
     if not isinstance(flow, dict):
         raise inputs.InputError(where, flow, 'expected a flow mapping (see atea.anywhere.flows)')
@@ -217,17 +239,13 @@ def _check_flow(index, flow):
     inputs.choose(where + '.direction', flow['direction'], DIRECTIONS)
     inputs.choose(where + '.protocol', flow['protocol'], PROTOCOLS)
     fam = inputs.choose(where + '.family', flow['family'], FAMILIES)
-    for key in ('sources', 'destinations'):
-        cidrs = inputs.networks('%s.%s' % (where, key), flow[key])
-        for cidr in cidrs:
-            if inputs.family(cidr) != fam:
-                raise inputs.InputError('%s.%s' % (where, key), cidr, 'address family differs from %s' % fam)
-    return {
+    checked = {
         'ports': inputs.port_ranges(where + '.destination_ports', flow['destination_ports']),
         'source_ports': inputs.port_ranges(where + '.source_ports', flow['source_ports']),
-        'sources': inputs.networks(where + '.sources', flow['sources']),
-        'destinations': inputs.networks(where + '.destinations', flow['destinations']),
     }
+    for key in ('sources', 'destinations'):
+        checked[key] = _checked_networks('%s.%s' % (where, key), flow[key], fam, parsed_networks)
+    return checked
 
 
 def _rule_name(flow):
@@ -240,8 +258,9 @@ def _rule_name(flow):
 def compact_rules(flows):
     """Merge flows into the fewest rules; keep the provenance of every port."""
     rules = {}
+    parsed_networks = {}
     for index, flow in enumerate(inputs.as_list('flows', flows)):
-        checked = _check_flow(index, flow)
+        checked = _check_flow(index, flow, parsed_networks)
         key = (flow['direction'], flow['family'], flow['protocol'], checked['sources'],
                checked['destinations'], checked['source_ports'], flow.get('icmp_type'))
         rule = rules.get(key)
@@ -311,8 +330,18 @@ def check_rules(rules):
     return rules
 
 
-def provenance_for(rule, port_range):
-    """The provenance entries of a rule whose ports overlap port_range (low, high)."""
-    low, high = port_range
-    return [p for p in rule['provenance']
-            if not p['destination_ports'] or any(lo <= high and low <= hi for lo, hi in p['destination_ports'])]
+def provenance_by_range(rule):
+    """[(port range, provenance entries)] for each merged destination port range of a rule, in order.
+
+    Merged ranges are disjoint and each flow's range lies inside one of them, so one bisection per
+    flow range places it. A rule without ports (ICMP) has one entry: (None, every provenance entry).
+    """
+    ranges = [tuple(r) for r in rule['destination_ports']]
+    if not ranges:
+        return [(None, list(rule['provenance']))]
+    lows = [low for low, _high in ranges]
+    entries = [[] for _range in ranges]
+    for entry in rule['provenance']:
+        for index in sorted(set(bisect.bisect_right(lows, low) - 1 for low, _high in entry['destination_ports'])):
+            entries[index].append(entry)
+    return list(zip(ranges, entries))

@@ -10,11 +10,11 @@ result: a function either returns normalised data or raises ``InputError``.
 
 from __future__ import annotations
 
-try:
-    import netaddr
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - reported by the plugins
-    HAS_NETADDR = False
+import importlib.util
+
+# Imported on first use: modules that never parse a network do not pay for it on every run.
+netaddr = None
+HAS_NETADDR = importlib.util.find_spec('netaddr') is not None
 
 
 class InputError(ValueError):
@@ -32,8 +32,12 @@ class InputError(ValueError):
 
 
 def require_netaddr():
+    global netaddr  # pylint: disable=global-statement
     if not HAS_NETADDR:
         raise ImportError('the Python library netaddr is required on the host that runs this plugin')
+    if netaddr is None:
+        import netaddr as library  # pylint: disable=import-outside-toplevel
+        netaddr = library
 
 
 def choose(option, value, choices):

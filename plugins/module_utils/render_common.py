@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.atea.anywhere.plugins.module_utils.engine import provenance_for
 
 COMMENT_PREFIX = 'atea-anywhere'
 
@@ -30,11 +29,6 @@ def provenance_text(entries, limit):
         if len(text.encode('utf-8')) <= limit:
             return text
     return fit(text, limit)
-
-
-def port_provenance(rule, port_range, limit):
-    """Provenance text for one merged destination port range of a rule."""
-    return provenance_text(provenance_for(rule, port_range), limit)
 
 
 def port_text(port_range, separator='-'):

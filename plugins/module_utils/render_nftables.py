@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs
-from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
+from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_by_range
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import (
-    port_provenance,
+    provenance_text,
     port_text,
     rule_comment,
 )
@@ -34,8 +34,8 @@ def _set(items):
 
 
 def _ports_expression(rule):
-    elements = ['%s comment %s' % (port_text(r), _quote(port_provenance(rule, r, COMMENT_LIMIT)))
-                for r in rule['destination_ports']]
+    elements = ['%s comment %s' % (port_text(r), _quote(provenance_text(entries, COMMENT_LIMIT)))
+                for r, entries in provenance_by_range(rule)]
     return '{ %s }' % ', '.join(elements)
 
 

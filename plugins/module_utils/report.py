@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_for
+from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_by_range
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import port_text
 
 COLUMNS = ('RULE', 'SECTION', 'DIRECTION', 'PROTOCOL', 'SOURCE PORTS', 'PORTS', 'NETWORKS', 'PURPOSE')
@@ -20,8 +20,7 @@ def _rows(rule):
         purposes = '; '.join(dict.fromkeys(p['name'] for p in rule['provenance']))
         yield (rule['name'], ', '.join(rule['sections'])) + common + (rule['icmp_type'], networks, purposes)
         return
-    for port_range in rule['destination_ports']:
-        entries = provenance_for(rule, port_range)
+    for port_range, entries in provenance_by_range(rule):
         sections = ', '.join(dict.fromkeys(p['section'] for p in entries))
         purposes = '; '.join(dict.fromkeys(p['name'] for p in entries))
         yield (rule['name'], sections) + common + (port_text(port_range), networks, purposes)

@@ -18,7 +18,21 @@ from ansible_collections.atea.anywhere.plugins.module_utils.files import sync_fi
 # Kernel helper names: nf_conntrack_sip registers 'sip'; nf_conntrack_h323 'RAS', 'Q.931' and 'H.245'.
 HELPER_TYPES = {'sip': ('sip',), 'h323': ('RAS', 'Q.931', 'H.245')}
 KERNEL_MODULES = ('nf_conntrack_sip', 'nf_nat_sip', 'nf_conntrack_h323', 'nf_nat_h323')
-IPTABLES_SAVE = ('iptables-save', 'ip6tables-save')
+# iptables-save for each family, and where to see that the family has a raw table at all: iptables-nft
+# keeps it in nftables ('table ip raw'), legacy iptables lists it in /proc/net/ip*_tables_names.
+IPTABLES_SAVE = (('iptables-save', 'ip', '/proc/net/ip_tables_names'),
+                 ('ip6tables-save', 'ip6', '/proc/net/ip6_tables_names'))
+
+
+def has_raw_table(ruleset, family, legacy_names):
+    """Whether iptables of this family has a raw table, where CT --helper rules live."""
+    if any((t.get('family'), t.get('name')) == (family, 'raw') for t in (e.get('table') for e in ruleset) if t):
+        return True
+    try:
+        with open(legacy_names, encoding='utf-8') as handle:
+            return 'raw' in handle.read().split()
+    except OSError:
+        return False
 
 
 def helper_types(protocols):
@@ -105,9 +119,9 @@ def remove_helpers(module, nft, ruleset, protocols, diffs, iptables=True, blackl
     findings, commands = nft_plan(ruleset, protocols)
     deletions = []
     if iptables:
-        for save in IPTABLES_SAVE:
+        for save, family, legacy_names in IPTABLES_SAVE:
             binary = module.get_bin_path(save)
-            if not binary:
+            if not binary or not has_raw_table(ruleset, family, legacy_names):
                 continue
             rc, out, err = module.run_command([binary, '-t', 'raw'])
             if rc != 0:

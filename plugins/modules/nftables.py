@@ -174,6 +174,12 @@ persisted:
   description: Whether the drop-in file is included by the main configuration.
   returned: always
   type: bool
+checklist_done:
+  description: General requirements (document section 1) this run took care of; C(1.1) when SIP and H.323 helpers are handled.
+  returned: always
+  type: list
+  elements: str
+  sample: ['1.1']
 '''
 
 import os
@@ -266,7 +272,10 @@ def main():
     except nftables_state.NftError as error:
         module.fail_json(msg=str(error), voip_helpers=findings)
     result = dict(changed=changed, script=plan.script if plan.changed else '', rules=len(rules),
-                  voip_helpers=findings, persisted=persisted)
+                  voip_helpers=findings, persisted=persisted,
+                  checklist_done=['1.1'] if params['remove_voip_helpers'] and present else [],
+                  # The rules can run to thousands of entries; echoing them back costs more than the work.
+                  invocation={'module_args': dict(params, rules='%d rules' % len(rules))})
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)

@@ -6,11 +6,25 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+
+
+def plain(value):
+    """A deep copy as plain dicts, lists and scalars.
+
+    Filters receive Ansible's lazily templated containers; the library walks its input many times,
+    and one copy up front costs far less than templating on every access.
+    """
+    if isinstance(value, Mapping):
+        return dict((key, plain(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
 
 
 def filter_entry(name, argument_spec=None):
@@ -29,7 +43,7 @@ def filter_entry(name, argument_spec=None):
                     raise AnsibleFilterError('%s: %s' % (name, '; '.join(result.error_messages)))
                 options = result.validated_parameters
             try:
-                return function(data, **options)
+                return function(plain(data), **plain(options))
             except (InputError, ImportError) as error:
                 raise AnsibleFilterError('%s: %s' % (name, error))
         return wrapper

@@ -122,22 +122,28 @@ def test_installed_module_fails_cleanly_on_bad_input(installed, args, message):
     assert 'Traceback' not in run.stdout + run.stderr
 
 
-def test_installed_site_playbook_prints_the_rule_table(installed):
+def test_installed_site_playbook_runs_by_its_name(installed):
     run = ansible(installed, 'ansible-playbook', 'atea.anywhere.site', '-e', 'profile=smb')
     assert run.returncode == 0, run.stdout + run.stderr
-    assert 'outbound-internet-udp-ipv4  3, 4' in run.stdout
-    assert '36002-59999' in run.stdout
+    assert 'PLAY [Apply the Atea Anywhere firewall requirements]' in run.stdout
 
 
-def test_installed_site_playbook_refuses_unknown_profile(installed):
-    run = ansible(installed, 'ansible-playbook', 'atea.anywhere.site', '-e', 'profile=big')
-    assert run.returncode != 0
-    assert 'value of profile must be one of: enterprise, smb, got: big' in run.stdout
+@pytest.mark.parametrize('extra', [['-e', 'profile=big'], []])
+def test_installed_site_playbook_refuses_a_missing_or_unknown_profile_before_any_host(installed, extra):
+    inventory = installed / 'unreachable.ini'
+    inventory.write_text('never-touched ansible_host=192.0.2.1 ansible_connection=ssh\n')
+    run = ansible(installed, 'ansible-playbook', '-i', str(inventory), 'atea.anywhere.site', *extra)
+    assert run.returncode == 2
+    assert 'Give the profile: -e profile=smb or -e profile=enterprise' in run.stdout
+    assert 'never-touched' not in run.stdout
 
 
 def test_installed_docs_render(installed):
-    for kind, name in (('module', 'requirements_info'), ('filter', 'flows'), ('filter', 'rules'),
-                       ('filter', 'nftables_table'), ('filter', 'rule_table')):
+    for kind, name in (('module', 'requirements_info'), ('module', 'nftables'), ('module', 'voip_helpers'),
+                       ('filter', 'flows'), ('filter', 'rules'), ('filter', 'nftables_table'), ('filter', 'rule_table')):
         run = ansible(installed, 'ansible-doc', '-t', kind, 'atea.anywhere.' + name)
         assert run.returncode == 0, run.stderr
         assert 'EXAMPLES' in run.stdout and 'RETURN VALUES' in run.stdout, (name, run.stdout)
+    for role in ('smb', 'enterprise', 'atea_anywhere'):
+        run = ansible(installed, 'ansible-doc', '-t', 'role', 'atea.anywhere.' + role)
+        assert run.returncode == 0 and 'ENTRY POINT: main' in run.stdout, (role, run.stdout, run.stderr)

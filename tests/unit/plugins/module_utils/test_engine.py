@@ -152,7 +152,8 @@ def test_smb_compacts_to_two_rules_with_merged_ports_and_provenance():
     assert udp['destination_ports'] == [[36002, 59999]]  # 3 media covers 4 media
     assert udp['sections'] == ['3', '4']
     assert [p['id'] for p in udp['provenance']] == ['3-media', '4-media-udp']
-    assert [p['section'] for p in engine.provenance_for(udp, (36002, 59999))] == ['3', '4']
+    assert [(r, [p['section'] for p in entries]) for r, entries in engine.provenance_by_range(udp)] == [
+        ((36002, 59999), ['3', '4'])]
     assert tcp['source_ports'] == [[1024, 65535]]
 
 
@@ -163,8 +164,11 @@ def test_enterprise_merges_adjacent_ports_and_keeps_gaps():
     assert [2443, 2445] in outbound_tcp     # SCCPS 2443, CTL 2444, trust verification 2445
     assert [5060, 5061] in outbound_tcp     # SIP 5060, SIPS 5061
     assert [6970, 6970] in outbound_tcp and [6972, 6972] in outbound_tcp
-    names = [p['name'] for p in engine.provenance_for(rules['outbound-mpls-tcp-ipv4'], (2443, 2445))]
-    assert names == ['SCCPS', 'Trust verification', 'CTL']
+    by_range = dict(engine.provenance_by_range(rules['outbound-mpls-tcp-ipv4']))
+    assert [p['name'] for p in by_range[(2443, 2445)]] == ['SCCPS', 'Trust verification', 'CTL']
+    assert [p['name'] for p in by_range[(80, 80)]] == ['HTTP']
+    icmp = engine.provenance_by_range(rules['inbound-mpls-icmp-ipv4'])
+    assert [(r, [p['id'] for p in entries]) for r, entries in icmp] == [(None, ['2.2-icmp-echo'])]
     assert rules['inbound-mpls-icmp-ipv4']['icmp_type'] == 'echo-request'
 
 
