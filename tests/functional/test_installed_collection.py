@@ -146,4 +146,5 @@ def test_installed_docs_render(installed):
         assert 'EXAMPLES' in run.stdout and 'RETURN VALUES' in run.stdout, (name, run.stdout)
     for role in ('smb', 'enterprise', 'atea_anywhere'):
         run = ansible(installed, 'ansible-doc', '-t', 'role', 'atea.anywhere.' + role)
-        assert run.returncode == 0 and 'ENTRY POINT: main' in run.stdout, (role, run.stdout, run.stderr)
+        assert run.returncode == 0 and 'ENTRY POINT: *main*' in run.stdout, (role, run.stdout, run.stderr)
+    assert 'atea_anywhere_nftables_mode' in run.stdout
