@@ -49,3 +49,24 @@ def with_line(text, line):
     if line in lines:
         return text
     return (text or '') + ('' if not text or text.endswith('\n') else '\n') + line + '\n'
+
+
+def in_shared_network_namespace():
+    """Whether this process runs in a named network namespace of 'ip netns' (ip netns exec).
+
+    Such a namespace shares /etc and the kernel with the machine: a lab or a namespace firewall,
+    whose persistent configuration is not the machine's files.
+    """
+    try:
+        own = os.stat('/proc/self/ns/net')
+        names = os.listdir('/run/netns')
+    except OSError:
+        return False
+    for name in names:
+        try:
+            mounted = os.stat(os.path.join('/run/netns', name))
+        except OSError:
+            continue
+        if (mounted.st_dev, mounted.st_ino) == (own.st_dev, own.st_ino):
+            return True
+    return False

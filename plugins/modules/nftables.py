@@ -26,12 +26,12 @@ description:
   - For nftables 0.9.7 or later (set element comments) and util-linux C(unshare).
 author:
   - Atea Anywhere team (@atea-anywhere)
+extends_documentation_fragment:
+  - atea.anywhere.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 options:
   rules:
@@ -99,12 +99,16 @@ options:
   helper_blacklist_file:
     description:
       - With O(remove_voip_helpers), also write this modprobe.d file so the SIP and H.323 helper kernel
-        modules do not load. Omit it where the kernel is shared (containers, network namespaces).
+        modules do not load. Omit it where the kernel is shared (containers, network namespaces);
+        inside a named network namespace (C(ip netns exec)) it is skipped with a warning.
     type: path
   persist:
     description:
       - Write the change to O(persist_file) and include that file from O(main_config), so the nftables
         service restores it at boot. Skipped with a warning when O(main_config) does not exist.
+      - Also skipped with a warning inside a named network namespace, which shares C(/etc) with the machine
+        (C(ip netns exec)) while both paths are their defaults; the machine's own configuration is not
+        the namespace's.
     type: bool
     default: true
   persist_file:
@@ -210,14 +214,24 @@ def argument_spec():
         remove_voip_helpers=dict(type='bool', default=True),
         helper_blacklist_file=dict(type='path'),
         persist=dict(type='bool', default=True),
-        persist_file=dict(type='path', default='/etc/nftables.d/atea_anywhere.nft'),
-        main_config=dict(type='path', default='/etc/nftables.conf'),
+        persist_file=dict(type='path', default=DEFAULT_PERSIST_FILE),
+        main_config=dict(type='path', default=DEFAULT_MAIN_CONFIG),
     )
+
+
+DEFAULT_PERSIST_FILE = '/etc/nftables.d/atea_anywhere.nft'
+DEFAULT_MAIN_CONFIG = '/etc/nftables.conf'
 
 
 def persist(module, layout, wanted, present, diffs):
     """Drop-in file plus its include line in the main configuration; returns (changed, persisted)."""
     params = module.params
+    if files.in_shared_network_namespace() and (params['persist_file'], params['main_config']) == (
+            DEFAULT_PERSIST_FILE, DEFAULT_MAIN_CONFIG):
+        module.warn('running in a named network namespace (ip netns exec), which shares /etc with the machine: the '
+                    'machine\'s own nftables configuration is left alone; set persist_file and main_config to '
+                    'persist for this namespace')
+        return False, False
     main = files.read_text(params['main_config'])
     if main is None:
         module.warn('%s does not exist: the change is not persisted across reboot' % params['main_config'])
@@ -255,8 +269,13 @@ def main():
     try:
         ruleset = nft.ruleset()
         if params['remove_voip_helpers'] and present:
+            blacklist = params['helper_blacklist_file']
+            if blacklist and files.in_shared_network_namespace():
+                module.warn('running in a named network namespace (ip netns exec), which shares the kernel and /etc with the machine: '
+                            '%s is not written' % blacklist)
+                blacklist = None
             changed, findings = voip_helpers.remove_helpers(
-                module, nft, ruleset, ('sip', 'h323'), diffs, blacklist_file=params['helper_blacklist_file'])
+                module, nft, ruleset, ('sip', 'h323'), diffs, blacklist_file=blacklist)
         plan = nftables_state.plan(nft, ruleset, layout, wanted, present)
         if plan.changed:
             changed = True

@@ -19,13 +19,12 @@ description:
 author:
   - Atea Anywhere team (@atea-anywhere)
 extends_documentation_fragment:
+  - atea.anywhere.attributes
   - atea.anywhere.selection
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 seealso:
   - plugin: atea.anywhere.flows

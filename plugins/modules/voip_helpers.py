@@ -20,12 +20,12 @@ description:
   - In check mode it only reports.
 author:
   - Atea Anywhere team (@atea-anywhere)
+extends_documentation_fragment:
+  - atea.anywhere.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: partial
     details: Shows the modprobe.d file; removed helper assignments are listed in RV(removed).
 options:

@@ -112,7 +112,7 @@ def main():
         figures = {}
         for name, extra_vars in cases:
             run_case(inventory, extra_vars, times_file)  # warm-up: the host holds the rules afterwards
-            runs = [run_case(inventory, extra_vars, times_file) for _ in range(args.repeat)]
+            runs = [run_case(inventory, extra_vars, times_file) for _run in range(args.repeat)]
             figures[name] = {
                 'noop': statistics.median(r[0] for r in runs),
                 'converge': statistics.median(r[1] for r in runs),
@@ -128,8 +128,8 @@ def main():
     profile = figures['profile']['converge']
     print('')
     print('enterprise profile vs no-op play:        %.2fx  (target <= 1.3x)' % figures['profile']['ratio'])
-    print('1,000 extra customer flows add:          %.3f s (target < 0.3 s)' % (figures['profile+1000']['converge']
-                                                                                 - profile))
+    added = figures['profile+1000']['converge'] - profile
+    print('1,000 extra customer flows add:          %.3f s (target < 0.3 s)' % added)
     print('faster than an iptables task per rule:   %.1fx  (target >= 7x)' % (figures['iptables']['converge'] / profile))
     print('faster than an iptables task per range:  %.1fx' % (figures['iptables/range']['converge'] / profile))
     return 0

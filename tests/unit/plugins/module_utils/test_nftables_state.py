@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import uuid
 
 import pytest
@@ -175,3 +176,13 @@ def test_sip_only_leaves_h323_alone(nft):
     nft.apply(VOIP)
     findings, _commands = voip_helpers.nft_plan(nft.ruleset(), protocols=('sip',))
     assert all('q931' not in f['detail'] for f in findings) and len(findings) == 2
+
+
+def test_a_network_namespace_sharing_etc_is_recognised(netns):
+    code = ('import sys; sys.path.insert(0, %r); from ansible_collections.atea.anywhere.plugins.module_utils import '
+            'files; print(files.in_shared_network_namespace())' % os.path.join(
+                os.path.dirname(__file__), '..', '..', '..', '..', '.ansible', 'collections'))
+    inside = subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, '-c', code], capture_output=True,
+                            text=True, check=True).stdout.strip()
+    outside = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
+    assert (inside, outside) == ('True', 'False')
