@@ -63,9 +63,14 @@ options:
     elements: str
     default: []
   policy:
-    description: Policy of the base chains.
+    description: Policy of the forward and input base chains.
     type: str
     default: drop
+    choices: [drop, accept]
+  output_policy:
+    description: Policy of the output base chain (O(placement=host)); the host's own DNS, NTP and updates pass by default.
+    type: str
+    default: accept
     choices: [drop, accept]
 '''
 
@@ -96,6 +101,7 @@ _OPTIONS = {
     'placement': {'type': 'str', 'default': 'gateway', 'choices': list(render_nftables.PLACEMENTS)},
     'management_networks': {'type': 'list', 'elements': 'str', 'default': []},
     'policy': {'type': 'str', 'default': 'drop', 'choices': ['drop', 'accept']},
+    'output_policy': {'type': 'str', 'default': 'accept', 'choices': ['drop', 'accept']},
 }
 
 

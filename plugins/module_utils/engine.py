@@ -128,7 +128,9 @@ def _make_flows(base, protocols, ports, source_ports, named, net_sources, net_de
 def _extra_flows(extra, named):
     """Validate user-declared flows; they follow the same shape as document rows."""
     flows = []
+    # Row ids, and the ids of their flows per protocol ('2.1-sip-tcp').
     seen = set(r.id for r in REQUIREMENTS)
+    seen.update('%s-%s' % (r.id, p) for r in REQUIREMENTS for p in PROTOCOLS)
     for index, item in enumerate(inputs.as_list('extra_flows', extra)):
         where = 'extra_flows[%d]' % index
         if not isinstance(item, dict):
@@ -140,22 +142,29 @@ def _extra_flows(extra, named):
         flow_id = item.get('id')
         if not isinstance(flow_id, str) or not flow_id.strip():
             raise inputs.InputError(where + '.id', flow_id, 'a non-empty id is required')
-        if flow_id in seen:
+        protocol_ids = set('%s-%s' % (flow_id, p) for p in PROTOCOLS)
+        if flow_id in seen or protocol_ids & seen:
             raise inputs.InputError(where + '.id', flow_id, 'duplicate id')
         seen.add(flow_id)
+        seen.update(protocol_ids)
         direction = inputs.choose(where + '.direction', item.get('direction'), DIRECTIONS)
         network = None
         if direction != 'internal':
             network = inputs.choose(where + '.network', item.get('network'), ATEA_NETWORKS)
+        elif item.get('network') is not None:
+            raise inputs.InputError(where + '.network', item['network'], 'internal flows are between customer '
+                                    'networks and take no network')
         protocols = inputs.as_list(where + '.protocols', item.get('protocols', item.get('protocol')))
         if not protocols:
             raise inputs.InputError(where + '.protocol', None, 'a protocol is required', PROTOCOLS)
         protocols = tuple(inputs.choose('%s.protocol' % where, p, PROTOCOLS) for p in protocols)
         ports = inputs.port_ranges(where + '.destination_ports', item.get('destination_ports'))
+        source_ports = inputs.port_ranges(where + '.source_ports', item.get('source_ports'))
         if not ports and any(p != 'icmp' for p in protocols):
             raise inputs.InputError(where + '.destination_ports', item.get('destination_ports'),
                                     'tcp and udp flows need destination ports')
-        source_ports = inputs.port_ranges(where + '.source_ports', item.get('source_ports'))
+        if (ports or source_ports) and 'icmp' in protocols:
+            raise inputs.InputError(where + '.protocol', 'icmp', 'ICMP has no ports; give ICMP a flow of its own')
         base = {
             'id': flow_id, 'section': EXTRA_SECTION, 'name': flow_id,
             'purpose': item.get('purpose') or flow_id, 'application': '',
@@ -176,6 +185,7 @@ def _flows_for(sections, networks, customer_networks, extra_flows):
     flows = []
     for section in sections:
         source_name, destination_name = _endpoints(section.direction, section.network)
+        count = len(flows)
         for row in REQUIREMENTS:
             if row.section != section.number:
                 continue
@@ -186,6 +196,11 @@ def _flows_for(sections, networks, customer_networks, extra_flows):
             }
             flows.extend(_make_flows(base, row.protocols, row.destination_ports, section.source_ports,
                                      named, source_name, destination_name))
+        if len(flows) == count:
+            option = 'customer_networks' if section.network is None else 'networks.%s' % section.network
+            raise inputs.InputError(option, list(named[section.network or CUSTOMER]),
+                                    'section %s (%s) gets no rule: its ends %s and %s share no address family'
+                                    % (section.number, section.name, source_name, destination_name))
     flows.extend(_extra_flows(extra_flows, named))
     return flows
 
@@ -208,9 +223,10 @@ def _checked_networks(option, value, fam, cache):
     """Validated CIDRs of one family for a flow's sources or destinations, parsed once per distinct list."""
     try:
         cache_key = (fam, tuple(value))
+        known = cache_key in cache
     except TypeError:  # unhashable items: checked below, and refused
-        cache_key = None
-    if cache_key not in cache:
+        cache_key, known = None, False
+    if not known:
         cidrs = inputs.networks(option, value)
         for cidr in cidrs:
             if inputs.family(cidr) != fam:
@@ -236,9 +252,16 @@ def _check_flow(index, flow, parsed_networks):
     for key in _FLOW_KEYS:
         if key not in flow:
             raise inputs.InputError(where, sorted(flow), 'missing key %r' % key)
+    for key in ('id', 'section', 'purpose'):
+        if not isinstance(flow[key], str) or not flow[key]:
+            raise inputs.InputError('%s.%s' % (where, key), flow[key], 'a non-empty string is required')
     inputs.choose(where + '.direction', flow['direction'], DIRECTIONS)
-    inputs.choose(where + '.protocol', flow['protocol'], PROTOCOLS)
+    protocol = inputs.choose(where + '.protocol', flow['protocol'], PROTOCOLS)
     fam = inputs.choose(where + '.family', flow['family'], FAMILIES)
+    icmp_type = flow.get('icmp_type')
+    if icmp_type != (ICMP_ECHO if protocol == 'icmp' else None):
+        raise inputs.InputError(where + '.icmp_type', icmp_type, 'ICMP flows allow %s only; others have none'
+                                % ICMP_ECHO)
     checked = {
         'ports': inputs.port_ranges(where + '.destination_ports', flow['destination_ports']),
         'source_ports': inputs.port_ranges(where + '.source_ports', flow['source_ports']),
@@ -319,14 +342,48 @@ _RULE_KEYS = ('name', 'direction', 'family', 'protocol', 'sources', 'destination
               'destination_network', 'source_ports', 'destination_ports', 'icmp_type', 'sections', 'provenance')
 
 
+_PROVENANCE_KEYS = ('id', 'section', 'purpose', 'name', 'destination_ports')
+
+
+def _check_rule(where, rule):
+    """Every value a renderer writes into a device's configuration, checked (rules may come from a user)."""
+    missing = [key for key in _RULE_KEYS if not isinstance(rule, dict) or key not in rule]
+    if missing:
+        raise inputs.InputError(where, rule if not isinstance(rule, dict) else sorted(rule),
+                                'not a rule from atea.anywhere.rules (missing %s)' % ', '.join(missing))
+    if not isinstance(rule['name'], str) or not rule['name']:
+        raise inputs.InputError(where + '.name', rule['name'], 'a non-empty string is required')
+    inputs.choose(where + '.direction', rule['direction'], DIRECTIONS)
+    protocol = inputs.choose(where + '.protocol', rule['protocol'], PROTOCOLS)
+    fam = inputs.choose(where + '.family', rule['family'], FAMILIES)
+    if rule['icmp_type'] != (ICMP_ECHO if protocol == 'icmp' else None):
+        raise inputs.InputError(where + '.icmp_type', rule['icmp_type'], 'ICMP rules allow %s only; others have '
+                                'none' % ICMP_ECHO)
+    for key in ('sources', 'destinations'):
+        cidrs = inputs.as_list('%s.%s' % (where, key), rule[key])
+        if not cidrs:
+            raise inputs.InputError('%s.%s' % (where, key), rule[key], 'at least one network is required')
+        for index, cidr in enumerate(cidrs):
+            inputs.strict_cidr('%s.%s[%d]' % (where, key, index), cidr, fam)
+    for key in ('source_ports', 'destination_ports'):
+        for index, port_range in enumerate(inputs.as_list('%s.%s' % (where, key), rule[key])):
+            inputs.port_range('%s.%s[%d]' % (where, key, index), port_range)
+    if protocol != 'icmp' and not rule['destination_ports']:
+        raise inputs.InputError(where + '.destination_ports', rule['destination_ports'], 'tcp and udp rules need ports')
+    for index, entry in enumerate(inputs.as_list(where + '.provenance', rule['provenance'])):
+        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), str) for k in _PROVENANCE_KEYS[:-1]) \
+                or not isinstance(entry.get('destination_ports'), list):
+            raise inputs.InputError('%s.provenance[%d]' % (where, index), entry,
+                                    'expected id, section, purpose, name and destination_ports')
+    if not isinstance(rule['sections'], list) or not all(isinstance(x, str) for x in rule['sections']):
+        raise inputs.InputError(where + '.sections', rule['sections'], 'expected a list of section names')
+
+
 def check_rules(rules):
     """Renderers take rules from compact_rules(); refuse anything else by name."""
     rules = inputs.as_list('rules', rules)
     for index, rule in enumerate(rules):
-        missing = [key for key in _RULE_KEYS if not isinstance(rule, dict) or key not in rule]
-        if missing:
-            raise inputs.InputError('rules[%d]' % index, rule if not isinstance(rule, dict) else sorted(rule),
-                                    'not a rule from atea.anywhere.rules (missing %s)' % ', '.join(missing))
+        _check_rule('rules[%d]' % index, rule)
     return rules
 
 

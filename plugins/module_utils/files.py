@@ -17,14 +17,16 @@ def read_text(path):
         return None
 
 
-def write_text(module, path, content, mode=0o644):
-    """Atomically replace path with content (outside check mode only: callers decide)."""
+def write_text(module, path, content):
+    """Atomically replace path with content (outside check mode only: callers decide).
+
+    atomic_move keeps an existing file's mode and owner; a new file gets the default mode.
+    """
     directory = os.path.dirname(path) or '.'
     os.makedirs(directory, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix='.atea_anywhere.')
     with os.fdopen(handle, 'w', encoding='utf-8') as stream:
         stream.write(content)
-    os.chmod(temporary, mode)
     module.atomic_move(temporary, path)
 
 

@@ -11,6 +11,7 @@ result: a function either returns normalised data or raises ``InputError``.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 
 # Imported on first use: modules that never parse a network do not pay for it on every run.
 netaddr = None
@@ -59,7 +60,8 @@ def as_list(option, value):
 
 
 def _port(option, value):
-    number = int(value.strip()) if isinstance(value, str) and value.strip().isdigit() else value
+    text = value.strip() if isinstance(value, str) else None
+    number = int(text) if text and text.isascii() and text.isdigit() else value
     if isinstance(number, bool) or not isinstance(number, int):
         raise InputError(option, value, 'not a port number')
     if not 1 <= number <= 65535:
@@ -130,6 +132,20 @@ def networks(option, value):
 def family(cidr):
     """'ipv4' or 'ipv6' for a CIDR string already validated by network()."""
     return 'ipv6' if ':' in cidr else 'ipv4'
+
+
+def strict_cidr(option, value, expected_family):
+    """A CIDR already in normal form (as the engine writes it), of the expected family; stdlib only.
+
+    For data that reaches a device as text: modules check it without needing netaddr on the host.
+    """
+    try:
+        parsed = ipaddress.ip_network(value, strict=True) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None or str(parsed) != value or family(value) != expected_family:
+        raise InputError(option, value, 'not an %s network in CIDR notation' % expected_family)
+    return value
 
 
 def contains(cidrs, address):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs
+from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import OWNER_COMMENT
 
 JUMP_COMMENT = 'atea-anywhere: Atea Anywhere requirements'
 
@@ -79,17 +80,17 @@ def objects_of(ruleset, kind):
     return [entry[kind] for entry in ruleset if kind in entry]
 
 
-def _jumps_to(ruleset, layout, hook):
-    """Handles of the rules in the user's base chain for hook that jump to our chain."""
-    target = layout.chain_name(hook)
-    parent = layout.parent_chains[hook]
-    handles = []
+def _jumps(ruleset, layout, targets):
+    """(chain, handle, target) of every rule in the layout's table that jumps to one of targets."""
+    found = []
     for rule in objects_of(ruleset, 'rule'):
-        if (rule.get('family'), rule.get('table'), rule.get('chain')) != (layout.table_family, layout.table, parent):
+        if (rule.get('family'), rule.get('table')) != (layout.table_family, layout.table):
             continue
-        if any(isinstance(e, dict) and e.get('jump', {}).get('target') == target for e in rule.get('expr', [])):
-            handles.append(rule['handle'])
-    return handles
+        for expr in rule.get('expr', []):
+            target = expr.get('jump', {}).get('target') if isinstance(expr, dict) else None
+            if target in targets:
+                found.append((rule['chain'], rule['handle'], target))
+    return found
 
 
 class Plan(object):
@@ -105,20 +106,30 @@ class Plan(object):
         return self.before != self.after
 
 
-def _table_exists(ruleset, layout):
-    return any((t.get('family'), t.get('name')) == (layout.table_family, layout.table)
-               for t in objects_of(ruleset, 'table'))
+def has_table(ruleset, family, name):
+    return any((t.get('family'), t.get('name')) == (family, name) for t in objects_of(ruleset, 'table'))
 
 
-def _chain_exists(ruleset, layout, name):
-    return any((c.get('family'), c.get('table'), c.get('name')) == (layout.table_family, layout.table, name)
-               for c in objects_of(ruleset, 'chain'))
+def _chains(ruleset, layout):
+    """The layout table's chains by name (nft's JSON chain objects)."""
+    return dict((c['name'], c) for c in objects_of(ruleset, 'chain')
+                if (c.get('family'), c.get('table')) == (layout.table_family, layout.table))
+
+
+def _owned(listing):
+    """Whether a table listing is the collection's (its comment), or empty: nothing of anyone's to lose."""
+    lines = [line.strip() for line in listing.splitlines() if line.strip()]
+    return 'comment "%s"' % OWNER_COMMENT in lines or len(lines) <= 2
 
 
 def plan_table(nft, ruleset, layout, wanted, present=True):
-    """Mode 'table': the whole table is ours."""
+    """Mode 'table': the whole table is ours, and only when it carries our comment (or is empty)."""
     listing = [('table', layout.table_family, layout.table)]
-    before = nft.listing(listing) if _table_exists(ruleset, layout) else ''
+    before = nft.listing(listing) if has_table(ruleset, layout.table_family, layout.table) else ''
+    if before and not _owned(before):
+        raise NftError("table %s %s exists and is not managed by atea.anywhere (it has no comment \"%s\"): it is "
+                       "left alone; use mode 'chain' to add to it, or another table name (option table)"
+                       % (layout.table_family, layout.table, OWNER_COMMENT))
     if not present:
         return Plan(before, '', 'delete table %s %s\n' % (layout.table_family, layout.table) if before else '')
     return Plan(before, nft.as_listed(wanted, listing), _table_definition(layout, wanted))
@@ -143,40 +154,55 @@ def _chain_definition(layout, wanted, jump_hooks):
     return lines
 
 
-def _jump_text(layout, hook, count):
-    if not count:
-        return ''
-    return '# %s: %d rule(s) jump %s\n' % (layout.parent_chains[hook], count, layout.chain_name(hook))
+def _jump_lines(jumps):
+    return ''.join('# chain %s: jump %s\n' % (chain, target) for chain, _handle, target in sorted(jumps))
+
+
+def _check_parents(chains, layout):
+    for hook in layout.hooks:
+        parent = chains.get(layout.parent_chains[hook])
+        if parent is None or (parent.get('type'), parent.get('hook')) != ('filter', hook):
+            raise NftError('table %s %s has no filter base chain %r on the %s hook (option parent_chains)'
+                           % (layout.table_family, layout.table, layout.parent_chains[hook], hook))
 
 
 def plan_chain(nft, ruleset, layout, wanted, present=True):
-    """Mode 'chain': our chains inside the user's table, and one jump rule each from the user's base chain."""
-    if not _table_exists(ruleset, layout):
+    """Mode 'chain': our chains inside the user's table, and one jump rule each from the user's base chain.
+
+    Ours are the chains '<prefix>_forward', '_input' and '_output' and the rules that jump to them; those
+    a placement no longer wants are removed with their jumps.
+    """
+    if not has_table(ruleset, layout.table_family, layout.table):
+        if not present:
+            return Plan('', '', '')
         raise NftError("table %s %s does not exist; mode 'chain' adds to an existing table (option table)"
                        % (layout.table_family, layout.table))
-    for hook in layout.hooks:
-        if not _chain_exists(ruleset, layout, layout.parent_chains[hook]):
-            raise NftError('table %s %s has no chain %r for the %s hook (option parent_chains)'
-                           % (layout.table_family, layout.table, layout.parent_chains[hook], hook))
-    ours = [layout.chain_name(hook) for hook in layout.hooks]
-    existing = [name for name in ours if _chain_exists(ruleset, layout, name)]
-    jumps = dict((hook, _jumps_to(ruleset, layout, hook)) for hook in layout.hooks)
+    chains = _chains(ruleset, layout)
+    if present:
+        _check_parents(chains, layout)
+    possible = set('%s_%s' % (layout.chain_prefix, hook) for hook in ('forward', 'input', 'output'))
+    existing = sorted(name for name in chains if name in possible)
+    wanted_chains = [layout.chain_name(hook) for hook in layout.hooks] if present else []
+    jumps = _jumps(ruleset, layout, possible)
+    keep = set()
+    for hook in layout.hooks if present else ():
+        right = [j for j in jumps if j[0] == layout.parent_chains[hook] and j[2] == layout.chain_name(hook)]
+        keep.update(right[:1])
     before = nft.listing([('chain', layout.table_family, layout.table, name) for name in existing])
-    before += ''.join(_jump_text(layout, hook, len(jumps[hook])) for hook in layout.hooks)
+    before += _jump_lines(jumps)
     prefix = '%s %s' % (layout.table_family, layout.table)
-    script = []
-    for hook in layout.hooks:
-        # Our jump rules go first: a chain cannot be deleted while a rule jumps to it.
-        keep = jumps[hook][:1] if present else []
-        script.extend('delete rule %s %s handle %d' % (prefix, layout.parent_chains[hook], handle)
-                      for handle in jumps[hook] if handle not in keep)
+    # Jump rules go first: a chain cannot be deleted while a rule jumps to it.
+    script = ['delete rule %s %s handle %d' % (prefix, chain, handle)
+              for chain, handle, target in jumps if (chain, handle, target) not in keep]
+    script.extend('delete chain %s %s' % (prefix, name) for name in existing if name not in wanted_chains)
     if not present:
-        script.extend('delete chain %s %s' % (prefix, name) for name in existing)
         return Plan(before, '', '\n'.join(script) + '\n' if script else '')
-    listing = [('chain', layout.table_family, layout.table, name) for name in ours]
+    listing = [('chain', layout.table_family, layout.table, name) for name in sorted(wanted_chains)]
     after = nft.as_listed(wanted, listing)
-    after += ''.join(_jump_text(layout, hook, 1) for hook in layout.hooks)
-    script.extend(_chain_definition(layout, wanted, [hook for hook in layout.hooks if not jumps[hook]]))
+    after += _jump_lines((layout.parent_chains[hook], 0, layout.chain_name(hook)) for hook in layout.hooks)
+    kept_hooks = set(hook for hook in layout.hooks
+                     if any(j[2] == layout.chain_name(hook) for j in keep))
+    script.extend(_chain_definition(layout, wanted, [hook for hook in layout.hooks if hook not in kept_hooks]))
     return Plan(before, after, '\n'.join(script) + '\n')
 
 
@@ -207,13 +233,20 @@ def _in_ranges(port, ranges):
 def connection_kept(layout, rules, ssh_connection):
     """Whether the wanted host ruleset still accepts a new connection like Ansible's current one.
 
-    ssh_connection is the SSH_CONNECTION value on the host: 'client port server port'.
+    ssh_connection is the SSH_CONNECTION value on the host: 'client port server port'. Only a table of
+    our own with a drop policy on input can cut it, and only for its address families.
     Returns (kept, client, port); kept is True where there is nothing to guard.
     """
-    if layout.placement != 'host' or not ssh_connection:
+    if layout.placement != 'host' or layout.mode != 'table' or layout.policy != 'drop' or not ssh_connection:
         return True, None, None
-    client, _client_port, _server, port = ssh_connection.split()[:4]
-    port = int(port)
+    try:
+        client, _client_port, _server, port = ssh_connection.split()[:4]
+        client, port = client.split('%')[0], int(port)
+        family = inputs.family(str(inputs.network('SSH_CONNECTION', client)))
+    except (ValueError, inputs.InputError):
+        raise inputs.InputError('SSH_CONNECTION', ssh_connection, 'not "client port server port" as OpenSSH sets it')
+    if family not in layout.families:
+        return True, client, port
     if inputs.contains(layout.management_networks, client) and _in_ranges(port, layout.management_ports):
         return True, client, port
     for rule in rules:

@@ -31,6 +31,6 @@ def provenance_text(entries, limit):
     return fit(text, limit)
 
 
-def port_text(port_range, separator='-'):
+def port_text(port_range):
     low, high = port_range
-    return str(low) if low == high else '%d%s%d' % (low, separator, high)
+    return str(low) if low == high else '%d-%d' % (low, high)

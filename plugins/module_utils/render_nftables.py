@@ -57,6 +57,8 @@ def rule_statement(rule):
     return ' '.join(parts)
 
 
+# The table comment that marks a table as the collection's own (nft 0.9.7 and kernel 5.10 or later).
+OWNER_COMMENT = 'atea-anywhere: Atea Anywhere firewall requirements, managed by atea.anywhere'
 MODES = ('table', 'chain')
 HOOKS = {'gateway': ('forward',), 'host': ('input', 'output')}
 DEFAULT_TABLE = 'atea_anywhere'
@@ -79,7 +81,7 @@ class Layout(object):
 
     def __init__(self, mode='table', table=None, table_family='inet', placement='gateway',
                  chain_prefix=DEFAULT_CHAIN_PREFIX, parent_chains=None, management_networks=(), management_ports=(22,),
-                 policy='drop'):
+                 policy='drop', output_policy='accept'):
         self.mode = inputs.choose('mode', mode, MODES)
         if table is None and mode == 'chain':
             raise inputs.InputError('table', table, "mode 'chain' needs the name of an existing table")
@@ -88,6 +90,8 @@ class Layout(object):
         self.placement = inputs.choose('placement', placement, PLACEMENTS)
         self.chain_prefix = _identifier('chain_prefix', chain_prefix)
         self.policy = inputs.choose('policy', policy, ('drop', 'accept'))
+        # The host's own outgoing traffic (DNS, NTP, updates) is not the document's to forbid.
+        self.output_policy = inputs.choose('output_policy', output_policy, ('drop', 'accept'))
         self.management_networks = (inputs.networks('management_networks', management_networks)
                                     if management_networks else ())
         self.management_ports = inputs.port_ranges('management_ports', management_ports)
@@ -145,15 +149,22 @@ def _base_lines(hook, layout):
 
 def render(rules, layout):
     """The table (mode 'table') or the chains inside the user's table (mode 'chain'), as nft lists them."""
-    rules = [r for r in check_rules(rules) if r['family'] in layout.families]
+    checked = check_rules(rules)
+    rules = [r for r in checked if r['family'] in layout.families]
+    if checked and not rules:
+        raise inputs.InputError('table_family', layout.table_family, 'no rule is of this address family (the rules '
+                                'are %s)' % ', '.join(sorted(set(r['family'] for r in checked))))
     lines = ['table %s %s {' % (layout.table_family, layout.table)]
+    if layout.mode == 'table':
+        lines.append('\tcomment "%s"' % OWNER_COMMENT)
     by_hook = _rules_by_hook(rules, layout.placement)
     for index, hook in enumerate(layout.hooks):
         if index:
             lines.append('')
         lines.append('\tchain %s {' % layout.chain_name(hook))
         if layout.mode == 'table':
-            lines.append('\t\ttype filter hook %s priority filter; policy %s;' % (hook, layout.policy))
+            policy = layout.output_policy if hook == 'output' else layout.policy
+            lines.append('\t\ttype filter hook %s priority filter; policy %s;' % (hook, policy))
         lines.extend('\t\t' + line for line in _base_lines(hook, layout))
         lines.extend('\t\t' + rule_statement(rule) for rule in by_hook[hook])
         lines.append('\t}')

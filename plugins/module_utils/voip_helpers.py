@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import shlex
 
-from ansible_collections.atea.anywhere.plugins.module_utils.files import sync_file
+from ansible_collections.atea.anywhere.plugins.module_utils.files import in_shared_network_namespace, sync_file
+from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import has_table
 
 # Kernel helper names: nf_conntrack_sip registers 'sip'; nf_conntrack_h323 'RAS', 'Q.931' and 'H.245'.
 HELPER_TYPES = {'sip': ('sip',), 'h323': ('RAS', 'Q.931', 'H.245')}
@@ -26,7 +27,7 @@ IPTABLES_SAVE = (('iptables-save', 'ip', '/proc/net/ip_tables_names'),
 
 def has_raw_table(ruleset, family, legacy_names):
     """Whether iptables of this family has a raw table, where CT --helper rules live."""
-    if any((t.get('family'), t.get('name')) == (family, 'raw') for t in (e.get('table') for e in ruleset) if t):
+    if has_table(ruleset, family, 'raw'):
         return True
     try:
         with open(legacy_names, encoding='utf-8') as handle:
@@ -43,8 +44,23 @@ def _finding(kind, where, detail):
     return {'kind': kind, 'where': where, 'detail': detail}
 
 
+def _names_in(value):
+    """Helper names a 'ct helper set' statement can assign: a name, or the names in a map or verdict map."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        return set().union(*(_names_in(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_names_in(v) for v in value)) if value else set()
+    return set()
+
+
 def nft_plan(ruleset, protocols=('sip', 'h323')):
-    """(findings, nft JSON commands) removing SIP/H.323 ct helper objects and their assignments."""
+    """(findings, nft JSON commands) removing SIP/H.323 ct helper objects and their assignments.
+
+    A statement assigning one of those helpers is removed from its rule; a rule left with nothing but
+    matches is deleted. A map statement that also assigns other helpers goes too, and says so.
+    """
     types = helper_types(protocols)
     helpers = {}
     for entry in ruleset:
@@ -56,21 +72,26 @@ def nft_plan(ruleset, protocols=('sip', 'h323')):
         rule = entry.get('rule')
         if not rule:
             continue
-        expr = rule.get('expr', [])
-        used = [e['ct helper'] for e in expr if isinstance(e, dict) and 'ct helper' in e
-                and (rule['family'], rule['table'], e['ct helper']) in helpers]
-        if not used:
+        ours = [e for e in rule.get('expr', []) if isinstance(e, dict) and 'ct helper' in e
+                and any((rule['family'], rule['table'], name) in helpers for name in _names_in(e['ct helper']))]
+        if not ours:
             continue
+        names = sorted(set().union(*(_names_in(e['ct helper']) for e in ours)))
         where = '%s %s chain %s handle %s' % (rule['family'], rule['table'], rule['chain'], rule['handle'])
         ref = dict((k, rule[k]) for k in ('family', 'table', 'chain', 'handle'))
-        rest = [e for e in expr if not (isinstance(e, dict) and 'ct helper' in e)]
+        rest = [e for e in rule['expr'] if not any(e is o for o in ours)]
         if any(isinstance(e, dict) and 'match' not in e for e in rest):
-            # The rule does more than assign the helper: keep it, without the assignment.
-            commands.append({'replace': {'rule': dict(ref, expr=rest)}})
-            findings.append(_finding('nftables rule', where, 'ct helper set %s removed from the rule' % used[0]))
+            # The rule does more than assign the helper: keep it, and its comment, without the assignment.
+            replacement = dict(ref, expr=rest)
+            if 'comment' in rule:
+                replacement['comment'] = rule['comment']
+            commands.append({'replace': {'rule': replacement}})
+            findings.append(_finding('nftables rule', where, 'ct helper set %s removed from the rule'
+                                     % ', '.join(names)))
         else:
             commands.append({'delete': {'rule': ref}})
-            findings.append(_finding('nftables rule', where, 'rule that only set ct helper %s deleted' % used[0]))
+            findings.append(_finding('nftables rule', where, 'rule that only set ct helper %s deleted'
+                                     % ', '.join(names)))
     for (family, table, name), helper in sorted(helpers.items()):
         commands.append({'delete': {'ct helper': {'family': family, 'table': table, 'name': name}}})
         findings.append(_finding('nftables ct helper', '%s %s' % (family, table),
@@ -94,7 +115,7 @@ def iptables_plan(save_output, command, protocols=('sip', 'h323')):
         if not line.startswith('-A '):
             continue
         words = shlex.split(line)
-        if '--helper' in words and words[words.index('--helper') + 1] in types:
+        if '--helper' in words[:-1] and words[words.index('--helper') + 1] in types:
             deletions.append([command, '-t', table, '-D'] + words[1:])
             findings.append(_finding('%s rule' % command, 'table %s chain %s' % (table, words[1]),
                                      '%s deleted' % line))
@@ -138,6 +159,9 @@ def remove_helpers(module, nft, ruleset, protocols, diffs, iptables=True, blackl
             if rc != 0:
                 module.fail_json(msg='%s failed: %s' % (' '.join(argv), err.strip()), findings=findings)
     changed = bool(findings)
-    if blacklist_file and sync_file(module, blacklist_file, blacklist_content(protocols), diffs):
+    if blacklist_file and in_shared_network_namespace():
+        module.warn('running in a named network namespace (ip netns exec), which shares the kernel and /etc with '
+                    'the machine: %s is not written' % blacklist_file)
+    elif blacklist_file and sync_file(module, blacklist_file, blacklist_content(protocols), diffs):
         changed = True
     return changed, findings

@@ -88,9 +88,17 @@ options:
     elements: raw
     default: [22]
   policy:
-    description: Policy of the base chains with O(mode=table).
+    description: Policy of the forward and input base chains with O(mode=table).
     type: str
     default: drop
+    choices: [drop, accept]
+  output_policy:
+    description:
+      - Policy of the output base chain (O(placement=host), O(mode=table)). V(accept) by default, as the
+        host's own DNS, NTP and updates are not the document's to forbid; V(drop) allows only the
+        document's outbound flows.
+    type: str
+    default: accept
     choices: [drop, accept]
   remove_voip_helpers:
     description: Remove SIP and H.323 conntrack helper assignments (nftables and iptables), requirement 1.1.
@@ -106,9 +114,9 @@ options:
     description:
       - Write the change to O(persist_file) and include that file from O(main_config), so the nftables
         service restores it at boot. Skipped with a warning when O(main_config) does not exist.
-      - Also skipped with a warning inside a named network namespace, which shares C(/etc) with the machine
-        (C(ip netns exec)) while both paths are their defaults; the machine's own configuration is not
-        the namespace's.
+      - Also skipped with a warning inside a named network namespace (C(ip netns exec)) while O(main_config)
+        is its default; that file is the machine's, not the namespace's.
+      - V(false) leaves an earlier drop-in and include line as they are; O(state=absent) removes them.
     type: bool
     default: true
   persist_file:
@@ -122,7 +130,7 @@ options:
 requirements:
   - nft (nftables)
   - unshare (util-linux)
-  - netaddr, where O(management_networks) is set
+  - netaddr, with O(placement=host) (management networks, and the check of the connection in use)
 notes:
   - In O(mode=chain) the drop-in adds to the user's table; the main configuration must define that table
     and start with C(flush ruleset), as Debian's does.
@@ -195,7 +203,7 @@ from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
 LAYOUT_OPTIONS = ('mode', 'table', 'table_family', 'placement', 'chain_prefix', 'parent_chains',
-                  'management_networks', 'management_ports', 'policy')
+                  'management_networks', 'management_ports', 'policy', 'output_policy')
 
 
 def argument_spec():
@@ -211,6 +219,7 @@ def argument_spec():
         management_networks=dict(type='list', elements='str', default=[]),
         management_ports=dict(type='list', elements='raw', default=[22]),
         policy=dict(type='str', default='drop', choices=['drop', 'accept']),
+        output_policy=dict(type='str', default='accept', choices=['drop', 'accept']),
         remove_voip_helpers=dict(type='bool', default=True),
         helper_blacklist_file=dict(type='path'),
         persist=dict(type='bool', default=True),
@@ -224,25 +233,33 @@ DEFAULT_MAIN_CONFIG = '/etc/nftables.conf'
 
 
 def persist(module, layout, wanted, present, diffs):
-    """Drop-in file plus its include line in the main configuration; returns (changed, persisted)."""
+    """Drop-in file plus its include line in the main configuration; returns (changed, persisted).
+
+    On removal the include line goes first: nft refuses a whole file whose include is missing.
+    """
     params = module.params
-    if files.in_shared_network_namespace() and (params['persist_file'], params['main_config']) == (
-            DEFAULT_PERSIST_FILE, DEFAULT_MAIN_CONFIG):
-        module.warn('running in a named network namespace (ip netns exec), which shares /etc with the machine: the '
-                    'machine\'s own nftables configuration is left alone; set persist_file and main_config to '
-                    'persist for this namespace')
+    persist_file, main_config = params['persist_file'], params['main_config']
+    if files.in_shared_network_namespace() and main_config == DEFAULT_MAIN_CONFIG:
+        module.warn('running in a named network namespace (ip netns exec), which shares /etc with the machine: '
+                    '%s is the machine\'s, not this namespace\'s, and is left alone; set main_config and '
+                    'persist_file to persist for this namespace' % main_config)
         return False, False
-    main = files.read_text(params['main_config'])
+    main = files.read_text(main_config)
+    include = 'include "%s"' % persist_file
+    includes = (include, "include '%s'" % persist_file)
+    lines = (main or '').splitlines(True)
+    others = [line for line in lines if line.strip() not in includes]
+    if not present:
+        changed = main is not None and len(others) != len(lines) and files.sync_file(
+            module, main_config, ''.join(others), diffs)
+        return files.sync_file(module, persist_file, None, diffs) or changed, False
     if main is None:
-        module.warn('%s does not exist: the change is not persisted across reboot' % params['main_config'])
+        module.warn('%s does not exist: the change is not persisted across reboot' % main_config)
         return False, False
-    include = 'include "%s"' % params['persist_file']
-    wanted_main = files.with_line(main, include) if present else '\n'.join(
-        line for line in main.splitlines() if line != include) + '\n'
-    changed = files.sync_file(module, params['persist_file'],
-                              nftables_state.persistent_script(layout, wanted, present) or None, diffs)
-    changed = files.sync_file(module, params['main_config'], wanted_main, diffs) or changed
-    return changed, present
+    changed = files.sync_file(module, persist_file, nftables_state.persistent_script(layout, wanted), diffs)
+    if len(others) == len(lines):
+        changed = files.sync_file(module, main_config, files.with_line(main, include), diffs) or changed
+    return changed, True
 
 
 def main():
@@ -253,7 +270,7 @@ def main():
     try:
         layout = render_nftables.Layout(**dict((k, params[k]) for k in LAYOUT_OPTIONS))
         rules = check_rules(params['rules'] or [])
-        wanted = render_nftables.render(rules, layout)
+        wanted = render_nftables.render(rules, layout) if present else ''
         kept, client, port = nftables_state.connection_kept(layout, rules, os.environ.get('SSH_CONNECTION'))
     except (InputError, ImportError) as error:
         module.fail_json(msg=str(error))
@@ -268,20 +285,17 @@ def main():
     changed = False
     try:
         ruleset = nft.ruleset()
-        if params['remove_voip_helpers'] and present:
-            blacklist = params['helper_blacklist_file']
-            if blacklist and files.in_shared_network_namespace():
-                module.warn('running in a named network namespace (ip netns exec), which shares the kernel and /etc with the machine: '
-                            '%s is not written' % blacklist)
-                blacklist = None
-            changed, findings = voip_helpers.remove_helpers(
-                module, nft, ruleset, ('sip', 'h323'), diffs, blacklist_file=blacklist)
+        # Planned and checked before anything changes, helpers included.
         plan = nftables_state.plan(nft, ruleset, layout, wanted, present)
+        if plan.changed:
+            nft.check(plan.script)
+        if params['remove_voip_helpers'] and present:
+            changed, findings = voip_helpers.remove_helpers(
+                module, nft, ruleset, ('sip', 'h323'), diffs, blacklist_file=params['helper_blacklist_file'])
         if plan.changed:
             changed = True
             diffs.insert(0, {'before': plan.before, 'after': plan.after,
                              'before_header': 'nftables (owned part)', 'after_header': 'nftables (owned part)'})
-            nft.check(plan.script)
             if not module.check_mode:
                 nft.apply(plan.script)
         persisted = False

@@ -234,7 +234,10 @@ class Lab(object):
             for name in os.listdir(self.state_dir):
                 if name.startswith('service-') and name.endswith('.pid'):
                     with open(os.path.join(self.state_dir, name), encoding='utf-8') as handle:
-                        pid = int(handle.read().strip() or 0)
+                        text = handle.read().strip()
+                    pid = int(text) if text.isdigit() else 0
+                    if pid <= 1:  # killpg(0) would be our own process group
+                        continue
                     try:
                         os.killpg(pid, signal.SIGTERM)
                     except (ProcessLookupError, PermissionError):

@@ -27,7 +27,9 @@ def test_flows_takes_components_with_null_input():
 
 def test_nftables_table_defaults_and_options():
     text = nftables_table(rules(flows('smb')), table='edge', placement='host')
-    assert text.startswith('table inet edge {\n\tchain input {')
+    assert text.startswith('table inet edge {\n\tcomment "atea-anywhere: ')
+    assert '\tchain input {\n\t\ttype filter hook input priority filter; policy drop;' in text
+    assert '\tchain output {\n\t\ttype filter hook output priority filter; policy accept;' in text
 
 
 def test_rule_table_lists_every_port_range():

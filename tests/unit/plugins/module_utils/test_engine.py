@@ -230,3 +230,47 @@ def test_requirements_bundles_sections_flows_rules_and_checklist():
 def test_check_rules_refuses_flows():
     with pytest.raises(InputError, match=r"option 'rules\[0\]'.*not a rule from atea.anywhere.rules"):
         engine.check_rules(engine.build_flows('smb'))
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    ({'customer_networks': ['2001:db8:1::/48']},
+     "option 'networks.mpls': section 2.1 (mpls_outbound) gets no rule: its ends customer and mpls share no address"),
+    ({'extra_flows': _extra(direction='internal', network='mpls')},
+     "option 'extra_flows[0].network': internal flows are between customer networks and take no network"),
+    ({'extra_flows': _extra(protocol='icmp')}, "option 'extra_flows[0].protocol': ICMP has no ports"),
+    ({'extra_flows': _extra(id='2.1-sip')}, "option 'extra_flows[0].id': duplicate id: '2.1-sip'"),
+    ({'extra_flows': _extra(id='2.1-sip-tcp')}, "option 'extra_flows[0].id': duplicate id: '2.1-sip-tcp'"),
+    ({'extra_flows': _extra(destination_ports=['\u00b2'])}, "option 'extra_flows[0].destination_ports[0]': not a port"),
+])
+def test_more_bad_selections(kwargs, message):
+    with pytest.raises(InputError) as caught:
+        engine.build_flows('enterprise', **kwargs)
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'icmp_type': None}, "option 'rules[0].icmp_type': ICMP rules allow echo-request only"),
+    ({'sources': ['10.0.0.0/8 } accept; flush ruleset; {']}, "option 'rules[0].sources[0]': not an ipv4 network"),
+    ({'sources': ['10.0.0.1/8']}, "option 'rules[0].sources[0]': not an ipv4 network"),
+    ({'destinations': []}, "option 'rules[0].destinations': at least one network is required"),
+    ({'provenance': [{'id': 'x'}]}, "option 'rules[0].provenance[0]': expected id, section, purpose"),
+    ({'sections': [None]}, "option 'rules[0].sections': expected a list of section names"),
+])
+def test_check_rules_checks_every_value_a_renderer_writes(change, message):
+    rule = next(r for r in engine.compact_rules(engine.build_flows('enterprise')) if r['protocol'] == 'icmp')
+    rule = dict(rule, **change)
+    with pytest.raises(InputError) as caught:
+        engine.check_rules([rule])
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'section': None}, "option 'flows[0].section': a non-empty string is required"),
+    ({'sources': [['10.0.0.0/8']]}, "option 'flows[0].sources[0]': not a network"),
+    ({'icmp_type': 'echo-request'}, "option 'flows[0].icmp_type': ICMP flows allow echo-request only"),
+])
+def test_compact_rules_refuses_malformed_values(change, message):
+    flow = dict(engine.build_flows('smb')[0], **change)
+    with pytest.raises(InputError) as caught:
+        engine.compact_rules([flow])
+    assert str(caught.value).startswith(message)

@@ -93,9 +93,42 @@ def test_chain_mode_needs_the_users_table_and_chain(nft):
     layout = Layout(mode='chain', table='filter')
     with pytest.raises(nftables_state.NftError, match="table inet filter does not exist; mode 'chain'"):
         nftables_state.plan(nft, nft.ruleset(), layout, render(rules(), layout))
-    nft.apply('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0;\n\t}\n}\n')
-    with pytest.raises(nftables_state.NftError, match="has no chain 'forward' for the forward hook"):
+    nft.apply('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0;\n\t}\n'
+              '\tchain forward {\n\t}\n}\n')
+    with pytest.raises(nftables_state.NftError, match="has no filter base chain 'forward' on the forward hook"):
         nftables_state.plan(nft, nft.ruleset(), layout, render(rules(), layout))
+    wrong_hook = Layout(mode='chain', table='filter', parent_chains={'forward': 'input'})
+    with pytest.raises(nftables_state.NftError, match="has no filter base chain 'input' on the forward hook"):
+        nftables_state.plan(nft, nft.ruleset(), wrong_hook, render(rules(), wrong_hook))
+
+
+def test_chain_mode_removal_is_idempotent_when_the_table_is_gone(nft):
+    layout = Layout(mode='chain', table='filter')
+    assert not nftables_state.plan(nft, nft.ruleset(), layout, '', present=False).changed
+
+
+def test_table_mode_leaves_a_table_it_does_not_own_alone(nft):
+    nft.apply(USER_TABLE)
+    layout = Layout(table='filter')
+    for present in (True, False):
+        with pytest.raises(nftables_state.NftError, match='table inet filter exists and is not managed by'):
+            nftables_state.plan(nft, nft.ruleset(), layout, render(rules(), layout), present)
+    nft.apply('table inet atea_anywhere {\n}\n')  # an empty table holds nothing to lose
+    assert converge(nft, Layout(), render(rules(), Layout())).changed
+
+
+def test_chain_mode_placement_change_removes_the_chains_no_longer_wanted(nft):
+    nft.apply(USER_TABLE.replace('\t\tct state established accept\n', '\t\tct state established accept\n')
+              + 'add chain inet filter output { type filter hook output priority 0; }\n')
+    gateway = Layout(mode='chain', table='filter')
+    converge(nft, gateway, render(rules(), gateway))
+    host = Layout(mode='chain', table='filter', placement='host', management_networks=['198.51.100.0/24'])
+    change = converge(nft, host, render(rules('enterprise'), host))
+    assert 'delete chain inet filter atea_anywhere_forward' in change.script
+    listing = nft.listing([('table', 'inet', 'filter')])
+    assert 'atea_anywhere_forward' not in listing
+    assert 'jump atea_anywhere_input' in listing and 'jump atea_anywhere_output' in listing
+    assert not nftables_state.plan(nft, nft.ruleset(), host, render(rules('enterprise'), host)).changed
 
 
 def test_chain_mode_adds_chain_and_one_jump_and_keeps_every_user_rule(nft):
@@ -170,6 +203,20 @@ def test_voip_helpers_are_found_and_only_their_assignment_removed(nft):
     assert 'tcp dport 1720 accept' in listing           # the rule that also accepted keeps accepting
     assert 'ct helper set "ftp"' in listing             # other helpers are not ours to touch
     assert voip_helpers.nft_plan(nft.ruleset()) == ([], [])
+
+
+def test_map_assignments_and_rule_comments(nft):
+    nft.apply('table inet voip {\n\tct helper sip-5060 {\n\t\ttype "sip" protocol udp\n\t}\n'
+              '\tct helper ftp-21 {\n\t\ttype "ftp" protocol tcp\n\t}\n'
+              '\tchain pre {\n\t\ttype filter hook prerouting priority filter; policy accept;\n'
+              '\t\tct helper set udp dport map { 5060 : "sip-5060" }\n'
+              '\t\tudp dport 5060 ct helper set "sip-5060" counter comment "keep my words"\n\t}\n}\n')
+    findings, commands = voip_helpers.nft_plan(nft.ruleset())
+    assert len(findings) == 3
+    nft.apply_json(voip_helpers.nft_script(commands))
+    listing = nft.listing([('table', 'inet', 'voip')])
+    assert 'sip-5060' not in listing and 'map' not in listing
+    assert 'comment "keep my words"' in listing and 'ct helper ftp-21' in listing
 
 
 def test_sip_only_leaves_h323_alone(nft):
