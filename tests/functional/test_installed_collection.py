@@ -44,7 +44,8 @@ def installed(tmp_path_factory):
                    check=True, capture_output=True, cwd=str(work))
     tarball, = glob.glob(str(work / 'atea-anywhere-*.tar.gz'))
     path = work / 'collections'
-    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', tarball, '-p', str(path)],
+    # --force: a copy elsewhere on the default collections path (Molecule's, say) must not skip the install.
+    subprocess.run([os.path.join(BIN, 'ansible-galaxy'), 'collection', 'install', '--force', tarball, '-p', str(path)],
                    check=True, capture_output=True, cwd=str(work))
     assert os.listdir(str(path / 'ansible_collections')) == ['atea']
     return work
