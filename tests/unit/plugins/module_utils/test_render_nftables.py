@@ -13,11 +13,11 @@ import shutil
 import subprocess
 
 import pytest
+from regression import check_reference
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine, render_nftables
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
-REFERENCES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'regression', 'nftables')
 LAB = {'networks': {'mpls': ['192.0.2.0/24', '2001:db8:9::/48'], 'internet': '203.0.113.0/24'},
        'customer_networks': ['198.51.100.0/24', '2001:db8:1::/48']}
 
@@ -41,14 +41,7 @@ def _render(name):
 
 @pytest.mark.parametrize('name', sorted(CASES))
 def test_matches_reference(name):
-    reference = os.path.join(REFERENCES, name + '.ref')
-    actual = _render(name)
-    with open(reference, encoding='utf-8') as handle:
-        expected = handle.read()
-    if actual != expected:
-        with open(reference[:-4] + '.actual', 'w', encoding='utf-8') as handle:
-            handle.write(actual)
-    assert actual == expected, 'output differs from %s; see the .actual file beside it' % reference
+    check_reference('nftables', name, _render(name))
 
 
 def _nft_can_check():

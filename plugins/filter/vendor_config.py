@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+name: vendor_config
+author: Atea Anywhere team (@atea-anywhere)
+version_added: 0.3.0
+short_description: Render rules as a network firewall's configuration
+description:
+  - Renders rules from the P(atea.anywhere.rules#filter) filter as the complete configuration a careful
+    engineer of the brand would write: named objects for the networks and services (prefix C(ATEA-)),
+    compact rules with their document sections and purposes as remarks or descriptions, and SIP and
+    H.323 inspection off the brand's way.
+  - V(cisco_asa) (ASA 9.x) object-groups, one ACL per ingress interface, C(no inspect sip), C(no inspect h323).
+  - V(cisco_ios) (IOS-XE 16.x, 17.x) network object-groups, named extended ACLs, C(no ip nat service sip).
+  - V(fortios) (FortiOS 6.4 to 7.4) addresses, custom services, named policies, C(default-voip-alg-mode
+    kernel-helper-based) and the SIP session helper deleted.
+  - V(panos) (PAN-OS 10.1 to 11.x) configure-mode set commands, SIP ALG disabled for the sip application.
+  - V(junos_srx) (Junos OS 15.1X49 or later) set commands, C(security alg sip|h323 disable).
+  - V(routeros) (RouterOS 7) script that replaces its own address lists and filter rules, service-port sip and h323 disabled.
+positional: _input
+options:
+  _input:
+    description: Rules.
+    type: list
+    elements: dict
+    required: true
+  platform:
+    description: The platform.
+    type: str
+    required: true
+    choices: [cisco_asa, cisco_ios, fortios, panos, junos_srx, routeros]
+  zones:
+    description:
+      - Zone, interface or chain per network name (C(customer), C(mpls), C(internet)).
+      - Defaults per platform; ASA C(inside)/C(mpls)/C(outside), FortiOS C(internal)/C(mpls)/C(wan1),
+        PAN-OS and SRX C(trust)/C(mpls)/C(untrust), RouterOS chain C(forward); IOS-XE has none and binds
+        the ACLs only to interfaces given here.
+    type: dict
+  bind_access_groups:
+    description: With V(cisco_asa), bind the ACLs with C(access-group), which replaces an interface's current one.
+    type: bool
+  policy_id_base:
+    description: With V(fortios), policies take ids from this number plus one.
+    type: int
+'''
+
+EXAMPLES = r'''
+- name: Write the enterprise configuration for a FortiGate, for review
+  ansible.builtin.copy:
+    content: "{{ 'enterprise' | atea.anywhere.flows | atea.anywhere.rules
+                 | atea.anywhere.vendor_config(platform='fortios', zones={'customer': 'port2'}) }}"
+    dest: /tmp/fortigate.conf
+    mode: '0644'
+'''
+
+RETURN = r'''
+_value:
+  description: The configuration text, ending in a newline.
+  type: str
+'''
+
+from ansible_collections.atea.anywhere.plugins.module_utils import vendor_platforms
+from ansible_collections.atea.anywhere.plugins.plugin_utils.errors import filter_entry
+
+_OPTIONS = {
+    'platform': {'type': 'str', 'required': True, 'choices': sorted(vendor_platforms.RENDERERS)},
+    'zones': {'type': 'dict'},
+    'bind_access_groups': {'type': 'bool'},
+    'policy_id_base': {'type': 'int'},
+}
+
+
+@filter_entry('atea.anywhere.vendor_config', _OPTIONS)
+def vendor_config(rules, platform, zones=None, **options):
+    return vendor_platforms.render_config(rules, platform, zones,
+                                          **dict((k, v) for k, v in options.items() if v is not None))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'vendor_config': vendor_config}

@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Cisco ASA (software 9.x): object-groups, one extended ACL per ingress interface, inspection off."""
+
+from __future__ import annotations
+
+from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, object_name
+
+_ICMP = {'ipv4': ('icmp', 'echo'), 'ipv6': ('icmp6', 'echo')}
+
+
+class AsaRenderer(Renderer):
+    PLATFORM = 'cisco_asa'
+    SOFTWARE = 'Cisco ASA software 9.x'
+    DEFAULT_ZONES = {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'}
+    COMMENT_LIMIT = 100  # access-list remark text
+
+    def __init__(self, rules, zones=None, bind_access_groups=False):
+        super(AsaRenderer, self).__init__(rules, zones)
+        self.bind_access_groups = bind_access_groups
+
+    def acl_name(self, rule):
+        """Rules filter on the interface their traffic enters by: the source network's."""
+        return object_name('ANYWHERE', self.zones[rule['source_network']])
+
+    def _network_groups(self):
+        groups = {}
+        for rule in self.rules:
+            for name, cidrs in ((rule['source_network'], rule['sources']),
+                                (rule['destination_network'], rule['destinations'])):
+                members = groups.setdefault(self.network_object(name, rule['family']), [])
+                members.extend(c for c in cidrs if c not in members)
+        lines = []
+        for group, cidrs in groups.items():
+            lines.append('object-group network %s' % group)
+            for cidr in cidrs:
+                lines.append(' network-object %s' % (cidr if ':' in cidr else '%s %s' % netmask(cidr)))
+        return lines
+
+    def _service_groups(self):
+        lines = []
+        for rule in self.rules:
+            if rule['protocol'] == 'icmp':
+                continue
+            lines.append('object-group service %s %s' % (self.service_object(rule), rule['protocol']))
+            for low, high in rule['destination_ports']:
+                lines.append(' port-object %s' % ('eq %d' % low if low == high else 'range %d %d' % (low, high)))
+        return lines
+
+    def _entry(self, rule):
+        source = 'object-group %s' % self.network_object(rule['source_network'], rule['family'])
+        destination = 'object-group %s' % self.network_object(rule['destination_network'], rule['family'])
+        if rule['protocol'] == 'icmp':
+            protocol, icmp_type = _ICMP[rule['family']]
+            return 'extended permit %s %s %s %s' % (protocol, source, destination, icmp_type)
+        for low, high in rule['source_ports']:
+            source += ' range %d %d' % (low, high)
+        return 'extended permit %s %s %s object-group %s' % (rule['protocol'], source, destination,
+                                                              self.service_object(rule))
+
+    def render(self):
+        lines = ['! atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
+                 '! Objects and access lists named ATEA-* are the collection\'s own.']
+        lines += self._network_groups() + self._service_groups()
+        acls = []
+        for rule in self.rules:
+            acl = self.acl_name(rule)
+            if acl not in acls:
+                acls.append(acl)
+            lines.append('access-list %s remark %s' % (acl, self.comment(rule)))
+            lines.append('access-list %s %s' % (acl, self._entry(rule)))
+        lines += ['policy-map global_policy', ' class inspection_default',
+                  '  no inspect sip', '  no inspect h323 h225', '  no inspect h323 ras']
+        for acl in acls:
+            interface = next(zone for zone in self.zones.values() if object_name('ANYWHERE', zone) == acl)
+            binding = 'access-group %s in interface %s' % (acl, interface)
+            lines.append(binding if self.bind_access_groups else
+                         '! Bind it (this replaces the interface\'s current access-group): %s' % binding)
+        return '\n'.join(lines) + '\n'

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Juniper SRX (Junos OS 15.1X49 and later), set commands: address book, applications, zone policies."""
+
+from __future__ import annotations
+
+from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, object_name, port_spec
+
+_ICMP = {'ipv4': 'protocol icmp icmp-type 8', 'ipv6': 'protocol icmp6 icmp6-type 128'}
+
+
+class JunosSrxRenderer(Renderer):
+    PLATFORM = 'junos_srx'
+    SOFTWARE = 'Junos OS 15.1X49 or later on SRX'
+    DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
+    COMMENT_LIMIT = 900  # policy description
+
+    def _addresses(self):
+        lines, seen = [], set()
+        for rule in self.rules:
+            for name, cidrs in ((rule['source_network'], rule['sources']),
+                                (rule['destination_network'], rule['destinations'])):
+                group = self.network_object(name, rule['family'])
+                for index, cidr in enumerate(cidrs, 1):
+                    if (group, cidr) in seen:
+                        continue
+                    seen.add((group, cidr))
+                    member = '%s-%d' % (group, index)
+                    lines.append('set security address-book global address %s %s' % (member, cidr))
+                    lines.append('set security address-book global address-set %s address %s' % (group, member))
+        return lines
+
+    def _application(self, rule):
+        """One application with a term per port range (SIP 5060-5061 as one term), or an ICMP echo term."""
+        name = object_name('APP', rule['name'])
+        base = 'set applications application %s' % name
+        if rule['protocol'] == 'icmp':
+            return ['%s term echo %s' % (base, _ICMP[rule['family']])]
+        source = ''.join(' source-port %s' % port_spec(r) for r in rule['source_ports'])
+        return ['%s term p%s protocol %s destination-port %s%s' % (base, port_spec(r), rule['protocol'],
+                                                                    port_spec(r), source)
+                for r in rule['destination_ports']]
+
+    def render(self):
+        lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
+                 '# Address book entries, applications and policies named ATEA-* are the collection\'s own.']
+        lines += self._addresses()
+        for rule in self.rules:
+            lines += self._application(rule)
+        for rule in self.rules:
+            policy = 'set security policies from-zone %s to-zone %s policy %s' % (
+                self.zones[rule['source_network']], self.zones[rule['destination_network']], self.rule_object(rule))
+            lines.append('%s description "%s"' % (policy, self.comment(rule).replace('"', "'")))
+            lines.append('%s match source-address %s' % (policy, self.network_object(rule['source_network'],
+                                                                                  rule['family'])))
+            lines.append('%s match destination-address %s' % (policy, self.network_object(
+                rule['destination_network'], rule['family'])))
+            lines.append('%s match application %s' % (policy, object_name('APP', rule['name'])))
+            lines.append('%s then permit' % policy)
+        lines += ['set security alg sip disable', 'set security alg h323 disable']
+        return '\n'.join(lines) + '\n'

@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Network firewall renderers: reviewed references, every flow present, inspection off, bad options."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+from regression import check_reference
+
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
+from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+
+DUAL_STACK = {'customer_networks': ['10.20.0.0/16', '2001:db8:20::/48'],
+              'networks': {'mpls': ['91.184.140.0/24', '2001:db8:9::/48']}}
+CASES = {'smb': {}, 'enterprise': {}, 'enterprise-dual-stack': DUAL_STACK}
+INSPECTION_OFF = {
+    'cisco_asa': ['  no inspect sip', '  no inspect h323 h225', '  no inspect h323 ras'],
+    'cisco_ios': ['no ip nat service sip tcp port 5060', 'no ip nat service sip udp port 5060',
+                  'no ip nat service h225', 'no ip nat service ras'],
+    'fortios': ['    set default-voip-alg-mode kernel-helper-based', 'config system session-helper'],
+    'panos': ['set shared alg-override application sip alg-disabled yes'],
+    'junos_srx': ['set security alg sip disable', 'set security alg h323 disable'],
+    'routeros': ['/ip firewall service-port', 'set sip disabled=yes', 'set h323 disabled=yes'],
+}
+
+
+def _rules(case):
+    profile = case.split('-')[0]
+    return engine.compact_rules(engine.build_flows(profile, **CASES[case]))
+
+
+@pytest.mark.parametrize('platform', sorted(vendor_platforms.RENDERERS))
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_matches_reference(platform, case):
+    check_reference(platform, case, vendor_platforms.render_config(_rules(case), platform))
+
+
+def _port_forms(platform, low, high):
+    if low == high:
+        return {'cisco_asa': ['port-object eq %d' % low], 'cisco_ios': [' eq %d' % low]}.get(platform, [str(low)])
+    return {'cisco_asa': ['port-object range %d %d' % (low, high)],
+            'cisco_ios': [' range %d %d' % (low, high)]}.get(platform, ['%d-%d' % (low, high)])
+
+
+def _network_forms(cidr):
+    network = ipaddress.ip_network(cidr)
+    if network.version == 6:
+        return [cidr]
+    return [cidr, '%s %s' % (network.network_address, network.netmask),
+            '%s %s' % (network.network_address, network.hostmask)]
+
+
+@pytest.mark.parametrize('platform', sorted(vendor_platforms.RENDERERS))
+def test_every_flow_of_the_profile_is_in_the_configuration(platform):
+    rules = _rules('enterprise-dual-stack')
+    text = vendor_platforms.render_config(rules, platform)
+    for flow in engine.build_flows('enterprise', **DUAL_STACK):
+        for cidr in flow['sources'] + flow['destinations']:
+            assert any(form in text for form in _network_forms(cidr)), (platform, flow['id'], cidr)
+        rule = next(r for r in rules if flow['id'] in [p['id'] for p in r['provenance']])
+        for low, high in flow['destination_ports']:
+            merged = next((lo, hi) for lo, hi in rule['destination_ports'] if lo <= low and high <= hi)
+            assert any(form in text for form in _port_forms(platform, *merged)), (platform, flow['id'], merged)
+    for line in INSPECTION_OFF[platform]:
+        assert line in text.splitlines(), (platform, line)
+
+
+@pytest.mark.parametrize('platform', sorted(vendor_platforms.RENDERERS))
+def test_objects_carry_the_prefix_and_rules_their_sections(platform):
+    text = vendor_platforms.render_config(_rules('smb'), platform)
+    assert 'ATEA-NET-CUSTOMER' in text and 'ATEA-NET-INTERNET' in text
+    assert '3/4 outbound-internet-tcp-ipv4' in text
+
+
+@pytest.mark.parametrize('platform, kwargs, message', [
+    ('checkpoint', {}, "option 'platform': unknown value: 'checkpoint'"),
+    ('cisco_asa', {'zones': {'customer': ''}}, "option 'zones.customer': the cisco_asa renderer needs a zone"),
+    ('panos', {'zones': {'dmz': 'x'}}, "option 'zones': unknown value: 'dmz'; valid choices: customer, internet, mpls"),
+    ('routeros', {'policy_id_base': 5}, "option 'options': unknown value: 'policy_id_base'"),
+])
+def test_bad_options_fail_naming_them(platform, kwargs, message):
+    with pytest.raises(InputError) as caught:
+        vendor_platforms.render_config(_rules('smb'), platform, **kwargs)
+    assert str(caught.value).startswith(message)
+
+
+def test_asa_binds_access_groups_only_when_asked():
+    text = vendor_platforms.render_config(_rules('enterprise'), 'cisco_asa', bind_access_groups=True)
+    assert 'access-group ATEA-ANYWHERE-INSIDE in interface inside' in text.splitlines()
+    assert 'access-group ATEA-ANYWHERE-MPLS in interface mpls' in text.splitlines()
+
+
+def test_ios_binds_to_interfaces_given():
+    text = vendor_platforms.render_config(_rules('smb'), 'cisco_ios', zones={'customer': 'GigabitEthernet0/0/1'})
+    assert 'interface GigabitEthernet0/0/1\n ip access-group ATEA-ANYWHERE-CUSTOMER-IN-V4 in' in text
+
+
+def test_fortios_policy_ids_from_the_base():
+    text = vendor_platforms.render_config(_rules('smb'), 'fortios', policy_id_base=500)
+    assert '    edit 501' in text.splitlines() and '    edit 502' in text.splitlines()
