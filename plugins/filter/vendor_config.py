@@ -11,10 +11,10 @@ version_added: 0.3.0
 short_description: Render rules as a network firewall's configuration
 description:
   - Renders rules from the P(atea.anywhere.rules#filter) filter as the complete configuration a careful
-    engineer of the brand would write: named objects for the networks and services (prefix C(ATEA-)),
+    engineer of the brand would write, with named objects for the networks and services (prefix C(ATEA-)),
     compact rules with their document sections and purposes as remarks or descriptions, and SIP and
     H.323 inspection off the brand's way.
-  - V(cisco_asa) (ASA 9.x) object-groups, one ACL per ingress interface, C(no inspect sip), C(no inspect h323).
+  - V(cisco_asa) (ASA 9.x) object-groups, one ACL per ingress interface, C(no inspect sip), C(no inspect h323)
   - V(cisco_ios) (IOS-XE 16.x, 17.x) network object-groups, named extended ACLs, C(no ip nat service sip).
   - V(fortios) (FortiOS 6.4 to 7.4) addresses, custom services, named policies, C(default-voip-alg-mode
     kernel-helper-based) and the SIP session helper deleted.

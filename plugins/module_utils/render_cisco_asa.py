@@ -56,8 +56,8 @@ class AsaRenderer(Renderer):
             return 'extended permit %s %s %s %s' % (protocol, source, destination, icmp_type)
         for low, high in rule['source_ports']:
             source += ' range %d %d' % (low, high)
-        return 'extended permit %s %s %s object-group %s' % (rule['protocol'], source, destination,
-                                                              self.service_object(rule))
+        service = 'object-group %s' % self.service_object(rule)
+        return 'extended permit %s %s %s %s' % (rule['protocol'], source, destination, service)
 
     def render(self):
         lines = ['! atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,

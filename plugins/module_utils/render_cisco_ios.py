@@ -65,8 +65,8 @@ class IosRenderer(Renderer):
             if interface:
                 lines += ['interface %s' % interface, ' ' + command % acl]
             else:
-                lines.append('! Bind it on the %s side (zones option): %s' % (rules[0]['source_network'],
-                                                                            command % acl))
+                side = rules[0]['source_network']
+                lines.append('! Bind it on the %s side (zones option): %s' % (side, command % acl))
         lines += ['no ip nat service sip tcp port 5060', 'no ip nat service sip udp port 5060',
                   'no ip nat service h225', 'no ip nat service ras']
         return '\n'.join(lines) + '\n'

@@ -38,9 +38,8 @@ class JunosSrxRenderer(Renderer):
         if rule['protocol'] == 'icmp':
             return ['%s term echo %s' % (base, _ICMP[rule['family']])]
         source = ''.join(' source-port %s' % port_spec(r) for r in rule['source_ports'])
-        return ['%s term p%s protocol %s destination-port %s%s' % (base, port_spec(r), rule['protocol'],
-                                                                    port_spec(r), source)
-                for r in rule['destination_ports']]
+        return ['%s term p%s protocol %s destination-port %s%s' % (base, port, rule['protocol'], port, source)
+                for port in (port_spec(r) for r in rule['destination_ports'])]
 
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
@@ -52,10 +51,10 @@ class JunosSrxRenderer(Renderer):
             policy = 'set security policies from-zone %s to-zone %s policy %s' % (
                 self.zones[rule['source_network']], self.zones[rule['destination_network']], self.rule_object(rule))
             lines.append('%s description "%s"' % (policy, self.comment(rule).replace('"', "'")))
-            lines.append('%s match source-address %s' % (policy, self.network_object(rule['source_network'],
-                                                                                  rule['family'])))
-            lines.append('%s match destination-address %s' % (policy, self.network_object(
-                rule['destination_network'], rule['family'])))
+            source = self.network_object(rule['source_network'], rule['family'])
+            destination = self.network_object(rule['destination_network'], rule['family'])
+            lines.append('%s match source-address %s' % (policy, source))
+            lines.append('%s match destination-address %s' % (policy, destination))
             lines.append('%s match application %s' % (policy, object_name('APP', rule['name'])))
             lines.append('%s then permit' % policy)
         lines += ['set security alg sip disable', 'set security alg h323 disable']

@@ -13,8 +13,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_junos_srx imp
 from ansible_collections.atea.anywhere.plugins.module_utils.render_panos import PanosRenderer
 from ansible_collections.atea.anywhere.plugins.module_utils.render_routeros import RouterOsRenderer
 
-RENDERERS = dict((r.PLATFORM, r) for r in (AsaRenderer, IosRenderer, FortiosRenderer, PanosRenderer,
-                                          JunosSrxRenderer, RouterOsRenderer))
+RENDERERS = dict((r.PLATFORM, r) for r in (
+    AsaRenderer, IosRenderer, FortiosRenderer, PanosRenderer, JunosSrxRenderer, RouterOsRenderer))
 # Options a platform's renderer takes beyond rules and zones.
 PLATFORM_OPTIONS = {'cisco_asa': ('bind_access_groups',), 'fortios': ('policy_id_base',)}
 
