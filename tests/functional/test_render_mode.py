@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml in render mode against an inventory of one host per network platform: no device is contacted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from regression import REFERENCES
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SUFFIX = {'cisco_asa': 'asa.cfg', 'cisco_ios': 'ios.cfg', 'fortios': 'fortios.conf', 'panos': 'panos.set',
+          'junos_srx': 'junos.set', 'routeros': 'routeros.rsc'}
+# Unreachable on purpose: render mode must not try to connect.
+INVENTORY = 'firewalls:\n  hosts:\n' + ''.join(
+    '    %s-1:\n      atea_anywhere_platform: %s\n      ansible_host: 192.0.2.%d\n      ansible_connection: ssh\n'
+    % (platform.replace('_', '-'), platform, index) for index, platform in enumerate(sorted(SUFFIX), 1))
+
+
+def _site(tmp_path):
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(INVENTORY)
+    return subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory),
+         'playbooks/site.yml', '-e', 'profile=enterprise', '-e', 'atea_anywhere_render_dir=%s' % (tmp_path / 'out')],
+        cwd=REPO, capture_output=True, text=True, check=False)
+
+
+def test_render_mode_writes_one_reviewed_file_per_host_and_nothing_changes_the_second_time(tmp_path):
+    first = _site(tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
+    written = sorted(os.listdir(str(tmp_path / 'out')))
+    assert written == sorted('%s-1.%s' % (p.replace('_', '-'), s) for p, s in SUFFIX.items())
+    contents = {}
+    for platform, suffix in SUFFIX.items():
+        path = tmp_path / 'out' / ('%s-1.%s' % (platform.replace('_', '-'), suffix))
+        contents[platform] = path.read_text()
+        with open(os.path.join(REFERENCES, platform, 'enterprise.ref'), encoding='utf-8') as handle:
+            assert contents[platform] == handle.read(), platform
+    second = _site(tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr
+    for platform in SUFFIX:
+        host = platform.replace('_', '-') + '-1'
+        assert '%s ' % host in second.stdout
+        assert any(line.startswith(host) and 'changed=0' in line for line in second.stdout.splitlines()), host
+    for platform, suffix in SUFFIX.items():
+        path = tmp_path / 'out' / ('%s-1.%s' % (platform.replace('_', '-'), suffix))
+        assert path.read_text() == contents[platform]
+
+
+def test_apply_mode_is_refused_clearly_for_now(tmp_path):
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text('firewalls:\n  hosts:\n    asa-1:\n      atea_anywhere_platform: cisco_asa\n'
+                         '      atea_anywhere_mode: apply\n')
+    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory),
+                          'playbooks/site.yml', '-e', 'profile=smb'], cwd=REPO, capture_output=True, text=True,
+                         check=False)
+    assert run.returncode == 2
+    assert "atea_anywhere_mode 'apply' is not available for cisco_asa in this release" in run.stdout

@@ -1,0 +1,113 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The reviewed ASA configurations, read back by an independent parser (ciscoconfparse2), mean exactly
+the document's flows for the profile: same protocols, ports, networks and directions, nothing more."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import pytest
+import requirements_document as document
+from ciscoconfparse2 import CiscoConfParse
+from regression import REFERENCES
+
+RFC1918 = ('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16')
+PROFILE_SECTIONS = {'smb': ('3', '4'), 'enterprise': ('2.1', '2.2', '2.3', '3', '4')}
+
+
+def _collapse(ranges):
+    merged = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return tuple(merged)
+
+
+def document_meaning(profile):
+    """(protocol, sources, destinations, source ports) -> destination port ranges ('echo' for ICMP)."""
+    meaning = {}
+    for section in document.load():
+        if section.number not in PROFILE_SECTIONS[profile]:
+            continue
+        atea = (section.network,) if section.network else RFC1918
+        sources, destinations = {'outbound': (RFC1918, atea), 'inbound': (atea, RFC1918),
+                                 'internal': (RFC1918, RFC1918)}[section.direction]
+        for row in section.rows:
+            for protocol in row.protocols:
+                key = (protocol, sources, destinations, row.source_ports)
+                meaning.setdefault(key, []).extend(row.ports or [('echo', 'echo')])
+    return dict((k, v if v[0][0] == 'echo' else list(_collapse(v))) for k, v in meaning.items())
+
+
+def asa_meaning(lines):
+    """The same mapping, read from an ASA configuration by ciscoconfparse2."""
+    parse = CiscoConfParse(lines, syntax='asa')
+    networks, services = {}, {}
+    for group in parse.find_objects(r'^object-group network '):
+        cidrs = []
+        for child in group.children:
+            words = child.text.split()
+            cidrs.append(words[1] if '/' in words[1] else str(ipaddress.ip_network('%s/%s' % (words[1], words[2]))))
+        networks[group.text.split()[2]] = tuple(cidrs)
+    for group in parse.find_objects(r'^object-group service '):
+        _keyword, _kind, name, protocol = group.text.split()
+        ports = []
+        for child in group.children:
+            words = child.text.split()
+            ports.append((int(words[2]), int(words[-1])))
+        services[name] = (protocol, ports)
+    meaning = {}
+    for entry in parse.find_objects(r'^access-list \S+ extended permit '):
+        words = entry.text.split()[4:]
+        protocol, words = words[0], words[1:]
+        sources = networks[words[1]]
+        source_ports = ()
+        words = words[2:]
+        if words[0] == 'range':
+            source_ports = ((int(words[1]), int(words[2])),)
+            words = words[3:]
+        destinations = networks[words[1]]
+        if protocol == 'icmp':
+            assert words[2:] == ['echo']
+            ports = [('echo', 'echo')]
+        else:
+            service_protocol, ports = services[words[3]]
+            assert service_protocol == protocol
+        meaning.setdefault((protocol, sources, destinations, source_ports), []).extend(ports)
+    return dict((k, v if v[0][0] == 'echo' else list(_collapse(v))) for k, v in meaning.items())
+
+
+def _reference(profile):
+    with open(os.path.join(REFERENCES, 'cisco_asa', profile + '.ref'), encoding='utf-8') as handle:
+        return handle.read().splitlines()
+
+
+@pytest.mark.parametrize('profile', sorted(PROFILE_SECTIONS))
+def test_asa_configuration_means_exactly_the_document(profile):
+    assert asa_meaning(_reference(profile)) == document_meaning(profile)
+
+
+@pytest.mark.parametrize('dropped', [' port-object eq 5061', ' port-object range 16384 32767', ' port-object eq 443'])
+def test_a_port_dropped_from_the_reference_is_caught(dropped):
+    lines = _reference('enterprise')
+    assert dropped in lines
+    lines.remove(dropped)
+    assert asa_meaning(lines) != document_meaning('enterprise')
+
+
+def test_asa_is_at_most_half_a_flat_acl():
+    """A flat ACL: one ACE per source network, destination network, protocol and port, a remark per row."""
+    flat = 0
+    for section in document.load():
+        atea = 1 if section.network else len(RFC1918)
+        sources, destinations = {'outbound': (len(RFC1918), atea), 'inbound': (atea, len(RFC1918)),
+                                 'internal': (len(RFC1918), len(RFC1918))}[section.direction]
+        for row in section.rows:
+            flat += 1 + sources * destinations * len(row.protocols) * max(1, len(row.ports))
+    ours = len(_reference('enterprise'))
+    assert ours * 2 <= flat, (ours, flat)
