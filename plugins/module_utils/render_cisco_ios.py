@@ -5,11 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import (
-    Renderer,
-    object_name,
-    wildcard,
-)
+from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, object_name
 
 
 def _port_match(port_range):
@@ -49,7 +45,8 @@ class IosRenderer(Renderer):
                 members.extend(c for c in cidrs if c not in members)
         for group, cidrs in groups.items():
             lines.append('object-group %s %s' % ('v6-network' if ':' in cidrs[0] else 'network', group))
-            lines.extend(' %s' % (cidr if ':' in cidr else '%s %s' % wildcard(cidr)) for cidr in cidrs)
+            # Inside an object-group the mask is a subnet mask, unlike in an ACE.
+            lines.extend(' %s' % (cidr if ':' in cidr else '%s %s' % netmask(cidr)) for cidr in cidrs)
         acls = {}
         for rule in self.rules:
             acls.setdefault(self.acl_name(rule), []).append(rule)

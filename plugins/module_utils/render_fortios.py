@@ -20,7 +20,8 @@ class FortiosRenderer(Renderer):
     PLATFORM = 'fortios'
     SOFTWARE = 'FortiOS 6.4 to 7.4'
     DEFAULT_ZONES = {'customer': 'internal', 'mpls': 'mpls', 'internet': 'wan1'}
-    COMMENT_LIMIT = 1023
+    COMMENT_LIMIT = 255  # service and address comments; policy comments take 1023
+    POLICY_COMMENT_LIMIT = 1023
 
     def __init__(self, rules, zones=None, policy_id_base=9000):
         super(FortiosRenderer, self).__init__(rules, zones)
@@ -88,7 +89,7 @@ class FortiosRenderer(Renderer):
                 '        set schedule "always"',
                 '        set service "%s"' % self.service_object(rule),
                 '        set logtraffic all',
-                '        set comments %s' % _quote(self.comment(rule)),
+                '        set comments %s' % _quote(self.comment(rule, self.POLICY_COMMENT_LIMIT)),
                 '    next',
             ]
         lines.append('end')
@@ -102,5 +103,6 @@ class FortiosRenderer(Renderer):
         lines += ['config system settings', '    set default-voip-alg-mode kernel-helper-based', 'end',
                   '# The SIP session helper is entry 13 on a factory configuration: check with',
                   '# "show system session-helper" before deleting, as ids differ where helpers were edited.',
+                  '# A VoIP profile on a policy overrides this; keep VoIP profiles off the ATEA-* policies.',
                   'config system session-helper', '    delete 13', 'end']
         return '\n'.join(lines) + '\n'

@@ -43,7 +43,11 @@ class JunosSrxRenderer(Renderer):
 
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
-                 '# Address book entries, applications and policies named ATEA-* are the collection\'s own.']
+                 '# Address book entries, applications and policies named ATEA-* are the collection\'s own.',
+                 '# Policies are appended: where a zone pair ends in a deny, move them above it (insert ... before).']
+        if any(rule['family'] == 'ipv6' for rule in self.rules):
+            lines.append('# IPv6 policies need flow mode: set security forwarding-options family inet6 mode flow-based'
+                         ' (then reboot).')
         lines += self._addresses()
         for rule in self.rules:
             lines += self._application(rule)

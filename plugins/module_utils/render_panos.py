@@ -38,8 +38,9 @@ class PanosRenderer(Renderer):
         for rule in self.rules:
             base = 'set rulebase security rules %s' % self.rule_object(rule)
             if rule['protocol'] == 'icmp':
-                # ping is PAN-OS's App-ID for ICMP echo; application-default keeps it to ICMP.
-                what = 'application ping service application-default'
+                # ping is PAN-OS's App-ID for ICMP echo; ICMPv6 is identified as ipv6-icmp.
+                application = 'ping' if rule['family'] == 'ipv4' else '[ ping ipv6-icmp ]'
+                what = 'application %s service application-default' % application
             else:
                 what = 'application any service %s' % self.service_object(rule)
             lines.append('%s from %s to %s source %s destination %s %s action allow' % (
@@ -47,5 +48,7 @@ class PanosRenderer(Renderer):
                 self.network_object(rule['source_network'], rule['family']),
                 self.network_object(rule['destination_network'], rule['family']), what))
             lines.append('%s description "%s"' % (base, self.comment(rule).replace('"', "'")))
+        # New rules go to the bottom, under any deny: move ours to the top, in document order.
+        lines += ['move rulebase security rules %s top' % self.rule_object(rule) for rule in reversed(self.rules)]
         lines.append('set shared alg-override application sip alg-disabled yes')
         return '\n'.join(lines) + '\n'

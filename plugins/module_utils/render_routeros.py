@@ -23,7 +23,8 @@ class RouterOsRenderer(Renderer):
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
                  '# Address lists ATEA-* and filter rules whose comment starts with "ATEA:" are the collection\'s own;',
-                 '# running this script replaces them and nothing else.']
+                 '# running this script replaces them and nothing else. The rules are added at the end of the',
+                 '# chain: where it ends in a drop (the default configuration does), move them above it.']
         for family in ('ipv4', 'ipv6'):
             rules = [r for r in self.rules if r['family'] == family]
             if not rules:

@@ -80,10 +80,11 @@ class Renderer(object):
                 named[name].extend(c for c in cidrs if c not in named[name])
         return dict((name, named[name]) for name in NETWORK_NAMES if name in named)
 
-    def comment(self, rule):
+    def comment(self, rule, limit=None):
         """'2.1 outbound-mpls-tcp-ipv4: HTTP Access; ...' cut to the platform's limit."""
-        purposes = provenance_text(rule['provenance'], self.COMMENT_LIMIT - len(rule['name']) - 8)
-        return fit('%s %s: %s' % ('/'.join(rule['sections']), rule['name'], purposes), self.COMMENT_LIMIT)
+        limit = limit or self.COMMENT_LIMIT
+        purposes = provenance_text(rule['provenance'], limit - len(rule['name']) - 8)
+        return fit('%s %s: %s' % ('/'.join(rule['sections']), rule['name'], purposes), limit)
 
     def port_comments(self, rule):
         """[(port range, provenance text)] for a rule's merged ports."""
