@@ -25,14 +25,8 @@ class AsaRenderer(Renderer):
         return object_name('ANYWHERE', self.zones[rule['source_network']])
 
     def _network_groups(self):
-        groups = {}
-        for rule in self.rules:
-            for name, cidrs in ((rule['source_network'], rule['sources']),
-                                (rule['destination_network'], rule['destinations'])):
-                members = groups.setdefault(self.network_object(name, rule['family']), [])
-                members.extend(c for c in cidrs if c not in members)
         lines = []
-        for group, cidrs in groups.items():
+        for group, cidrs in self.network_groups().items():
             lines.append('object-group network %s' % group)
             for cidr in cidrs:
                 lines.append(' network-object %s' % (cidr if ':' in cidr else '%s %s' % netmask(cidr)))

@@ -37,13 +37,7 @@ class IosRenderer(Renderer):
     def render(self):
         lines = ['! atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
                  '! Object-groups and access lists named ATEA-* are the collection\'s own.']
-        groups = {}
-        for rule in self.rules:
-            for name, cidrs in ((rule['source_network'], rule['sources']),
-                                (rule['destination_network'], rule['destinations'])):
-                members = groups.setdefault(self.network_object(name, rule['family']), [])
-                members.extend(c for c in cidrs if c not in members)
-        for group, cidrs in groups.items():
+        for group, cidrs in self.network_groups().items():
             lines.append('object-group %s %s' % ('v6-network' if ':' in cidrs[0] else 'network', group))
             # Inside an object-group the mask is a subnet mask, unlike in an ACE.
             lines.extend(' %s' % (cidr if ':' in cidr else '%s %s' % netmask(cidr)) for cidr in cidrs)

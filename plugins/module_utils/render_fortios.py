@@ -30,12 +30,7 @@ class FortiosRenderer(Renderer):
     def _addresses(self):
         lines = []
         for family in ('ipv4', 'ipv6'):
-            groups = {}
-            for rule in (r for r in self.rules if r['family'] == family):
-                for name, cidrs in ((rule['source_network'], rule['sources']),
-                                    (rule['destination_network'], rule['destinations'])):
-                    members = groups.setdefault(self.network_object(name, family), [])
-                    members.extend(c for c in cidrs if c not in members)
+            groups = self.network_groups(family)
             if not groups:
                 continue
             address, group_kind = _ADDRESS[family][:2]

@@ -17,18 +17,12 @@ class JunosSrxRenderer(Renderer):
     COMMENT_LIMIT = 900  # policy description
 
     def _addresses(self):
-        lines, seen = [], set()
-        for rule in self.rules:
-            for name, cidrs in ((rule['source_network'], rule['sources']),
-                                (rule['destination_network'], rule['destinations'])):
-                group = self.network_object(name, rule['family'])
-                for index, cidr in enumerate(cidrs, 1):
-                    if (group, cidr) in seen:
-                        continue
-                    seen.add((group, cidr))
-                    member = '%s-%d' % (group, index)
-                    lines.append('set security address-book global address %s %s' % (member, cidr))
-                    lines.append('set security address-book global address-set %s address %s' % (group, member))
+        lines = []
+        for group, cidrs in self.network_groups().items():
+            for index, cidr in enumerate(cidrs, 1):
+                member = '%s-%d' % (group, index)
+                lines.append('set security address-book global address %s %s' % (member, cidr))
+                lines.append('set security address-book global address-set %s address %s' % (group, member))
         return lines
 
     def _application(self, rule):

@@ -17,13 +17,7 @@ class PanosRenderer(Renderer):
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s (configure mode).' % self.SOFTWARE,
                  '# Addresses, address groups, services and security rules named ATEA-* are the collection\'s own.']
-        groups = {}
-        for rule in self.rules:
-            for name, cidrs in ((rule['source_network'], rule['sources']),
-                                (rule['destination_network'], rule['destinations'])):
-                members = groups.setdefault(self.network_object(name, rule['family']), [])
-                members.extend(c for c in cidrs if c not in members)
-        for group, cidrs in groups.items():
+        for group, cidrs in self.network_groups().items():
             names = ['%s-%d' % (group, i) for i in range(1, len(cidrs) + 1)]
             for member, cidr in zip(names, cidrs):
                 lines.append('set address %s ip-netmask %s description "Atea Anywhere"' % (member, cidr))

@@ -33,21 +33,15 @@ class RouterOsRenderer(Renderer):
             lines.append('%s address-list remove [find where list~"^ATEA-"]' % menu)
             lines.append('%s filter remove [find where comment~"^ATEA:"]' % menu)
             lines.append('%s address-list' % menu)
-            seen = set()
-            for rule in rules:
-                for name, cidrs in ((rule['source_network'], rule['sources']),
-                                    (rule['destination_network'], rule['destinations'])):
-                    for cidr in cidrs:
-                        if (name, cidr) not in seen:
-                            seen.add((name, cidr))
-                            lines.append('add list=%s address=%s comment="ATEA: %s network"'
-                                         % (self.network_object(name), cidr, name))
+            for group, cidrs in self.network_groups(family).items():
+                lines.extend('add list=%s address=%s comment="ATEA: Atea Anywhere"' % (group, cidr) for cidr in cidrs)
             lines.append('%s filter' % menu)
             for rule in rules:
                 chain = self.zones[rule['destination_network'] if rule['direction'] == 'inbound'
                                    else rule['source_network']]
-                match = 'src-address-list=%s dst-address-list=%s' % (self.network_object(rule['source_network']),
-                                                                     self.network_object(rule['destination_network']))
+                match = 'src-address-list=%s dst-address-list=%s' % (
+                    self.network_object(rule['source_network'], family),
+                    self.network_object(rule['destination_network'], family))
                 comment = 'comment="ATEA: %s"' % self.comment(rule).replace('"', "'")
                 if rule['protocol'] == 'icmp':
                     lines.append('add chain=%s action=accept protocol=%s %s %s' % (chain, _ICMP[family], match, comment))

@@ -80,6 +80,18 @@ class Renderer(object):
                 named[name].extend(c for c in cidrs if c not in named[name])
         return dict((name, named[name]) for name in NETWORK_NAMES if name in named)
 
+    def network_groups(self, family=None):
+        """Object name -> CIDRs for every named network and address family the rules use, in first use order."""
+        groups = {}
+        for rule in self.rules:
+            if family not in (None, rule['family']):
+                continue
+            for name, cidrs in ((rule['source_network'], rule['sources']),
+                                (rule['destination_network'], rule['destinations'])):
+                members = groups.setdefault(self.network_object(name, rule['family']), [])
+                members.extend(c for c in cidrs if c not in members)
+        return groups
+
     def comment(self, rule, limit=None):
         """'2.1 outbound-mpls-tcp-ipv4: HTTP Access; ...' cut to the platform's limit."""
         limit = limit or self.COMMENT_LIMIT
