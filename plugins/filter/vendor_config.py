@@ -40,6 +40,13 @@ options:
         PAN-OS and SRX C(trust)/C(mpls)/C(untrust), RouterOS chain C(forward); IOS-XE has none and binds
         the ACLs only to interfaces given here.
     type: dict
+  running_config:
+    description:
+      - The device's running configuration, as text (ASA and IOS-XE C(show running-config), Junos and PAN-OS in
+        set format, FortiOS C(show)).
+      - The output then starts by removing the C(ATEA-*) objects and lines that the rules no longer want;
+        nothing without the prefix is ever named. RouterOS scripts always replace their own.
+    type: str
   bind_access_groups:
     description: With V(cisco_asa), bind the ACLs with C(access-group), which replaces an interface's current one.
     type: bool
@@ -69,14 +76,15 @@ from ansible_collections.atea.anywhere.plugins.plugin_utils.errors import filter
 _OPTIONS = {
     'platform': {'type': 'str', 'required': True, 'choices': sorted(vendor_platforms.RENDERERS)},
     'zones': {'type': 'dict'},
+    'running_config': {'type': 'str'},
     'bind_access_groups': {'type': 'bool'},
     'policy_id_base': {'type': 'int'},
 }
 
 
 @filter_entry('atea.anywhere.vendor_config', _OPTIONS)
-def vendor_config(rules, platform, zones=None, **options):
-    return vendor_platforms.render_config(rules, platform, zones,
+def vendor_config(rules, platform, zones=None, running_config=None, **options):
+    return vendor_platforms.render_config(rules, platform, zones, running_config,
                                           **dict((k, v) for k, v in options.items() if v is not None))
 
 

@@ -15,6 +15,7 @@ class AsaRenderer(Renderer):
     SOFTWARE = 'Cisco ASA software 9.x'
     DEFAULT_ZONES = {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'}
     COMMENT_LIMIT = 100  # access-list remark text
+    RUNNING_FORMAT = 'block'
 
     def __init__(self, rules, zones=None, bind_access_groups=False):
         super(AsaRenderer, self).__init__(rules, zones)

@@ -19,6 +19,7 @@ class IosRenderer(Renderer):
     # Interfaces (zones option) that the ACLs are bound to, inbound; without them the binding is left to you.
     ZONES_REQUIRED = False
     COMMENT_LIMIT = 100
+    RUNNING_FORMAT = 'block'
 
     def acl_name(self, rule):
         return object_name('ANYWHERE', rule['source_network'], 'IN', 'V6' if rule['family'] == 'ipv6' else 'V4')

@@ -16,6 +16,28 @@ def _quote(text):
     return '"%s"' % text.replace('"', "'")
 
 
+# Sections holding objects of ours, users before what they use.
+_SECTIONS = ('firewall policy', 'firewall service custom', 'firewall addrgrp6', 'firewall addrgrp',
+             'firewall address6', 'firewall address')
+
+
+def owned_entries(text):
+    """(section, edit key) of every ATEA-* entry: named objects, and policies by their name."""
+    entries, section, key = [], None, None
+    for line in text.splitlines():
+        words = line.strip().split(None, 2)
+        if words[:1] == ['config']:
+            section = ' '.join(words[1:])
+        elif words[:1] == ['edit'] and len(words) > 1:
+            key = words[1]
+            if key.strip('"').startswith('ATEA-'):
+                entries.append((section, key))
+        elif section == 'firewall policy' and words[:2] == ['set', 'name'] and len(words) > 2 \
+                and words[2].strip('"').startswith('ATEA-'):
+            entries.append((section, key))
+    return entries
+
+
 class FortiosRenderer(Renderer):
     PLATFORM = 'fortios'
     SOFTWARE = 'FortiOS 6.4 to 7.4'
@@ -26,6 +48,16 @@ class FortiosRenderer(Renderer):
     def __init__(self, rules, zones=None, policy_id_base=9000):
         super(FortiosRenderer, self).__init__(rules, zones)
         self.policy_id_base = policy_id_base
+
+    def removals(self, running, rendered):
+        wanted = set(owned_entries(rendered))
+        stale = [entry for entry in owned_entries(running) if entry not in wanted]
+        lines = []
+        for section in _SECTIONS:
+            keys = [key for kind, key in stale if kind == section]
+            if keys:
+                lines += ['config %s' % section] + ['    delete %s' % key for key in keys] + ['end']
+        return lines
 
     def _addresses(self):
         lines = []

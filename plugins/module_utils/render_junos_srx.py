@@ -15,6 +15,7 @@ class JunosSrxRenderer(Renderer):
     SOFTWARE = 'Junos OS 15.1X49 or later on SRX'
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
     COMMENT_LIMIT = 900  # policy description
+    RUNNING_FORMAT = 'set'
 
     def _addresses(self):
         lines = []

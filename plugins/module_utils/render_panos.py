@@ -13,6 +13,7 @@ class PanosRenderer(Renderer):
     SOFTWARE = 'PAN-OS 10.1 to 11.x'
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
     COMMENT_LIMIT = 1023
+    RUNNING_FORMAT = 'set'
 
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s (configure mode).' % self.SOFTWARE,

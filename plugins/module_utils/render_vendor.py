@@ -40,6 +40,85 @@ def port_spec(port_range, separator='-'):
     return str(low) if low == high else '%d%s%d' % (low, separator, high)
 
 
+def _is_owned(line):
+    return any(word.strip('"').startswith(PREFIX + '-') for word in line.split())
+
+
+def _blocks(text, comment):
+    """Top-level lines of a block-structured configuration, each with its indented children."""
+    blocks = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith(comment):
+            continue
+        if line[0] == ' ' and blocks:
+            blocks[-1][1].append(line.strip())
+        elif line[0] != ' ':
+            blocks.append((line.strip(), []))
+    return blocks
+
+
+def block_removals(running, rendered, comment='!', first=('access-list', 'ip access-list', 'ipv6 access-list')):
+    """'no' commands for what a running block configuration (ASA, IOS) holds of ours that is not wanted.
+
+    Whole ATEA-* blocks and lines no longer rendered go, and the children of kept blocks that are not
+    rendered again; access lists first, as they use the object-groups.
+    """
+    wanted = dict(_blocks(rendered, comment))
+    lines = []
+    for header, children in _blocks(running, comment):
+        if not _is_owned(header):
+            continue
+        if header not in wanted:
+            lines.append('no %s' % header)
+            continue
+        stale = [child for child in children if child not in wanted[header]]
+        if stale:
+            lines.append(header)
+            lines.extend(' no %s' % child for child in stale)
+    return _access_lists_first(lines, first)
+
+
+def _access_lists_first(lines, first):
+    """Keep each header with its children; move the groups about access lists to the front."""
+    groups, current = [], None
+    for line in lines:
+        if line.startswith(' '):
+            current.append(line)
+        else:
+            current = [line]
+            groups.append(current)
+    groups.sort(key=lambda group: not group[0].replace('no ', '', 1).startswith(first))
+    return [line for group in groups for line in group]
+
+
+def _owned_path(line):
+    """'security policies from-zone a to-zone b policy ATEA-X' of a set line: up to the first ATEA-* word."""
+    words = line.strip().split()[1:]
+    for index, word in enumerate(words):
+        if word.strip('"').startswith(PREFIX + '-'):
+            return ' '.join(words[:index + 1])
+    return None
+
+
+def set_removals(running, rendered):
+    """'delete' commands for what a running set configuration (Junos, PAN-OS) holds of ours that is not wanted.
+
+    An ATEA-* object no longer rendered is deleted whole; a kept object loses the lines not rendered again.
+    """
+    wanted = set(line.strip() for line in rendered.splitlines())
+    wanted_paths = set(_owned_path(line) for line in wanted if line.startswith('set ') and _is_owned(line))
+    commands = []
+    for line in running.splitlines():
+        line = line.strip()
+        if not line.startswith('set ') or not _is_owned(line) or line in wanted:
+            continue
+        path = _owned_path(line)
+        command = 'delete %s' % (path if path not in wanted_paths else line[4:])
+        if command not in commands:
+            commands.append(command)
+    return commands
+
+
 class Renderer(object):
     """Base of a platform renderer: holds the rules, the zones and the named networks they use.
 
@@ -48,6 +127,8 @@ class Renderer(object):
 
     PLATFORM = None
     DEFAULT_ZONES = {}
+    # How to read a running configuration for objects of ours to remove: 'block', 'set' or None.
+    RUNNING_FORMAT = None
     # Whether every network the rules use needs a zone (or interface) name.
     ZONES_REQUIRED = True
     COMMENT_LIMIT = 100
@@ -116,3 +197,11 @@ class Renderer(object):
 
     def render(self):
         raise NotImplementedError
+
+    def removals(self, running, rendered):
+        """Commands removing the ATEA-* objects and lines of a running configuration that are no longer wanted."""
+        if self.RUNNING_FORMAT == 'block':
+            return block_removals(running, rendered)
+        if self.RUNNING_FORMAT == 'set':
+            return set_removals(running, rendered)
+        return []

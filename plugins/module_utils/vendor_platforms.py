@@ -19,9 +19,28 @@ RENDERERS = dict((r.PLATFORM, r) for r in (
 PLATFORM_OPTIONS = {'cisco_asa': ('bind_access_groups',), 'fortios': ('policy_id_base',)}
 
 
-def render_config(rules, platform, zones=None, **options):
-    """The platform's complete configuration text for the rules."""
-    renderer = RENDERERS[inputs.choose('platform', platform, sorted(RENDERERS))]
+def render_config(rules, platform, zones=None, running_config=None, **options):
+    """The platform's complete configuration text for the rules.
+
+    With the device's running configuration, the text starts by removing the ATEA-* objects and lines
+    the rules no longer want; nothing without the prefix is ever named.
+    """
+    renderer_class = RENDERERS[inputs.choose('platform', platform, sorted(RENDERERS))]
     for option in options:
         inputs.choose('options', option, PLATFORM_OPTIONS.get(platform, ()))
-    return renderer(rules, zones, **options).render()
+    renderer = renderer_class(rules, zones, **options)
+    text = renderer.render()
+    if running_config is None:
+        return text
+    if not isinstance(running_config, str):
+        raise inputs.InputError('running_config', running_config, 'expected the configuration as text')
+    removals = renderer.removals(running_config, text)
+    if not removals:
+        return text
+    lines = text.splitlines()
+    header = 0
+    while header < len(lines) and lines[header][:1] in ('!', '#'):
+        header += 1
+    comment = lines[0][0]
+    return '\n'.join(lines[:header] + ['%s Remove what this profile no longer wants:' % comment] + removals
+                     + ['%s End of removals.' % comment] + lines[header:]) + '\n'

@@ -60,3 +60,20 @@ def test_apply_mode_is_refused_clearly_for_now(tmp_path):
                          check=False)
     assert run.returncode == 2
     assert "atea_anywhere_mode 'apply' is not available for cisco_asa in this release" in run.stdout
+
+
+def test_render_mode_with_a_saved_running_configuration_removes_what_is_no_longer_wanted(tmp_path):
+    saved = tmp_path / 'running'
+    saved.mkdir()
+    with open(os.path.join(REFERENCES, 'cisco_asa', 'enterprise.ref'), encoding='utf-8') as handle:
+        (saved / 'asa-1.asa.cfg').write_text(handle.read())
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text('firewalls:\n  hosts:\n    asa-1:\n      atea_anywhere_platform: cisco_asa\n')
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory), 'playbooks/site.yml',
+         '-e', 'profile=smb', '-e', 'atea_anywhere_render_dir=%s' % (tmp_path / 'out'),
+         '-e', 'atea_anywhere_running_config_dir=%s' % saved], cwd=REPO, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    text = (tmp_path / 'out' / 'asa-1.asa.cfg').read_text()
+    assert 'no object-group network ATEA-NET-MPLS' in text.splitlines()
+    assert text.endswith(open(os.path.join(REFERENCES, 'cisco_asa', 'smb.ref'), encoding='utf-8').read()[-200:])

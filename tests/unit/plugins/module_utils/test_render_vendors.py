@@ -101,3 +101,53 @@ def test_ios_binds_to_interfaces_given():
 def test_fortios_policy_ids_from_the_base():
     text = vendor_platforms.render_config(_rules('smb'), 'fortios', policy_id_base=500)
     assert '    edit 501' in text.splitlines() and '    edit 502' in text.splitlines()
+
+
+FOREIGN = {
+    'cisco_asa': 'object-group network CUSTOMER-OWN\n network-object 10.1.1.0 255.255.255.0\n'
+                 'access-list OUTSIDE-IN extended permit tcp any any eq 443\n',
+    'cisco_ios': 'object-group network CUSTOMER-OWN\n 10.1.1.0 255.255.255.0\nip access-list extended EDGE\n permit ip any any\n',
+    'junos_srx': 'set security address-book global address CUSTOMER-OWN 10.1.1.0/24\n',
+    'panos': 'set address CUSTOMER-OWN ip-netmask 10.1.1.0/24\n',
+    'fortios': 'config firewall address\n    edit "CUSTOMER-OWN"\n        set subnet 10.1.1.0 255.255.255.0\n    next\nend\n',
+}
+
+
+def _removal_lines(text):
+    lines = text.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.endswith('Remove what this profile no longer wants:')]
+    if not starts:
+        return []
+    end = next(i for i, line in enumerate(lines) if line.endswith('End of removals.'))
+    return lines[starts[0] + 1:end]
+
+
+@pytest.mark.parametrize('platform', sorted(FOREIGN))
+def test_a_rerun_removes_what_the_profile_no_longer_wants_and_nothing_else(platform):
+    running = FOREIGN[platform] + vendor_platforms.render_config(_rules('enterprise'), platform)
+    text = vendor_platforms.render_config(_rules('smb'), platform, running_config=running)
+    removed = '\n'.join(_removal_lines(text))
+    assert 'MPLS' in removed                     # enterprise-only objects go
+    assert 'CUSTOMER-OWN' not in removed and 'OUTSIDE-IN' not in removed and 'EDGE' not in removed
+    assert 'ATEA-NET-CUSTOMER' not in removed or platform in ('cisco_asa', 'cisco_ios')  # still wanted
+    unchanged = vendor_platforms.render_config(_rules('smb'), platform,
+                                               running_config=FOREIGN[platform] + vendor_platforms.render_config(
+                                                   _rules('smb'), platform))
+    assert unchanged == vendor_platforms.render_config(_rules('smb'), platform)
+
+
+def test_asa_removes_stale_entries_before_the_groups_they_use():
+    running = vendor_platforms.render_config(_rules('enterprise'), 'cisco_asa')
+    removed = _removal_lines(vendor_platforms.render_config(_rules('smb'), 'cisco_asa', running_config=running))
+    first_group = next(i for i, line in enumerate(removed) if line.startswith('no object-group'))
+    assert all(not line.startswith('no object-group') for line in removed[:first_group])
+    assert 'no object-group network ATEA-NET-MPLS' in removed
+    assert 'no access-list ATEA-ANYWHERE-MPLS extended permit icmp object-group ATEA-NET-MPLS ' \
+           'object-group ATEA-NET-CUSTOMER echo' in removed
+
+
+def test_fortios_removes_stale_policies_first_by_id():
+    running = vendor_platforms.render_config(_rules('enterprise'), 'fortios')
+    removed = _removal_lines(vendor_platforms.render_config(_rules('smb'), 'fortios', running_config=running))
+    assert removed[:2] == ['config firewall policy', '    delete 9003']
+    assert '    delete "ATEA-NET-MPLS"' in removed
