@@ -123,3 +123,36 @@ def parse(text):
 def load(path=DOCUMENT):
     with open(path, encoding='utf-8') as handle:
         return parse(handle.read())
+
+
+RFC1918 = ('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16')
+PROFILE_SECTIONS = {'smb': ('3', '4'), 'enterprise': ('2.1', '2.2', '2.3', '3', '4')}
+
+
+def collapse(ranges):
+    """Overlapping and adjacent port ranges merged: how two readings of the same ports compare."""
+    merged = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return tuple(merged)
+
+
+def meaning(profile, customer=RFC1918):
+    """What the document asks of a profile with the default networks:
+    (protocol, sources, destinations, source ports) -> destination port ranges, or ['echo'] for ICMP."""
+    result = {}
+    for section in load():
+        if section.number not in PROFILE_SECTIONS[profile]:
+            continue
+        atea = (section.network,) if section.network else customer
+        sources, destinations = {'outbound': (customer, atea), 'inbound': (atea, customer),
+                                 'internal': (customer, customer)}[section.direction]
+        for row in section.rows:
+            for protocol in row.protocols:
+                result.setdefault((protocol, sources, destinations, row.source_ports), []).extend(
+                    row.ports or ['echo'])
+    return dict((key, ['echo'] if ports == ['echo'] * len(ports) else list(collapse(ports)))
+                for key, ports in result.items())

@@ -14,38 +14,9 @@ import requirements_document as document
 from ciscoconfparse2 import CiscoConfParse
 from regression import REFERENCES
 
-RFC1918 = ('10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16')
-PROFILE_SECTIONS = {'smb': ('3', '4'), 'enterprise': ('2.1', '2.2', '2.3', '3', '4')}
-
-
-def _collapse(ranges):
-    merged = []
-    for low, high in sorted(ranges):
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return tuple(merged)
-
-
-def document_meaning(profile):
-    """(protocol, sources, destinations, source ports) -> destination port ranges ('echo' for ICMP)."""
-    meaning = {}
-    for section in document.load():
-        if section.number not in PROFILE_SECTIONS[profile]:
-            continue
-        atea = (section.network,) if section.network else RFC1918
-        sources, destinations = {'outbound': (RFC1918, atea), 'inbound': (atea, RFC1918),
-                                 'internal': (RFC1918, RFC1918)}[section.direction]
-        for row in section.rows:
-            for protocol in row.protocols:
-                key = (protocol, sources, destinations, row.source_ports)
-                meaning.setdefault(key, []).extend(row.ports or [('echo', 'echo')])
-    return dict((k, v if v[0][0] == 'echo' else list(_collapse(v))) for k, v in meaning.items())
-
 
 def asa_meaning(lines):
-    """The same mapping, read from an ASA configuration by ciscoconfparse2."""
+    """What an ASA configuration allows, read by ciscoconfparse2, in the shape of requirements_document.meaning()."""
     parse = CiscoConfParse(lines, syntax='asa')
     networks, services = {}, {}
     for group in parse.find_objects(r'^object-group network '):
@@ -74,12 +45,12 @@ def asa_meaning(lines):
         destinations = networks[words[1]]
         if protocol == 'icmp':
             assert words[2:] == ['echo']
-            ports = [('echo', 'echo')]
+            ports = ['echo']
         else:
             service_protocol, ports = services[words[3]]
             assert service_protocol == protocol
         meaning.setdefault((protocol, sources, destinations, source_ports), []).extend(ports)
-    return dict((k, v if v[0][0] == 'echo' else list(_collapse(v))) for k, v in meaning.items())
+    return dict((k, v if v[0] == 'echo' else list(document.collapse(v))) for k, v in meaning.items())
 
 
 def _reference(profile):
@@ -87,9 +58,9 @@ def _reference(profile):
         return handle.read().splitlines()
 
 
-@pytest.mark.parametrize('profile', sorted(PROFILE_SECTIONS))
+@pytest.mark.parametrize('profile', sorted(document.PROFILE_SECTIONS))
 def test_asa_configuration_means_exactly_the_document(profile):
-    assert asa_meaning(_reference(profile)) == document_meaning(profile)
+    assert asa_meaning(_reference(profile)) == document.meaning(profile)
 
 
 @pytest.mark.parametrize('dropped', [' port-object eq 5061', ' port-object range 16384 32767', ' port-object eq 443'])
@@ -97,16 +68,17 @@ def test_a_port_dropped_from_the_reference_is_caught(dropped):
     lines = _reference('enterprise')
     assert dropped in lines
     lines.remove(dropped)
-    assert asa_meaning(lines) != document_meaning('enterprise')
+    assert asa_meaning(lines) != document.meaning('enterprise')
 
 
 def test_asa_is_at_most_half_a_flat_acl():
     """A flat ACL: one ACE per source network, destination network, protocol and port, a remark per row."""
     flat = 0
     for section in document.load():
-        atea = 1 if section.network else len(RFC1918)
-        sources, destinations = {'outbound': (len(RFC1918), atea), 'inbound': (atea, len(RFC1918)),
-                                 'internal': (len(RFC1918), len(RFC1918))}[section.direction]
+        customers = len(document.RFC1918)
+        atea = 1 if section.network else customers
+        sources, destinations = {'outbound': (customers, atea), 'inbound': (atea, customers),
+                                 'internal': (customers, customers)}[section.direction]
         for row in section.rows:
             flat += 1 + sources * destinations * len(row.protocols) * max(1, len(row.ports))
     ours = len(_reference('enterprise'))
