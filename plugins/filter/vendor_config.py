@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 name: vendor_config
 author: Atea Anywhere team (@atea-anywhere)
-version_added: 0.3.0
+version_added: 0.2.0
 short_description: Render rules as a network firewall's configuration
 description:
   - Renders rules from the P(atea.anywhere.rules#filter) filter as the complete configuration a careful
