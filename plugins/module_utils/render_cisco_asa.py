@@ -58,17 +58,15 @@ class AsaRenderer(Renderer):
         lines = ['! atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
                  '! Objects and access lists named ATEA-* are the collection\'s own.']
         lines += self._network_groups() + self._service_groups()
-        acls = []
+        interfaces = {}  # ACL name -> the interface it filters
         for rule in self.rules:
             acl = self.acl_name(rule)
-            if acl not in acls:
-                acls.append(acl)
+            interfaces[acl] = self.zones[rule['source_network']]
             lines.append('access-list %s remark %s' % (acl, self.comment(rule)))
             lines.append('access-list %s %s' % (acl, self._entry(rule)))
         lines += ['policy-map global_policy', ' class inspection_default',
                   '  no inspect sip', '  no inspect h323 h225', '  no inspect h323 ras']
-        for acl in acls:
-            interface = next(zone for zone in self.zones.values() if object_name('ANYWHERE', zone) == acl)
+        for acl, interface in interfaces.items():
             binding = 'access-group %s in interface %s' % (acl, interface)
             lines.append(binding if self.bind_access_groups else
                          '! Bind it (this replaces the interface\'s current access-group): %s' % binding)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs
-from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_by_range
+from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import fit, provenance_text
 
 PREFIX = 'ATEA'
@@ -28,11 +28,6 @@ def object_name(*parts):
 def netmask(cidr):
     network = ipaddress.ip_network(cidr)
     return str(network.network_address), str(network.netmask)
-
-
-def wildcard(cidr):
-    network = ipaddress.ip_network(cidr)
-    return str(network.network_address), str(network.hostmask)
 
 
 def port_spec(port_range, separator='-'):
@@ -150,16 +145,14 @@ class Renderer(object):
                                         'the %s network' % (self.PLATFORM, name))
 
     def networks_used(self):
-        """Network name -> CIDRs, in a stable order, for the names the rules use."""
-        named = {}
+        """The network names the rules use; renderers name their objects and zones after them."""
+        used = set()
         for rule in self.rules:
-            for name, cidrs in ((rule['source_network'], rule['sources']),
-                                (rule['destination_network'], rule['destinations'])):
+            for name in (rule['source_network'], rule['destination_network']):
                 if name not in NETWORK_NAMES:
                     raise inputs.InputError('rules', name, 'network renderers need named networks', NETWORK_NAMES)
-                named.setdefault(name, [])
-                named[name].extend(c for c in cidrs if c not in named[name])
-        return dict((name, named[name]) for name in NETWORK_NAMES if name in named)
+                used.add(name)
+        return [name for name in NETWORK_NAMES if name in used]
 
     def network_groups(self, family=None):
         """Object name -> CIDRs for every named network and address family the rules use, in first use order."""
@@ -178,10 +171,6 @@ class Renderer(object):
         limit = limit or self.COMMENT_LIMIT
         purposes = provenance_text(rule['provenance'], limit - len(rule['name']) - 8)
         return fit('%s %s: %s' % ('/'.join(rule['sections']), rule['name'], purposes), limit)
-
-    def port_comments(self, rule):
-        """[(port range, provenance text)] for a rule's merged ports."""
-        return [(r, provenance_text(entries, self.COMMENT_LIMIT)) for r, entries in provenance_by_range(rule)]
 
     @staticmethod
     def network_object(name, family=None):

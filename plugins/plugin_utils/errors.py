@@ -17,8 +17,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputE
 def plain(value):
     """A deep copy as plain dicts, lists and scalars.
 
-    Filters receive Ansible's lazily templated containers; the library walks its input many times,
-    and one copy up front costs far less than templating on every access.
+    Filters receive Ansible's lazily templated containers; the library gets plain data, templated once
+    up front, whatever it does with it.
     """
     if isinstance(value, Mapping):
         return dict((key, plain(item)) for key, item in value.items())
