@@ -51,15 +51,26 @@ def test_render_mode_writes_one_reviewed_file_per_host_and_nothing_changes_the_s
         assert path.read_text() == contents[platform]
 
 
-def test_apply_mode_is_refused_clearly_for_now(tmp_path):
+def test_apply_mode_renders_with_instructions_where_no_collection_ships(tmp_path):
     inventory = tmp_path / 'inventory.yml'
-    inventory.write_text('firewalls:\n  hosts:\n    asa-1:\n      atea_anywhere_platform: cisco_asa\n'
-                         '      atea_anywhere_mode: apply\n')
+    inventory.write_text('firewalls:\n  hosts:\n' + ''.join(
+        '    %s-1:\n      atea_anywhere_platform: %s\n      atea_anywhere_mode: apply\n'
+        '      ansible_host: 192.0.2.%d\n      ansible_connection: ssh\n' % (name, platform, index)
+        for index, (name, platform) in enumerate((('asa', 'cisco_asa'), ('panos', 'panos')), 1)))
     run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory),
-                          'playbooks/site.yml', '-e', 'profile=smb'], cwd=REPO, capture_output=True, text=True,
-                         check=False)
-    assert run.returncode == 2
-    assert "atea_anywhere_mode 'apply' is not available for cisco_asa in this release" in run.stdout
+                          'playbooks/site.yml', '-e', 'profile=smb', '-e', 'atea_anywhere_render_dir=%s' % tmp_path],
+                         cwd=REPO, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    said = ' '.join(run.stdout.split())
+    assert 'cisco_asa: the ansible package ships no Cisco ASA collection' in said
+    assert 'merge it with copy disk0:/<file> running-config' in said
+    assert 'The file is %s/asa-1.asa.cfg.' % tmp_path in said
+    assert 'panos: the ansible package ships no PAN-OS collection' in said
+    assert 'The file is %s/panos-1.panos.set.' % tmp_path in said
+    for name in ('asa-1.asa.cfg', 'panos-1.panos.set'):
+        platform = 'cisco_asa' if name.startswith('asa') else 'panos'
+        with open(os.path.join(REFERENCES, platform, 'smb.ref'), encoding='utf-8') as handle:
+            assert (tmp_path / name).read_text() == handle.read()
 
 
 def test_render_mode_with_a_saved_running_configuration_removes_what_is_no_longer_wanted(tmp_path):

@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A stand-in Cisco IOS-XE device for the apply tests, reached by cisco.ios over real SSH.
+
+It speaks what cisco.ios's terminal and cliconf plugins use (exec and configuration modes, the
+sub-modes of access lists and object-groups, show version/running-config) and keeps its running
+configuration in a file the tests read. It accepts only the command forms it knows, so a malformed
+line fails as on a device, and it refuses to delete an object-group an access list still uses, so
+the tests show that removals come in a working order. It does not check what IOS-XE would accept
+beyond that; the reviewed references and the vendor documentation do.
+
+    python fake_ios.py --listen 127.0.0.1:8022 --config running.cfg --user lab --password lab
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import threading
+
+import paramiko
+
+HOSTNAME = 'atea-lab-ios'
+SHOW_VERSION = """Cisco IOS XE Software, Version 17.09.04a
+Cisco IOS Software [Cupertino], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 17.9.4a
+{host} uptime is 1 day, 2 hours, 3 minutes
+System image file is "bootflash:packages.conf"
+cisco C8000V (VXE) processor (revision VXE) with 2028465K/3075K bytes of memory.
+"""
+INVALID = "% Invalid input detected at '^' marker."
+# Sub-mode per block header, with the child lines it takes.
+SUBMODES = (
+    (re.compile(r'ip access-list extended [\w-]+'), 'config-ext-nacl',
+     re.compile(r'remark .{1,100}|(permit|deny) (tcp|udp|icmp|ip|object-group [\w-]+) .+')),
+    (re.compile(r'ipv6 access-list [\w-]+'), 'config-ipv6-acl',
+     re.compile(r'remark .{1,100}|(permit|deny) (tcp|udp|icmp|ipv6|object-group [\w-]+) .+')),
+    (re.compile(r'object-group network [\w-]+'), 'config-network-group',
+     re.compile(r'description .+|host [\d.]+|[\d.]+ [\d.]+|group-object [\w-]+')),
+    (re.compile(r'object-group v6-network [\w-]+'), 'config-v6-network-group',
+     re.compile(r'description .+|host [\da-fA-F:]+|[\da-fA-F:]+/\d+|group-object [\w-]+')),
+)
+GLOBAL_LINES = re.compile(r'hostname [\w-]+|(no )?ip nat service (sip (tcp|udp) port \d+|h225|ras)')
+
+
+def _submode(header):
+    for pattern, prompt, children in SUBMODES:
+        if pattern.fullmatch(header):
+            return prompt, children
+    return None
+
+
+class Device(object):
+    """The running configuration: top-level lines, each with its children, saved to a file."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lock = threading.Lock()
+        self.blocks = []
+        self.startup = None
+        with open(path, encoding='utf-8') as handle:
+            for line in handle.read().splitlines():
+                if not line.strip() or line.startswith('!'):
+                    continue
+                if line.startswith(' '):
+                    self.blocks[-1][1].append(line.strip())
+                else:
+                    self.blocks.append([line.strip(), []])
+        self.startup = self.text()
+
+    def text(self):
+        """The running configuration as show running-config prints it after its header."""
+        lines = []
+        for header, children in self.blocks:
+            lines.append(header)
+            lines.extend(' ' + child for child in children)
+            lines.append('!')
+        return '\n'.join(lines) + '\nend\n'
+
+    def save(self):
+        with open(self.path, 'w', encoding='utf-8') as handle:
+            handle.write(self.text())
+
+    def write_memory(self):
+        self.startup = self.text()
+        with open(self.path + '.startup', 'w', encoding='utf-8') as handle:
+            handle.write(self.startup)
+
+    def _block(self, header):
+        return next((block for block in self.blocks if block[0] == header), None)
+
+    def configure(self, line, context):
+        """One configuration-mode line; returns the new context (a block, or None) and the reply."""
+        if context is not None:
+            body = line[3:] if line.startswith('no ') else line
+            if context[2].fullmatch(body):
+                children = context[0][1]
+                if line.startswith('no '):
+                    if body in children:
+                        children.remove(body)
+                elif body not in children:
+                    children.append(body)
+                return context, ''
+            if line == 'exit':
+                return None, ''
+        if line.startswith('no ') and _submode(line[3:]):
+            return None, self._remove(line[3:])
+        submode = _submode(line)
+        if submode:
+            block = self._block(line)
+            if block is None:
+                block = [line, []]
+                self.blocks.append(block)
+            return (block, submode[0], submode[1]), ''
+        if GLOBAL_LINES.fullmatch(line):
+            opposite = line[3:] if line.startswith('no ') else 'no ' + line
+            self.blocks = [block for block in self.blocks if block[0] not in (line, opposite)]
+            if line.startswith('no ip nat service') or line.startswith('hostname'):
+                self.blocks.append([line, []])
+            return None, ''
+        return context, INVALID
+
+    def _remove(self, header):
+        block = self._block(header)
+        if block is None:
+            return ''
+        if header.startswith('object-group '):
+            name = header.split()[-1]
+            users = [other[0] for other in self.blocks
+                     if any(re.search(r'object-group %s( |$)' % re.escape(name), child) for child in other[1])]
+            if users:
+                return '%% Invalid: object-group %s is still used by %s' % (name, users[0])
+        self.blocks.remove(block)
+        return ''
+
+
+class _Server(paramiko.ServerInterface):
+    def __init__(self, user, password):
+        self.user, self.password = user, password
+        self.shell = threading.Event()
+
+    def check_auth_password(self, username, password):
+        ok = (username, password) == (self.user, self.password)
+        return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
+
+    def get_allowed_auths(self, username):
+        return 'password'
+
+    def check_channel_request(self, kind, chanid):
+        return paramiko.OPEN_SUCCEEDED if kind == 'session' else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    def check_channel_pty_request(self, channel, term, width, height, pixelwidth, pixelheight, modes):
+        return True
+
+    def check_channel_shell_request(self, channel):
+        self.shell.set()
+        return True
+
+
+def _exec(device, line):
+    """One exec-mode line: the reply, and whether it enters configuration mode."""
+    if line in ('terminal length 0', 'terminal width 512', 'terminal width 0', 'end', ''):
+        return '', False
+    if line == 'configure terminal':
+        return 'Enter configuration commands, one per line.  End with CNTL/Z.', True
+    if line == 'show version':
+        return SHOW_VERSION.format(host=HOSTNAME), False
+    if line == 'show privilege':
+        return 'Current privilege level is 15', False
+    if line == 'show running-config':
+        with device.lock:
+            text = device.text()
+        return 'Building configuration...\n\nCurrent configuration : %d bytes\n!\n%s' % (len(text), text), False
+    if line == 'show startup-config':
+        return 'Using %d out of 33554432 bytes\n!\n%s' % (len(device.startup), device.startup), False
+    return INVALID, False
+
+
+def _session(channel, device):
+    configuring, saving, context, pending = False, False, None, b''
+
+    def prompt():
+        mode = context[1] if context else ('config' if configuring else '')
+        return '%s(%s)#' % (HOSTNAME, mode) if configuring else HOSTNAME + '#'
+
+    channel.sendall(('\r\n' + prompt()).encode())
+    while True:
+        data = channel.recv(4096)
+        if not data:
+            return
+        pending += data
+        while b'\r' in pending or b'\n' in pending:
+            cut = min(i for i in (pending.find(b'\r'), pending.find(b'\n')) if i >= 0)
+            line, pending = pending[:cut].decode().strip(), pending[cut + 1:].lstrip(b'\n')
+            if line == 'exit' and not configuring:
+                channel.close()
+                return
+            if saving:
+                with device.lock:
+                    device.write_memory()
+                saving = False
+                channel.sendall(('\r\nBuilding configuration...\r\n[OK]\r\n' + prompt()).encode())
+                continue
+            if line == 'copy running-config startup-config' and not configuring:
+                saving = True
+                channel.sendall((line + '\r\nDestination filename [startup-config]? ').encode())
+                continue
+            if configuring:
+                with device.lock:
+                    if line == 'end' or (line == 'exit' and context is None):
+                        configuring, context, reply = False, None, ''
+                    else:
+                        context, reply = device.configure(line, context)
+                    device.save()
+            else:
+                reply, configuring = _exec(device, line)
+            output = line + '\r\n' + (reply.replace('\n', '\r\n') + '\r\n' if reply else '')
+            channel.sendall((output + prompt()).encode())
+
+
+def _serve(client, host_key, device, user, password):
+    transport = paramiko.Transport(client)
+    transport.add_server_key(host_key)
+    server = _Server(user, password)
+    try:
+        transport.start_server(server=server)
+        channel = transport.accept(30)
+        if channel is None or not server.shell.wait(30):
+            return
+        _session(channel, device)
+    except (EOFError, OSError, paramiko.SSHException):
+        pass
+    finally:
+        transport.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--listen', required=True, help='address:port')
+    parser.add_argument('--config', required=True, help='running configuration file, read and kept')
+    parser.add_argument('--user', required=True)
+    parser.add_argument('--password', required=True)
+    args = parser.parse_args()
+    address, port = args.listen.rsplit(':', 1)
+    device = Device(args.config)
+    host_key = paramiko.ECDSAKey.generate()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((address, int(port)))
+    listener.listen(8)
+    print('listening', flush=True)
+    while True:
+        client = listener.accept()[0]
+        threading.Thread(target=_serve, args=(client, host_key, device, args.user, args.password),
+                         daemon=True).start()
+
+
+if __name__ == '__main__':
+    main()
