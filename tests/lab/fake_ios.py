@@ -15,12 +15,10 @@ beyond that; the reviewed references and the vendor documentation do.
 
 from __future__ import annotations
 
-import argparse
 import re
-import socket
 import threading
 
-import paramiko
+import fake_ssh
 
 HOSTNAME = 'atea-lab-ios'
 SHOW_VERSION = """Cisco IOS XE Software, Version 17.09.04a
@@ -135,29 +133,6 @@ class Device(object):
         return ''
 
 
-class _Server(paramiko.ServerInterface):
-    def __init__(self, user, password):
-        self.user, self.password = user, password
-        self.shell = threading.Event()
-
-    def check_auth_password(self, username, password):
-        ok = (username, password) == (self.user, self.password)
-        return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
-
-    def get_allowed_auths(self, username):
-        return 'password'
-
-    def check_channel_request(self, kind, chanid):
-        return paramiko.OPEN_SUCCEEDED if kind == 'session' else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
-
-    def check_channel_pty_request(self, channel, term, width, height, pixelwidth, pixelheight, modes):
-        return True
-
-    def check_channel_shell_request(self, channel):
-        self.shell.set()
-        return True
-
-
 def _exec(device, line):
     """One exec-mode line: the reply, and whether it enters configuration mode."""
     if line in ('terminal length 0', 'terminal width 512', 'terminal width 0', 'end', ''):
@@ -219,41 +194,10 @@ def _session(channel, device):
             channel.sendall((output + prompt()).encode())
 
 
-def _serve(client, host_key, device, user, password):
-    transport = paramiko.Transport(client)
-    transport.add_server_key(host_key)
-    server = _Server(user, password)
-    try:
-        transport.start_server(server=server)
-        channel = transport.accept(30)
-        if channel is None or not server.shell.wait(30):
-            return
-        _session(channel, device)
-    except (EOFError, OSError, paramiko.SSHException):
-        pass
-    finally:
-        transport.close()
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--listen', required=True, help='address:port')
-    parser.add_argument('--config', required=True, help='running configuration file, read and kept')
-    parser.add_argument('--user', required=True)
-    parser.add_argument('--password', required=True)
-    args = parser.parse_args()
-    address, port = args.listen.rsplit(':', 1)
+    args = fake_ssh.arguments(__doc__.splitlines()[0])
     device = Device(args.config)
-    host_key = paramiko.ECDSAKey.generate()
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind((address, int(port)))
-    listener.listen(8)
-    print('listening', flush=True)
-    while True:
-        client = listener.accept()[0]
-        threading.Thread(target=_serve, args=(client, host_key, device, args.user, args.password),
-                         daemon=True).start()
+    fake_ssh.serve(args, lambda channel: _session(channel, device))
 
 
 if __name__ == '__main__':

@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml in apply mode against stand-in devices reached by the vendor collections: IOS-XE by cisco.ios
+over network_cli (tests/lab/fake_ios.py), SRX by junipernetworks.junos over NETCONF (tests/lab/fake_junos.py).
+
+Each device and the playbook share a network namespace of their own with only a loopback, so nothing
+leaves it. The Atea networks are stood in by documentation ranges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NETWORKS = {'mpls': '198.51.100.0/24', 'internet': '203.0.113.0/24'}
+IOS_FOREIGN = """hostname atea-lab-ios
+object-group network BRANCH-OFFICES
+ 10.99.0.0 255.255.0.0
+ip access-list extended CUSTOMER-OWN
+ remark the customer's own rules
+ permit tcp object-group BRANCH-OFFICES any eq 443
+"""
+# Left by an earlier release: ours by the prefix, wanted by no profile.
+IOS_STALE = """object-group network ATEA-NET-LEGACY
+ 192.0.2.0 255.255.255.0
+ip access-list extended ATEA-ANYWHERE-LEGACY-IN-V4
+ permit udp object-group ATEA-NET-LEGACY object-group BRANCH-OFFICES eq 5060
+"""
+SRX_FOREIGN = """set security zones security-zone trust interfaces ge-0/0/1.0
+set security address-book global address BRANCH 10.99.0.0/16
+set security policies from-zone trust to-zone untrust policy CUSTOMER-WEB match source-address BRANCH
+set security policies from-zone trust to-zone untrust policy CUSTOMER-WEB match destination-address any
+set security policies from-zone trust to-zone untrust policy CUSTOMER-WEB match application junos-https
+set security policies from-zone trust to-zone untrust policy CUSTOMER-WEB then permit
+"""
+SRX_STALE = """set security address-book global address ATEA-NET-LEGACY-1 192.0.2.0/24
+set security address-book global address-set ATEA-NET-LEGACY address ATEA-NET-LEGACY-1
+set security policies from-zone trust to-zone untrust policy ATEA-LEGACY match source-address BRANCH
+set security policies from-zone trust to-zone untrust policy ATEA-LEGACY match destination-address ATEA-NET-LEGACY
+set security policies from-zone trust to-zone untrust policy ATEA-LEGACY match application junos-sip
+set security policies from-zone trust to-zone untrust policy ATEA-LEGACY then permit
+"""
+DEVICES = {
+    'cisco_ios': ('fake_ios.py', 'ansible.netcommon.network_cli', 'cisco.ios.ios', IOS_FOREIGN + IOS_STALE),
+    'junos_srx': ('fake_junos.py', 'ansible.netcommon.netconf', 'junipernetworks.junos.junos', SRX_FOREIGN + SRX_STALE),
+}
+INVENTORY = """firewalls:
+  hosts:
+    fw-1:
+      atea_anywhere_platform: {platform}
+      atea_anywhere_mode: apply
+      ansible_host: 127.0.0.1
+      ansible_port: 8022
+      ansible_user: lab
+      ansible_password: lab
+      ansible_connection: {connection}
+      ansible_network_os: {network_os}
+      ansible_host_key_checking: false
+"""
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('ip'), reason='needs root for a namespace')
+
+
+def _blocks(text):
+    """IOS configuration: each top-level line with its children."""
+    blocks = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith('!') or line == 'end':
+            continue
+        if line.startswith(' '):
+            blocks[header].append(line.strip())
+        else:
+            header = line
+            blocks[header] = []
+    return blocks
+
+
+def _set_lines(text):
+    return set(line for line in text.splitlines() if line.startswith('set '))
+
+
+def _wanted(platform, profile):
+    rules = engine.compact_rules(engine.build_flows(profile, networks=NETWORKS))
+    return vendor_platforms.render_config(rules, platform)
+
+
+@pytest.fixture(name='stand_in', params=sorted(DEVICES))
+def stand_in_fixture(request, tmp_path):
+    """(platform, site(profile, *options), the device's configuration file) for each stand-in."""
+    platform = request.param
+    script, connection, network_os, starting = DEVICES[platform]
+    namespace = 'atea-apply-%d' % os.getpid()
+    subprocess.run(['ip', 'netns', 'add', namespace], check=True)
+    process = None
+    try:
+        subprocess.run(['ip', '-n', namespace, 'link', 'set', 'lo', 'up'], check=True)
+        config = tmp_path / 'device.cfg'
+        config.write_text(starting)
+        process = subprocess.Popen(
+            ['ip', 'netns', 'exec', namespace, sys.executable, os.path.join(REPO, 'tests', 'lab', script),
+             '--listen', '127.0.0.1:8022', '--config', str(config), '--user', 'lab', '--password', 'lab'],
+            stdout=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == 'listening'
+        inventory = tmp_path / 'inventory.yml'
+        inventory.write_text(INVENTORY.format(platform=platform, connection=connection, network_os=network_os))
+
+        def site(profile, *options):
+            return subprocess.run(
+                ['ip', 'netns', 'exec', namespace, os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+                 '-i', str(inventory), 'playbooks/site.yml', '-e', 'profile=%s' % profile,
+                 '-e', json.dumps({'atea_anywhere_networks': NETWORKS,
+                                   'atea_anywhere_render_dir': str(tmp_path / 'out')})] + list(options),
+                cwd=REPO, capture_output=True, text=True, check=False)
+
+        yield platform, site, config
+    finally:
+        if process:
+            process.kill()
+            process.wait()
+        subprocess.run(['ip', 'netns', 'del', namespace], check=False)
+
+
+def _recap(run):
+    assert run.returncode == 0, run.stdout + run.stderr
+    return next(line for line in run.stdout.splitlines() if line.startswith('fw-1 '))
+
+
+def test_check_mode_shows_the_change_and_changes_nothing(stand_in):
+    platform, site, config = stand_in
+    before = config.read_text()
+    run = site('enterprise', '--check', '--diff')
+    assert 'changed=0' not in _recap(run)
+    assert 'changed: true' in run.stdout
+    assert config.read_text() == before
+    shown = {'cisco_ios': ['- permit tcp object-group ATEA-NET-CUSTOMER object-group ATEA-NET-MPLS eq 443',
+                           '- no ip nat service sip udp port 5060'],
+             'junos_srx': ['+ set security address-book global address ATEA-NET-MPLS-1 198.51.100.0/24',
+                           '+ set security alg sip disable',
+                           '- set security policies from-zone trust to-zone untrust policy ATEA-LEGACY then permit']}
+    for line in shown[platform]:
+        assert line in run.stdout.splitlines() or '    ' + line in run.stdout, line
+
+
+def _check_ios(config, profile, gone):
+    running = _blocks(config.read_text())
+    wanted = _blocks(_wanted('cisco_ios', profile))
+    for header, children in wanted.items():
+        assert running.get(header) == children, (profile, header)
+    for header, children in _blocks(IOS_FOREIGN).items():
+        assert running[header] == children, (profile, header)
+    owned = [header for header in running if 'ATEA-' in header]
+    assert sorted(owned) == sorted(header for header in wanted if 'ATEA-' in header), profile
+    for header in gone:
+        assert header not in running, (profile, header)
+    assert config.with_name('device.cfg.startup').read_text() == config.read_text()
+
+
+def _check_srx(config, profile, gone):
+    committed = _set_lines(config.read_text())
+    wanted = _set_lines(_wanted('junos_srx', profile))
+    assert committed == wanted | _set_lines(SRX_FOREIGN), profile
+    assert not [line for line in committed for name in gone if name in line], profile
+
+
+GONE = {
+    'cisco_ios': {'enterprise': ['object-group network ATEA-NET-LEGACY',
+                                 'ip access-list extended ATEA-ANYWHERE-LEGACY-IN-V4'],
+                  'smb': ['object-group network ATEA-NET-MPLS', 'ip access-list extended ATEA-ANYWHERE-MPLS-IN-V4']},
+    'junos_srx': {'enterprise': ['ATEA-NET-LEGACY', 'ATEA-LEGACY '], 'smb': ['ATEA-NET-MPLS', 'MPLS']},
+}
+
+
+def test_apply_pushes_the_profile_keeps_foreign_lines_and_converges(stand_in):
+    platform, site, config = stand_in
+    check = {'cisco_ios': _check_ios, 'junos_srx': _check_srx}[platform]
+    for profile in ('enterprise', 'smb'):
+        run = site(profile, '--diff')
+        assert 'changed=0' not in _recap(run), profile
+        assert 'changed: true' in run.stdout
+        check(config, profile, GONE[platform][profile])
+        assert 'changed=0' in _recap(site(profile)), profile

@@ -1,0 +1,177 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A stand-in Juniper SRX for the apply tests, reached by junipernetworks.junos over NETCONF (SSH).
+
+It answers the RPCs junos_config and junos_command use (lock, load-configuration action=set,
+validate, get-configuration with compare or format=set, commit-configuration, discard-changes,
+unlock) on a candidate and a committed configuration of set lines; the committed one is kept in a
+file the tests read. A commit check refuses a policy that names an address or application the
+configuration does not define, as Junos does, and a line outside the security and applications
+hierarchies is a syntax error. The diff it returns lists set lines, not Junos' hierarchical form.
+
+    python fake_junos.py --listen 127.0.0.1:8830 --config committed.set --user lab --password lab
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
+
+import fake_ssh
+
+BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0'
+END = ']]>]]>'
+HELLO = ('<?xml version="1.0" encoding="UTF-8"?><hello xmlns="%s"><capabilities>'
+         '<capability>urn:ietf:params:netconf:base:1.0</capability>'
+         '<capability>urn:ietf:params:netconf:capability:candidate:1.0</capability>'
+         '<capability>urn:ietf:params:netconf:capability:confirmed-commit:1.0</capability>'
+         '<capability>urn:ietf:params:netconf:capability:validate:1.0</capability>'
+         '<capability>http://xml.juniper.net/netconf/junos/1.0</capability>'
+         '</capabilities><session-id>%%d</session-id></hello>' % BASE)
+SOFTWARE = ('<software-information><host-name>atea-lab-srx</host-name><product-model>vsrx</product-model>'
+            '<product-name>vsrx</product-name><junos-version>22.4R3-S2.11</junos-version></software-information>')
+HIERARCHIES = ('security ', 'applications ')
+# Words of a policy line that name something defined elsewhere; what Junos predefines is allowed.
+REFERENCES = (
+    (re.compile(r'security policies .* match (?:source|destination)-address (\S+)$'),
+     ('security address-book global address %s ', 'security address-book global address-set %s '), ('any',)),
+    (re.compile(r'security policies .* match application (\S+)$'),
+     ('applications application %s ', 'applications application-set %s '), ('any',)),
+)
+
+
+def _local(tag):
+    return tag.rsplit('}', 1)[-1]
+
+
+class Device(object):
+    """Committed and candidate configurations as lists of set lines without the word 'set'."""
+
+    def __init__(self, path):
+        self.path = path
+        self.lock = threading.Lock()
+        with open(path, encoding='utf-8') as handle:
+            self.committed = [line[4:].strip() for line in handle if line.startswith('set ')]
+        self.candidate = list(self.committed)
+
+    def load(self, text):
+        """Apply set and delete lines to the candidate; the first bad line is the error."""
+        for line in text.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            verb, path = (line.split(None, 1) + [''])[:2]
+            if verb not in ('set', 'delete') or not path.startswith(HIERARCHIES) or path.count('"') % 2:
+                return 'syntax error: %s' % line
+            if verb == 'delete':
+                self.candidate = [have for have in self.candidate if have != path and not have.startswith(path + ' ')]
+                continue
+            if ' description ' in path:
+                owner = path.split(' description ', 1)[0]
+                self.candidate = [have for have in self.candidate if not have.startswith(owner + ' description ')]
+            if path not in self.candidate:
+                self.candidate.append(path)
+        return None
+
+    def check(self):
+        """What a commit check would refuse, or None."""
+        for line in self.candidate:
+            for pattern, definitions, predefined in REFERENCES:
+                match = pattern.match(line)
+                if not match:
+                    continue
+                name = match.group(1)
+                if name in predefined or name.startswith('junos-'):
+                    continue
+                if not any(have.startswith(form % name) for form in definitions for have in self.candidate):
+                    return 'commit check failed: %s is not defined, referenced by: %s' % (name, line)
+        return None
+
+    def diff(self):
+        gone = ['- set %s' % line for line in self.committed if line not in self.candidate]
+        new = ['+ set %s' % line for line in self.candidate if line not in self.committed]
+        return '\n'.join(gone + new)
+
+    def commit(self):
+        self.committed = list(self.candidate)
+        with open(self.path, 'w', encoding='utf-8') as handle:
+            handle.write(''.join('set %s\n' % line for line in self.committed))
+
+
+def _error(message):
+    return ('<rpc-error><error-type>protocol</error-type><error-tag>operation-failed</error-tag>'
+            '<error-severity>error</error-severity><error-message>%s</error-message></rpc-error>' % escape(message))
+
+
+def _answer(device, operation):
+    """The body of the reply to one RPC."""
+    name = _local(operation.tag)
+    if name == 'get-software-information':
+        return SOFTWARE
+    if name in ('lock', 'unlock', 'close-session'):
+        return '<ok/>'
+    if name == 'load-configuration':
+        text = next((child.text or '' for child in operation if _local(child.tag) == 'configuration-set'), None)
+        if operation.get('action') != 'set' or text is None:
+            return _error('this stand-in loads set lines only')
+        failure = device.load(text)
+        return _error(failure) if failure else '<load-configuration-results><ok/></load-configuration-results>'
+    if name == 'validate':
+        failure = device.check()
+        return _error(failure) if failure else '<ok/>'
+    if name == 'get-configuration' and operation.get('compare') == 'rollback':
+        # Junos answers an empty comparison with a line break, which junos_config counts on.
+        return ('<configuration-information><configuration-output>\n%s</configuration-output>'
+                '</configuration-information>' % escape(device.diff()))
+    if name == 'get-configuration' and operation.get('format') == 'set':
+        return '<configuration-set>%s</configuration-set>' % escape(
+            ''.join('set %s\n' % line for line in device.committed))
+    if name == 'commit-configuration':
+        failure = device.check()
+        if failure:
+            return _error(failure)
+        if not any(_local(child.tag) == 'check' for child in operation):
+            device.commit()
+        return '<commit-results><routing-engine><name>re0</name><commit-success/></routing-engine></commit-results>'
+    if name == 'discard-changes':
+        device.candidate = list(device.committed)
+        return '<ok/>'
+    return _error('syntax error, expecting <rpc> command: %s' % name)
+
+
+def _session(channel, device, session_id):
+    channel.sendall((HELLO % session_id + END).encode())
+    pending, greeted = '', False
+    while True:
+        data = channel.recv(65536)
+        if not data:
+            return
+        pending += data.decode()
+        while END in pending:
+            message, pending = pending.split(END, 1)
+            if not greeted:
+                greeted = True
+                continue
+            rpc = ElementTree.fromstring(message.strip())
+            operation = list(rpc)[0]
+            with device.lock:
+                body = _answer(device, operation)
+            channel.sendall(('<rpc-reply xmlns="%s" message-id="%s">%s</rpc-reply>%s'
+                             % (BASE, rpc.get('message-id', ''), body, END)).encode())
+            if _local(operation.tag) == 'close-session':
+                channel.close()
+                return
+
+
+def main():
+    args = fake_ssh.arguments(__doc__.splitlines()[0])
+    device = Device(args.config)
+    sessions = iter(range(1, 1 << 30))
+    fake_ssh.serve(args, lambda channel: _session(channel, device, next(sessions)))
+
+
+if __name__ == '__main__':
+    main()

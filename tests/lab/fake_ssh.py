@@ -1,0 +1,83 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The SSH side of the stand-in devices (fake_ios.py, fake_junos.py): password login, a shell or the
+netconf subsystem, one thread per connection, and the command line they share."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import threading
+
+import paramiko
+
+
+class _Server(paramiko.ServerInterface):
+    def __init__(self, user, password):
+        self.user, self.password = user, password
+        self.opened = threading.Event()
+
+    def check_auth_password(self, username, password):
+        ok = (username, password) == (self.user, self.password)
+        return paramiko.AUTH_SUCCESSFUL if ok else paramiko.AUTH_FAILED
+
+    def get_allowed_auths(self, username):
+        return 'password'
+
+    def check_channel_request(self, kind, chanid):
+        return paramiko.OPEN_SUCCEEDED if kind == 'session' else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+    def check_channel_pty_request(self, channel, term, width, height, pixelwidth, pixelheight, modes):
+        return True
+
+    def check_channel_shell_request(self, channel):
+        self.opened.set()
+        return True
+
+    def check_channel_subsystem_request(self, channel, name):
+        if name != 'netconf':
+            return False
+        self.opened.set()
+        return True
+
+
+def _serve(client, host_key, session, user, password):
+    transport = paramiko.Transport(client)
+    transport.add_server_key(host_key)
+    server = _Server(user, password)
+    try:
+        transport.start_server(server=server)
+        channel = transport.accept(30)
+        if channel is None or not server.opened.wait(30):
+            return
+        session(channel)
+    except (EOFError, OSError, paramiko.SSHException):
+        pass
+    finally:
+        transport.close()
+
+
+def arguments(description):
+    """The command line of a stand-in device."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--listen', required=True, help='address:port')
+    parser.add_argument('--config', required=True, help='configuration file, read at start and kept')
+    parser.add_argument('--user', required=True)
+    parser.add_argument('--password', required=True)
+    return parser.parse_args()
+
+
+def serve(args, session):
+    """Accept SSH connections on args.listen for ever; session(channel) runs each in a thread."""
+    address, port = args.listen.rsplit(':', 1)
+    host_key = paramiko.ECDSAKey.generate()
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((address, int(port)))
+    listener.listen(8)
+    print('listening', flush=True)
+    while True:
+        client = listener.accept()[0]
+        threading.Thread(target=_serve, args=(client, host_key, session, args.user, args.password),
+                         daemon=True).start()
