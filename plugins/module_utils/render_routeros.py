@@ -1,16 +1,28 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""MikroTik RouterOS 7: address lists and filter rules, replacing its own (comment ATEA:) on every run."""
+"""MikroTik RouterOS 7: address lists and filter rules as entries per menu, for the API and as a script."""
 
 from __future__ import annotations
 
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, port_spec
 
-_MENU = {'ipv4': '/ip firewall', 'ipv6': '/ipv6 firewall'}
-_ICMP = {'ipv4': 'icmp icmp-options=8:0', 'ipv6': 'icmpv6 icmp-options=128:0'}
+_MENU = {'ipv4': 'ip firewall', 'ipv6': 'ipv6 firewall'}
+_ICMP = {'ipv4': ('icmp', '8:0'), 'ipv6': ('icmpv6', '128:0')}
 # RouterOS takes at most 15 ports or ranges in one dst-port.
 MAX_PORTS = 15
+# What marks an entry as the collection's own, per kind of menu: (field, regular expression).
+OWNED = {'address-list': ('list', '^ATEA-'), 'filter': ('comment', '^ATEA:')}
+SERVICE_PORTS = 'ip firewall service-port'
+# Filter actions that end a packet's way through a chain.
+STOPPING = ('drop', 'reject', 'tarpit')
+
+
+def _word(field, value):
+    if value is True or value is False:
+        value = 'yes' if value else 'no'
+    return '%s=%s' % (field, '"%s"' % value if ' ' in value or ';' in value else value)
 
 
 class RouterOsRenderer(Renderer):
@@ -20,36 +32,117 @@ class RouterOsRenderer(Renderer):
     DEFAULT_ZONES = {'customer': 'forward', 'mpls': 'forward', 'internet': 'forward'}
     COMMENT_LIMIT = 200
 
+    def entries(self):
+        """Menu -> the entries the rules want there, for every menu the collection owns entries in.
+
+        A menu with no entries wanted is still listed: whatever of ours is there must go.
+        """
+        menus = {}
+        for family in ('ipv4', 'ipv6'):
+            addresses = menus.setdefault('%s address-list' % _MENU[family], [])
+            filters = menus.setdefault('%s filter' % _MENU[family], [])
+            rules = [r for r in self.rules if r['family'] == family]
+            for group, cidrs in (self.network_groups(family).items() if rules else ()):
+                addresses.extend({'list': group, 'address': cidr, 'comment': 'ATEA: Atea Anywhere'} for cidr in cidrs)
+            for rule in rules:
+                filters.extend(self._filter_entries(rule, family))
+        menus[SERVICE_PORTS] = [{'name': 'sip', 'disabled': True}, {'name': 'h323', 'disabled': True}]
+        return menus
+
+    def _filter_entries(self, rule, family):
+        entry = {
+            'chain': self.zones[rule['destination_network'] if rule['direction'] == 'inbound'
+                                else rule['source_network']],
+            'action': 'accept',
+            'protocol': rule['protocol'],
+        }
+        if rule['protocol'] == 'icmp':
+            entry['protocol'], entry['icmp-options'] = _ICMP[family]
+        entry['src-address-list'] = self.network_object(rule['source_network'], family)
+        entry['dst-address-list'] = self.network_object(rule['destination_network'], family)
+        comment = 'ATEA: %s' % self.comment(rule).replace('"', "'")
+        if rule['protocol'] == 'icmp':
+            return [dict(entry, comment=comment)]
+        for port_range in rule['source_ports']:
+            entry['src-port'] = port_spec(port_range)
+        ports = [port_spec(r) for r in rule['destination_ports']]
+        return [dict(entry, **{'dst-port': ','.join(ports[start:start + MAX_PORTS]), 'comment': comment})
+                for start in range(0, len(ports), MAX_PORTS)]
+
+    def api_requests(self):
+        """One community.routeros.api_modify request per menu: its entries, and for the menus where the
+        collection owns entries, the restriction to them, so that stale ones go and nothing else is touched."""
+        requests = []
+        for menu, entries in self.entries().items():
+            owned = OWNED.get(menu.rsplit(' ', 1)[-1])
+            requests.append({'path': menu, 'data': entries,
+                             'restrict': [{'field': owned[0], 'regex': owned[1]}] if owned else None})
+        return requests
+
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
                  '# Address lists ATEA-* and filter rules whose comment starts with "ATEA:" are the collection\'s own;',
                  '# running this script replaces them and nothing else. The rules are added at the end of the',
                  '# chain: where it ends in a drop (the default configuration does), move them above it.']
+        menus = self.entries()
         for family in ('ipv4', 'ipv6'):
-            rules = [r for r in self.rules if r['family'] == family]
-            if not rules:
+            if not menus['%s filter' % _MENU[family]]:
                 continue
-            menu = _MENU[family]
-            lines.append('%s address-list remove [find where list~"^ATEA-"]' % menu)
-            lines.append('%s filter remove [find where comment~"^ATEA:"]' % menu)
-            lines.append('%s address-list' % menu)
-            for group, cidrs in self.network_groups(family).items():
-                lines.extend('add list=%s address=%s comment="ATEA: Atea Anywhere"' % (group, cidr) for cidr in cidrs)
-            lines.append('%s filter' % menu)
-            for rule in rules:
-                chain = self.zones[rule['destination_network'] if rule['direction'] == 'inbound'
-                                   else rule['source_network']]
-                match = 'src-address-list=%s dst-address-list=%s' % (
-                    self.network_object(rule['source_network'], family),
-                    self.network_object(rule['destination_network'], family))
-                comment = 'comment="ATEA: %s"' % self.comment(rule).replace('"', "'")
-                if rule['protocol'] == 'icmp':
-                    lines.append('add chain=%s action=accept protocol=%s %s %s' % (chain, _ICMP[family], match, comment))
-                    continue
-                ports = [port_spec(r) for r in rule['destination_ports']]
-                source = ''.join(' src-port=%s' % port_spec(r) for r in rule['source_ports'])
-                for start in range(0, len(ports), MAX_PORTS):
-                    lines.append('add chain=%s action=accept protocol=%s %s%s dst-port=%s %s' % (
-                        chain, rule['protocol'], match, source, ','.join(ports[start:start + MAX_PORTS]), comment))
-        lines += ['/ip firewall service-port', 'set sip disabled=yes', 'set h323 disabled=yes']
+            for kind in ('address-list', 'filter'):
+                field, pattern = OWNED[kind]
+                lines.append('/%s %s remove [find where %s~"%s"]' % (_MENU[family], kind, field, pattern))
+            for kind in ('address-list', 'filter'):
+                lines.append('/%s %s' % (_MENU[family], kind))
+                lines.extend('add ' + ' '.join(_word(k, v) for k, v in entry.items())
+                             for entry in menus['%s %s' % (_MENU[family], kind)])
+        lines.append('/' + SERVICE_PORTS)
+        lines.extend('set %s %s' % (entry['name'], _word('disabled', entry['disabled']))
+                     for entry in menus[SERVICE_PORTS])
         return '\n'.join(lines) + '\n'
+
+
+def _ours(entry):
+    return str(entry.get('comment', '')).startswith('ATEA:')
+
+
+def placement_moves(menus):
+    """Moves keeping the collection's filter rules of each chain together and above its last drop or reject.
+
+    RouterOS adds new rules at the end of a chain, where a chain ending in a drop (as the default
+    configuration's forward chain does) would make them useless. Where all of ours are below the last drop
+    or reject of someone else's, they go just above it; otherwise they are gathered after the first of them,
+    so a person may place them higher. menus: filter menu -> its entries as read (with '.id', 'chain',
+    'action', 'comment'), in order. Returns [{'path': menu, 'numbers': '*A,*B', 'destination': '*D'}].
+    """
+    if not isinstance(menus, dict):
+        raise inputs.InputError('menus', menus, 'expected a mapping of filter menu to its entries')
+    moves = []
+    for menu, entries in menus.items():
+        if not isinstance(entries, list) or not all(isinstance(e, dict) and '.id' in e for e in entries):
+            raise inputs.InputError('menus.%s' % menu, entries, "expected the menu's entries as read, each with .id")
+        moves.extend(dict(move, path=menu) for move in _chain_moves(entries))
+    return moves
+
+
+def _chain_moves(entries):
+    moves = []
+    chains = []
+    for entry in entries:
+        if _ours(entry) and entry.get('chain') not in chains:
+            chains.append(entry.get('chain'))
+    for chain in chains:
+        in_chain = [entry for entry in entries if entry.get('chain') == chain]
+        ours = [index for index, entry in enumerate(in_chain) if _ours(entry)]
+        stops = [index for index, entry in enumerate(in_chain)
+                 if not _ours(entry) and entry.get('action') in STOPPING and entry.get('disabled') is not True]
+        if stops and ours[0] > stops[-1]:
+            moving, destination = ours, stops[-1]
+        else:
+            run_end = ours[0]
+            while run_end + 1 < len(in_chain) and _ours(in_chain[run_end + 1]):
+                run_end += 1
+            moving, destination = [index for index in ours if index > run_end], run_end + 1
+        if moving:
+            moves.append({'numbers': ','.join(in_chain[index]['.id'] for index in moving),
+                          'destination': in_chain[destination]['.id']})
+    return moves

@@ -15,6 +15,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_routeros impo
 
 RENDERERS = dict((r.PLATFORM, r) for r in (
     AsaRenderer, IosRenderer, FortiosRenderer, PanosRenderer, JunosSrxRenderer, RouterOsRenderer))
+# Platforms whose configuration can also be given as requests to an API module.
+API_PLATFORMS = sorted(name for name, renderer in RENDERERS.items() if hasattr(renderer, 'api_requests'))
 # Options a platform's renderer takes beyond rules and zones.
 PLATFORM_OPTIONS = {'cisco_asa': ('bind_access_groups',), 'fortios': ('policy_id_base',)}
 
@@ -44,3 +46,8 @@ def render_config(rules, platform, zones=None, running_config=None, **options):
     comment = lines[0][0]
     return '\n'.join(lines[:header] + ['%s Remove what this profile no longer wants:' % comment] + removals
                      + ['%s End of removals.' % comment] + lines[header:]) + '\n'
+
+
+def api_requests(rules, platform, zones=None):
+    """The configuration as requests to the platform's API module, for the platforms applied through one."""
+    return RENDERERS[inputs.choose('platform', platform, API_PLATFORMS)](rules, zones).api_requests()

@@ -49,22 +49,39 @@ set security policies from-zone trust to-zone untrust policy ATEA-LEGACY match d
 set security policies from-zone trust to-zone untrust policy ATEA-LEGACY match application junos-sip
 set security policies from-zone trust to-zone untrust policy ATEA-LEGACY then permit
 """
+ROS_FOREIGN = {
+    '/ip/firewall/address-list': [{'list': 'BRANCH', 'address': '10.99.0.0/16'}],
+    '/ip/firewall/filter': [
+        {'chain': 'forward', 'action': 'accept', 'connection-state': 'established,related,untracked',
+         'comment': 'defconf: accept established,related, untracked'},
+        {'chain': 'forward', 'action': 'drop', 'connection-state': 'invalid', 'comment': 'defconf: drop invalid'},
+        {'chain': 'forward', 'action': 'drop', 'connection-nat-state': '!dstnat', 'in-interface-list': 'WAN',
+         'comment': 'defconf: drop all from WAN not DSTNATed'}],
+    '/ip/firewall/service-port': [{'name': 'sip', 'ports': '5060,5061'}, {'name': 'h323'}, {'name': 'ftp', 'ports': '21'}],
+}
+ROS_STALE = {
+    '/ip/firewall/address-list': [{'list': 'ATEA-NET-LEGACY', 'address': '192.0.2.0/24', 'comment': 'ATEA: old'}],
+    '/ip/firewall/filter': [{'chain': 'forward', 'action': 'accept', 'protocol': 'udp', 'dst-port': '5060',
+                             'dst-address-list': 'ATEA-NET-LEGACY', 'comment': 'ATEA: legacy'}],
+}
+CONNECTION = {
+    'cisco_ios': 'ansible_connection: ansible.netcommon.network_cli, ansible_network_os: cisco.ios.ios, '
+                 'ansible_port: 8022, ansible_host_key_checking: false',
+    'junos_srx': 'ansible_connection: ansible.netcommon.netconf, ansible_network_os: junipernetworks.junos.junos, '
+                 'ansible_port: 8022, ansible_host_key_checking: false',
+    'routeros': 'atea_anywhere_routeros_api_tls: false, atea_anywhere_routeros_api_port: 8022',
+}
 DEVICES = {
-    'cisco_ios': ('fake_ios.py', 'ansible.netcommon.network_cli', 'cisco.ios.ios', IOS_FOREIGN + IOS_STALE),
-    'junos_srx': ('fake_junos.py', 'ansible.netcommon.netconf', 'junipernetworks.junos.junos', SRX_FOREIGN + SRX_STALE),
+    'cisco_ios': ('fake_ios.py', IOS_FOREIGN + IOS_STALE),
+    'junos_srx': ('fake_junos.py', SRX_FOREIGN + SRX_STALE),
+    # The stale filter rule of ours where an earlier run left it: above the chain's last drop.
+    'routeros': ('fake_routeros.py', json.dumps(dict(
+        (menu, entries[:2] + ROS_STALE.get(menu, []) + entries[2:]) for menu, entries in ROS_FOREIGN.items()))),
 }
 INVENTORY = """firewalls:
   hosts:
-    fw-1:
-      atea_anywhere_platform: {platform}
-      atea_anywhere_mode: apply
-      ansible_host: 127.0.0.1
-      ansible_port: 8022
-      ansible_user: lab
-      ansible_password: lab
-      ansible_connection: {connection}
-      ansible_network_os: {network_os}
-      ansible_host_key_checking: false
+    fw-1: {{atea_anywhere_platform: {platform}, atea_anywhere_mode: apply,
+           ansible_host: 127.0.0.1, ansible_user: lab, ansible_password: lab, {connection}}}
 """
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('ip'), reason='needs root for a namespace')
@@ -97,7 +114,7 @@ def _wanted(platform, profile):
 def stand_in_fixture(request, tmp_path):
     """(platform, site(profile, *options), the device's configuration file) for each stand-in."""
     platform = request.param
-    script, connection, network_os, starting = DEVICES[platform]
+    script, starting = DEVICES[platform]
     namespace = 'atea-apply-%d' % os.getpid()
     subprocess.run(['ip', 'netns', 'add', namespace], check=True)
     process = None
@@ -111,7 +128,7 @@ def stand_in_fixture(request, tmp_path):
             stdout=subprocess.PIPE, text=True)
         assert process.stdout.readline().strip() == 'listening'
         inventory = tmp_path / 'inventory.yml'
-        inventory.write_text(INVENTORY.format(platform=platform, connection=connection, network_os=network_os))
+        inventory.write_text(INVENTORY.format(platform=platform, connection=CONNECTION[platform]))
 
         def site(profile, *options):
             return subprocess.run(
@@ -145,7 +162,8 @@ def test_check_mode_shows_the_change_and_changes_nothing(stand_in):
                            '- no ip nat service sip udp port 5060'],
              'junos_srx': ['+ set security address-book global address ATEA-NET-MPLS-1 198.51.100.0/24',
                            '+ set security alg sip disable',
-                           '- set security policies from-zone trust to-zone untrust policy ATEA-LEGACY then permit']}
+                           '- set security policies from-zone trust to-zone untrust policy ATEA-LEGACY then permit'],
+             'routeros': ['+        dst-address-list: ATEA-NET-MPLS', '-        dst-address-list: ATEA-NET-LEGACY']}
     for line in shown[platform]:
         assert line in run.stdout.splitlines() or '    ' + line in run.stdout, line
 
@@ -171,17 +189,36 @@ def _check_srx(config, profile, gone):
     assert not [line for line in committed for name in gone if name in line], profile
 
 
+def _check_routeros(config, profile, gone):
+    menus = json.loads(config.read_text())
+    rules = engine.compact_rules(engine.build_flows(profile, networks=NETWORKS))
+    wanted = dict(('/' + request['path'].replace(' ', '/'), request['data'])
+                  for request in vendor_platforms.api_requests(rules, 'routeros'))
+    for menu in ('/ip/firewall/address-list', '/ipv6/firewall/address-list', '/ipv6/firewall/filter'):
+        have = [dict((k, v) for k, v in entry.items() if k != 'disabled') for entry in menus[menu]]
+        assert sorted(map(json.dumps, have)) == sorted(map(json.dumps, wanted[menu] + ROS_FOREIGN.get(menu, []))), menu
+    chain = [dict((k, v) for k, v in entry.items() if k != 'disabled') for entry in menus['/ip/firewall/filter']]
+    foreign = ROS_FOREIGN['/ip/firewall/filter']
+    # Ours, in order, between the drop of invalid packets and the chain's last drop.
+    assert chain == foreign[:2] + wanted['/ip/firewall/filter'] + foreign[2:], profile
+    ports = dict((entry['name'], entry) for entry in menus['/ip/firewall/service-port'])
+    assert ports['sip']['disabled'] == ports['h323']['disabled'] == 'true'
+    assert ports['ftp'] == {'name': 'ftp', 'ports': '21'}
+    assert not [entry for entries in menus.values() for entry in entries for name in gone if name in json.dumps(entry)]
+
+
 GONE = {
     'cisco_ios': {'enterprise': ['object-group network ATEA-NET-LEGACY',
                                  'ip access-list extended ATEA-ANYWHERE-LEGACY-IN-V4'],
                   'smb': ['object-group network ATEA-NET-MPLS', 'ip access-list extended ATEA-ANYWHERE-MPLS-IN-V4']},
     'junos_srx': {'enterprise': ['ATEA-NET-LEGACY', 'ATEA-LEGACY '], 'smb': ['ATEA-NET-MPLS', 'MPLS']},
+    'routeros': {'enterprise': ['ATEA-NET-LEGACY', 'ATEA: legacy'], 'smb': ['ATEA-NET-MPLS']},
 }
 
 
 def test_apply_pushes_the_profile_keeps_foreign_lines_and_converges(stand_in):
     platform, site, config = stand_in
-    check = {'cisco_ios': _check_ios, 'junos_srx': _check_srx}[platform]
+    check = {'cisco_ios': _check_ios, 'junos_srx': _check_srx, 'routeros': _check_routeros}[platform]
     for profile in ('enterprise', 'smb'):
         run = site(profile, '--diff')
         assert 'changed=0' not in _recap(run), profile

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import threading
 
-import fake_ssh
+import stand_in
 
 HOSTNAME = 'atea-lab-ios'
 SHOW_VERSION = """Cisco IOS XE Software, Version 17.09.04a
@@ -195,9 +195,9 @@ def _session(channel, device):
 
 
 def main():
-    args = fake_ssh.arguments(__doc__.splitlines()[0])
+    args = stand_in.arguments(__doc__.splitlines()[0])
     device = Device(args.config)
-    fake_ssh.serve(args, lambda channel: _session(channel, device))
+    stand_in.serve(args, lambda channel: _session(channel, device))
 
 
 if __name__ == '__main__':

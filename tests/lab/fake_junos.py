@@ -20,7 +20,7 @@ import threading
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-import fake_ssh
+import stand_in
 
 BASE = 'urn:ietf:params:xml:ns:netconf:base:1.0'
 END = ']]>]]>'
@@ -167,10 +167,10 @@ def _session(channel, device, session_id):
 
 
 def main():
-    args = fake_ssh.arguments(__doc__.splitlines()[0])
+    args = stand_in.arguments(__doc__.splitlines()[0])
     device = Device(args.config)
     sessions = iter(range(1, 1 << 30))
-    fake_ssh.serve(args, lambda channel: _session(channel, device, next(sessions)))
+    stand_in.serve(args, lambda channel: _session(channel, device, next(sessions)))
 
 
 if __name__ == '__main__':

@@ -10,8 +10,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.atea.anywhere.plugins.filter.flows import flows
 from ansible_collections.atea.anywhere.plugins.filter.nftables_table import nftables_table
 from ansible_collections.atea.anywhere.plugins.filter.rule_table import rule_table
+from ansible_collections.atea.anywhere.plugins.filter.routeros_moves import routeros_moves
 from ansible_collections.atea.anywhere.plugins.filter.rules import rules
-from ansible_collections.atea.anywhere.plugins.module_utils import engine
+from ansible_collections.atea.anywhere.plugins.filter.vendor_api_requests import vendor_api_requests
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
 
 
 def test_filters_chain_like_the_library():
@@ -52,6 +54,26 @@ def test_rule_table_lists_every_port_range():
     (lambda: rule_table(flows('smb')), "atea.anywhere.rule_table: option 'rules[0]'"),
 ])
 def test_bad_input_is_a_filter_error_naming_filter_and_option(call, message):
+    with pytest.raises(AnsibleFilterError) as caught:
+        call()
+    assert message in str(caught.value)
+
+
+def test_routeros_filters_wrap_the_library():
+    smb = rules(flows('smb'))
+    requests = vendor_api_requests(smb, platform='routeros', zones={'customer': 'forward'})
+    assert requests == vendor_platforms.api_requests(smb, 'routeros', {'customer': 'forward'})
+    menu = [{'.id': '*1', 'chain': 'forward', 'action': 'drop'}, {'.id': '*2', 'chain': 'forward', 'comment': 'ATEA: x'}]
+    assert routeros_moves({'ip firewall filter': menu}) == [
+        {'path': 'ip firewall filter', 'numbers': '*2', 'destination': '*1'}]
+
+
+@pytest.mark.parametrize('call, message', [
+    (lambda: vendor_api_requests(rules(flows('smb')), platform='fortios'),
+     'atea.anywhere.vendor_api_requests: value of platform must be one of: routeros, got: fortios'),
+    (lambda: routeros_moves({'ip firewall filter': 'none'}), "atea.anywhere.routeros_moves: option 'menus.ip firewall filter'"),
+])
+def test_routeros_filters_name_bad_input(call, message):
     with pytest.raises(AnsibleFilterError) as caught:
         call()
     assert message in str(caught.value)

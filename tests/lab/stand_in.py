@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The SSH side of the stand-in devices (fake_ios.py, fake_junos.py): password login, a shell or the
-netconf subsystem, one thread per connection, and the command line they share."""
+"""What the stand-in devices share (fake_ios.py, fake_junos.py, fake_routeros.py): their command line, a
+listener with one thread per connection, and for SSH devices password login, a shell or the netconf
+subsystem."""
 
 from __future__ import annotations
 
@@ -68,10 +69,11 @@ def arguments(description):
     return parser.parse_args()
 
 
-def serve(args, session):
-    """Accept SSH connections on args.listen for ever; session(channel) runs each in a thread."""
+def serve(args, session, ssh=True):
+    """Accept connections on args.listen for ever; session(channel) runs each in a thread, on an SSH
+    channel after login, or with ssh=False on the TCP socket itself."""
     address, port = args.listen.rsplit(':', 1)
-    host_key = paramiko.ECDSAKey.generate()
+    host_key = paramiko.ECDSAKey.generate() if ssh else None
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((address, int(port)))
@@ -79,5 +81,8 @@ def serve(args, session):
     print('listening', flush=True)
     while True:
         client = listener.accept()[0]
-        threading.Thread(target=_serve, args=(client, host_key, session, args.user, args.password),
-                         daemon=True).start()
+        if ssh:
+            threading.Thread(target=_serve, args=(client, host_key, session, args.user, args.password),
+                             daemon=True).start()
+        else:
+            threading.Thread(target=session, args=(client,), daemon=True).start()
