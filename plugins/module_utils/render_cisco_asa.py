@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, object_name
 
 _ICMP = {'ipv4': ('icmp', 'echo'), 'ipv6': ('icmp6', 'echo')}
@@ -16,6 +18,7 @@ class AsaRenderer(Renderer):
     DEFAULT_ZONES = {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'}
     COMMENT_LIMIT = 100  # access-list remark text
     RUNNING_FORMAT = 'block'
+    OWNED = re.compile(r'(object-group (network|service) |access-list )ATEA-\S+( |$)')
 
     def __init__(self, rules, zones=None, bind_access_groups=False):
         super(AsaRenderer, self).__init__(rules, zones)

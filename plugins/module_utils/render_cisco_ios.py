@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, object_name
 
 
@@ -20,6 +22,7 @@ class IosRenderer(Renderer):
     ZONES_REQUIRED = False
     COMMENT_LIMIT = 100
     RUNNING_FORMAT = 'block'
+    OWNED = re.compile(r'(object-group (network|v6-network|service)|ip access-list extended|ipv6 access-list) ATEA-\S+$')
 
     def acl_name(self, rule):
         return object_name('ANYWHERE', rule['source_network'], 'IN', 'V6' if rule['family'] == 'ipv6' else 'V4')

@@ -22,13 +22,14 @@ _SECTIONS = ('firewall policy', 'firewall service custom', 'firewall addrgrp6', 
 
 
 def owned_entries(text):
-    """(section, edit key) of every ATEA-* entry: named objects, and policies by their name."""
+    """(section, edit key) of every ATEA-* entry in the sections the collection writes: named objects, and
+    policies by their name."""
     entries, section, key = [], None, None
     for line in text.splitlines():
         words = line.strip().split(None, 2)
         if words[:1] == ['config']:
             section = ' '.join(words[1:])
-        elif words[:1] == ['edit'] and len(words) > 1:
+        elif words[:1] == ['edit'] and len(words) > 1 and section in _SECTIONS:
             key = words[1]
             if key.strip('"').startswith('ATEA-'):
                 entries.append((section, key))

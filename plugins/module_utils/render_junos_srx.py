@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, object_name, port_spec
 
 _ICMP = {'ipv4': 'protocol icmp icmp-type 8', 'ipv6': 'protocol icmp6 icmp6-type 128'}
@@ -16,6 +18,8 @@ class JunosSrxRenderer(Renderer):
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
     COMMENT_LIMIT = 900  # policy description
     RUNNING_FORMAT = 'set'
+    OWNED = re.compile(r'set (security address-book global address(-set)? ATEA-\S+|applications application ATEA-\S+|'
+                       r'security policies from-zone \S+ to-zone \S+ policy ATEA-\S+)( |$)')
 
     def _addresses(self):
         lines = []

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, port_spec
 
 
@@ -14,6 +16,7 @@ class PanosRenderer(Renderer):
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
     COMMENT_LIMIT = 1023
     RUNNING_FORMAT = 'set'
+    OWNED = re.compile(r'set ((address|address-group|service|rulebase security rules) ATEA-\S+)( |$)')
 
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s (configure mode).' % self.SOFTWARE,

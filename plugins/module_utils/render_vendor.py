@@ -35,10 +35,6 @@ def port_spec(port_range, separator='-'):
     return str(low) if low == high else '%d%s%d' % (low, separator, high)
 
 
-def _is_owned(line):
-    return any(word.strip('"').startswith(PREFIX + '-') for word in line.split())
-
-
 def _blocks(text, comment):
     """Top-level lines of a block-structured configuration, each with its indented children."""
     blocks = []
@@ -52,16 +48,17 @@ def _blocks(text, comment):
     return blocks
 
 
-def block_removals(running, rendered, comment='!', first=('access-list', 'ip access-list', 'ipv6 access-list')):
+def block_removals(running, rendered, owned, comment='!', first=('access-list', 'ip access-list', 'ipv6 access-list')):
     """'no' commands for what a running block configuration (ASA, IOS) holds of ours that is not wanted.
 
-    Whole ATEA-* blocks and lines no longer rendered go, and the children of kept blocks that are not
+    owned matches the header of a block that defines one of the collection's objects; nothing else is
+    looked at. Whole blocks and lines no longer rendered go, and the children of kept blocks that are not
     rendered again; access lists first, as they use the object-groups.
     """
     wanted = dict(_blocks(rendered, comment))
     lines = []
     for header, children in _blocks(running, comment):
-        if not _is_owned(header):
+        if not owned.match(header):
             continue
         if header not in wanted:
             lines.append('no %s' % header)
@@ -86,29 +83,22 @@ def _access_lists_first(lines, first):
     return [line for group in groups for line in group]
 
 
-def _owned_path(line):
-    """'security policies from-zone a to-zone b policy ATEA-X' of a set line: up to the first ATEA-* word."""
-    words = line.strip().split()[1:]
-    for index, word in enumerate(words):
-        if word.strip('"').startswith(PREFIX + '-'):
-            return ' '.join(words[:index + 1])
-    return None
-
-
-def set_removals(running, rendered):
+def set_removals(running, rendered, owned):
     """'delete' commands for what a running set configuration (Junos, PAN-OS) holds of ours that is not wanted.
 
-    An ATEA-* object no longer rendered is deleted whole; a kept object loses the lines not rendered again.
+    owned matches a set line that defines one of the collection's objects, its first group being the
+    object's path; nothing else is looked at. An object no longer rendered is deleted whole; a kept
+    object loses the lines not rendered again.
     """
     wanted = set(line.strip() for line in rendered.splitlines())
-    wanted_paths = set(_owned_path(line) for line in wanted if line.startswith('set ') and _is_owned(line))
+    wanted_paths = set(match.group(1) for match in map(owned.match, wanted) if match)
     commands = []
     for line in running.splitlines():
         line = line.strip()
-        if not line.startswith('set ') or not _is_owned(line) or line in wanted:
+        match = owned.match(line)
+        if not match or line in wanted:
             continue
-        path = _owned_path(line)
-        command = 'delete %s' % (path if path not in wanted_paths else line[4:])
+        command = 'delete %s' % (match.group(1) if match.group(1) not in wanted_paths else line[4:])
         if command not in commands:
             commands.append(command)
     return commands
@@ -122,8 +112,10 @@ class Renderer(object):
 
     PLATFORM = None
     DEFAULT_ZONES = {}
-    # How to read a running configuration for objects of ours to remove: 'block', 'set' or None.
+    # How to read a running configuration for objects of ours to remove: 'block', 'set' or None, and the
+    # pattern of a block header or set line that defines an object of ours (for 'set', its path in group 1).
     RUNNING_FORMAT = None
+    OWNED = None
     # Whether every network the rules use needs a zone (or interface) name.
     ZONES_REQUIRED = True
     COMMENT_LIMIT = 100
@@ -190,7 +182,7 @@ class Renderer(object):
     def removals(self, running, rendered):
         """Commands removing the ATEA-* objects and lines of a running configuration that are no longer wanted."""
         if self.RUNNING_FORMAT == 'block':
-            return block_removals(running, rendered)
+            return block_removals(running, rendered, self.OWNED)
         if self.RUNNING_FORMAT == 'set':
-            return set_removals(running, rendered)
+            return set_removals(running, rendered, self.OWNED)
         return []

@@ -103,13 +103,24 @@ def test_fortios_policy_ids_from_the_base():
     assert '    edit 501' in text.splitlines() and '    edit 502' in text.splitlines()
 
 
+# The customer's own configuration, some of it naming ATEA-* things that are not objects of ours.
 FOREIGN = {
     'cisco_asa': 'object-group network CUSTOMER-OWN\n network-object 10.1.1.0 255.255.255.0\n'
-                 'access-list OUTSIDE-IN extended permit tcp any any eq 443\n',
-    'cisco_ios': 'object-group network CUSTOMER-OWN\n 10.1.1.0 255.255.255.0\nip access-list extended EDGE\n permit ip any any\n',
-    'junos_srx': 'set security address-book global address CUSTOMER-OWN 10.1.1.0/24\n',
-    'panos': 'set address CUSTOMER-OWN ip-netmask 10.1.1.0/24\n',
-    'fortios': 'config firewall address\n    edit "CUSTOMER-OWN"\n        set subnet 10.1.1.0 255.255.255.0\n    next\nend\n',
+                 'access-list OUTSIDE-IN extended permit tcp any any eq 443\n'
+                 'hostname ATEA-EDGE01\nusername ATEA-admin password x privilege 15\n'
+                 'access-list OUTSIDE-IN extended permit udp object-group ATEA-NET-MPLS any eq 5060\n',
+    'cisco_ios': 'object-group network CUSTOMER-OWN\n 10.1.1.0 255.255.255.0\nip access-list extended EDGE\n permit ip any any\n'
+                 'hostname ATEA-EDGE01\nusername ATEA-admin privilege 15 secret 9 x\ncrypto pki trustpoint ATEA-CA\n'
+                 ' enrollment terminal\naccess-list 150 permit udp object-group ATEA-NET-MPLS any eq 5060\n',
+    'junos_srx': 'set security address-book global address CUSTOMER-OWN 10.1.1.0/24\n'
+                 'set system login user ATEA-admin class super-user\n'
+                 'set interfaces ge-0/0/0 description ATEA-UPLINK\n'
+                 'set security policies from-zone trust to-zone untrust policy WEB match source-address ATEA-NET-MPLS\n',
+    'panos': 'set address CUSTOMER-OWN ip-netmask 10.1.1.0/24\n'
+             'set mgt-config users ATEA-admin permissions role-based superuser yes\n'
+             'set rulebase security rules WEB source ATEA-NET-MPLS\n',
+    'fortios': 'config firewall address\n    edit "CUSTOMER-OWN"\n        set subnet 10.1.1.0 255.255.255.0\n    next\nend\n'
+               'config system admin\n    edit "ATEA-admin"\n        set accprofile "super_admin"\n    next\nend\n',
 }
 
 
@@ -128,7 +139,9 @@ def test_a_rerun_removes_what_the_profile_no_longer_wants_and_nothing_else(platf
     text = vendor_platforms.render_config(_rules('smb'), platform, running_config=running)
     removed = '\n'.join(_removal_lines(text))
     assert 'MPLS' in removed                     # enterprise-only objects go
-    assert 'CUSTOMER-OWN' not in removed and 'OUTSIDE-IN' not in removed and 'EDGE' not in removed
+    for foreign in ('CUSTOMER-OWN', 'OUTSIDE-IN', 'EDGE', 'ATEA-admin', 'ATEA-CA', 'ATEA-UPLINK', 'access-list 150',
+                    'policy WEB', 'rules WEB'):
+        assert foreign not in removed, foreign
     assert 'ATEA-NET-CUSTOMER' not in removed or platform in ('cisco_asa', 'cisco_ios')  # still wanted
     unchanged = vendor_platforms.render_config(_rules('smb'), platform,
                                                running_config=FOREIGN[platform] + vendor_platforms.render_config(
