@@ -47,8 +47,20 @@ options:
       - The output then starts by removing the C(ATEA-*) objects and lines that the rules no longer want;
         nothing without the prefix is ever named. RouterOS scripts always replace their own.
     type: str
+  changes_only:
+    description:
+      - With V(cisco_ios) and O(running_config), only the lines the device lacks and the removal of what the rules
+        no longer want, compared with the running configuration as IOS-XE prints it (entries with sequence
+        numbers, some ports by name). Each object-group and access list of ours appears once, stale lines
+        removed before missing ones are added; stale access lists go first and stale object-groups last.
+      - Where an interface the ACLs are bound to (O(zones)) already filters inbound with someone else's access
+        list, the filter fails instead of replacing it.
+    type: bool
+    default: false
   bind_access_groups:
-    description: With V(cisco_asa), bind the ACLs with C(access-group), which replaces an interface's current one.
+    description:
+      - With V(cisco_asa), bind the ACLs with C(access-group), which replaces an interface's current one; with
+        O(running_config), an interface that already has someone else's access-group is an error.
     type: bool
   policy_id_base:
     description: With V(fortios), policies take ids from this number plus one.
@@ -66,7 +78,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: The configuration text, ending in a newline.
+  description: The configuration text, ending in a newline (with O(changes_only), a comment line and the changes).
   type: str
 '''
 
@@ -77,14 +89,15 @@ _OPTIONS = {
     'platform': {'type': 'str', 'required': True, 'choices': sorted(vendor_platforms.RENDERERS)},
     'zones': {'type': 'dict'},
     'running_config': {'type': 'str'},
+    'changes_only': {'type': 'bool', 'default': False},
     'bind_access_groups': {'type': 'bool'},
     'policy_id_base': {'type': 'int'},
 }
 
 
 @filter_entry('atea.anywhere.vendor_config', _OPTIONS)
-def vendor_config(rules, platform, zones=None, running_config=None, **options):
-    return vendor_platforms.render_config(rules, platform, zones, running_config,
+def vendor_config(rules, platform, zones=None, running_config=None, changes_only=False, **options):
+    return vendor_platforms.render_config(rules, platform, zones, running_config, changes_only,
                                           **dict((k, v) for k, v in options.items() if v is not None))
 
 

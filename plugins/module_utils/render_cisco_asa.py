@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, object_name
 
 _ICMP = {'ipv4': ('icmp', 'echo'), 'ipv6': ('icmp6', 'echo')}
@@ -56,6 +57,20 @@ class AsaRenderer(Renderer):
             source += ' range %d %d' % (low, high)
         service = 'object-group %s' % self.service_object(rule)
         return 'extended permit %s %s %s %s' % (rule['protocol'], source, destination, service)
+
+    def conflicts(self, running):
+        """Refuse to bind an ACL where the interface already has someone else's access-group."""
+        if not self.bind_access_groups:
+            return
+        bound = set(self.zones[rule['source_network']] for rule in self.rules)
+        for line in running.splitlines():
+            words = line.split()
+            if words[:1] == ['access-group'] and words[2:4] == ['in', 'interface'] and len(words) > 4 \
+                    and words[4] in bound and not words[1].startswith('ATEA-'):
+                raise inputs.InputError(
+                    'bind_access_groups', True, 'interface %s already has access-group %s; binding the '
+                    'collection\'s access list would replace it. Leave bind_access_groups off and add the ATEA-* '
+                    'entries to %s, or remove its access-group first' % (words[4], words[1], words[1]))
 
     def render(self):
         lines = ['! atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,

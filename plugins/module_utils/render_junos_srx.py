@@ -9,7 +9,7 @@ import re
 
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, object_name, port_spec
 
-_ICMP = {'ipv4': 'protocol icmp icmp-type 8', 'ipv6': 'protocol icmp6 icmp6-type 128'}
+_ICMP = {'ipv4': ('protocol icmp', 'icmp-type 8'), 'ipv6': ('protocol icmp6', 'icmp6-type 128')}
 
 
 class JunosSrxRenderer(Renderer):
@@ -31,14 +31,19 @@ class JunosSrxRenderer(Renderer):
         return lines
 
     def _application(self, rule):
-        """One application with a term per port range (SIP 5060-5061 as one term), or an ICMP echo term."""
-        name = object_name('APP', rule['name'])
-        base = 'set applications application %s' % name
+        """One application with a term per port range (SIP 5060-5061 as one term), or an ICMP echo term.
+
+        One statement per line, as show configuration | display set prints it, so a re-run compares equal.
+        """
+        base = 'set applications application %s' % object_name('APP', rule['name'])
         if rule['protocol'] == 'icmp':
-            return ['%s term echo %s' % (base, _ICMP[rule['family']])]
-        source = ''.join(' source-port %s' % port_spec(r) for r in rule['source_ports'])
-        return ['%s term p%s protocol %s destination-port %s%s' % (base, port, rule['protocol'], port, source)
-                for port in (port_spec(r) for r in rule['destination_ports'])]
+            return ['%s term echo %s' % (base, leaf) for leaf in _ICMP[rule['family']]]
+        lines = []
+        for port in (port_spec(r) for r in rule['destination_ports']):
+            term = '%s term p%s' % (base, port)
+            lines += ['%s protocol %s' % (term, rule['protocol']), '%s destination-port %s' % (term, port)]
+            lines += ['%s source-port %s' % (term, port_spec(r)) for r in rule['source_ports']]
+        return lines
 
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,

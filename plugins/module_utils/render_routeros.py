@@ -31,6 +31,13 @@ class RouterOsRenderer(Renderer):
     # Filter chains, not interfaces: gateway traffic is the forward chain.
     DEFAULT_ZONES = {'customer': 'forward', 'mpls': 'forward', 'internet': 'forward'}
     COMMENT_LIMIT = 200
+    # A custom chain would need a jump from a built-in one; the collection writes to these only.
+    CHAINS = ('forward', 'input', 'output')
+
+    def __init__(self, rules, zones=None):
+        super(RouterOsRenderer, self).__init__(rules, zones)
+        for name in self.networks_used():
+            inputs.choose('zones.%s' % name, self.zones[name], self.CHAINS)
 
     def entries(self):
         """Menu -> the entries the rules want there, for every menu the collection owns entries in.
@@ -63,8 +70,8 @@ class RouterOsRenderer(Renderer):
         comment = 'ATEA: %s' % self.comment(rule).replace('"', "'")
         if rule['protocol'] == 'icmp':
             return [dict(entry, comment=comment)]
-        for port_range in rule['source_ports']:
-            entry['src-port'] = port_spec(port_range)
+        if rule['source_ports']:
+            entry['src-port'] = ','.join(port_spec(r) for r in rule['source_ports'])
         ports = [port_spec(r) for r in rule['destination_ports']]
         return [dict(entry, **{'dst-port': ','.join(ports[start:start + MAX_PORTS]), 'comment': comment})
                 for start in range(0, len(ports), MAX_PORTS)]
@@ -76,7 +83,9 @@ class RouterOsRenderer(Renderer):
         for menu, entries in self.entries().items():
             owned = OWNED.get(menu.rsplit(' ', 1)[-1])
             requests.append({'path': menu, 'data': entries,
-                             'restrict': [{'field': owned[0], 'regex': owned[1]}] if owned else None})
+                             'restrict': [{'field': owned[0], 'regex': owned[1]}] if owned else None,
+                             # Order matters in a filter chain only.
+                             'ensure_order': menu.endswith(' filter')})
         return requests
 
     def render(self):

@@ -35,7 +35,7 @@ def port_spec(port_range, separator='-'):
     return str(low) if low == high else '%d%s%d' % (low, separator, high)
 
 
-def _blocks(text, comment):
+def blocks(text, comment):
     """Top-level lines of a block-structured configuration, each with its indented children."""
     blocks = []
     for line in text.splitlines():
@@ -55,9 +55,9 @@ def block_removals(running, rendered, owned, comment='!', first=('access-list', 
     looked at. Whole blocks and lines no longer rendered go, and the children of kept blocks that are not
     rendered again; access lists first, as they use the object-groups.
     """
-    wanted = dict(_blocks(rendered, comment))
+    wanted = dict(blocks(rendered, comment))
     lines = []
-    for header, children in _blocks(running, comment):
+    for header, children in blocks(running, comment):
         if not owned.match(header):
             continue
         if header not in wanted:
@@ -178,6 +178,9 @@ class Renderer(object):
 
     def render(self):
         raise NotImplementedError
+
+    def conflicts(self, running):
+        """Raise InputError where the running configuration makes the rendered one unsafe to apply."""
 
     def removals(self, running, rendered):
         """Commands removing the ATEA-* objects and lines of a running configuration that are no longer wanted."""

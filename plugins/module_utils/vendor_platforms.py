@@ -17,25 +17,38 @@ RENDERERS = dict((r.PLATFORM, r) for r in (
     AsaRenderer, IosRenderer, FortiosRenderer, PanosRenderer, JunosSrxRenderer, RouterOsRenderer))
 # Platforms whose configuration can also be given as requests to an API module.
 API_PLATFORMS = sorted(name for name, renderer in RENDERERS.items() if hasattr(renderer, 'api_requests'))
+# Platforms that can give only the changes a running configuration needs.
+CHANGES_PLATFORMS = sorted(name for name, renderer in RENDERERS.items() if hasattr(renderer, 'changes'))
 # Options a platform's renderer takes beyond rules and zones.
 PLATFORM_OPTIONS = {'cisco_asa': ('bind_access_groups',), 'fortios': ('policy_id_base',)}
 
 
-def render_config(rules, platform, zones=None, running_config=None, **options):
+def render_config(rules, platform, zones=None, running_config=None, changes_only=False, **options):
     """The platform's complete configuration text for the rules.
 
     With the device's running configuration, the text starts by removing the ATEA-* objects and lines
-    the rules no longer want; nothing without the prefix is ever named.
+    the rules no longer want; nothing without the prefix is ever named. With changes_only (platforms
+    that can compare, cisco_ios), the text holds only the lines the device lacks and the removals.
     """
     renderer_class = RENDERERS[inputs.choose('platform', platform, sorted(RENDERERS))]
     for option in options:
         inputs.choose('options', option, PLATFORM_OPTIONS.get(platform, ()))
+    if changes_only:
+        inputs.choose('platform', platform, CHANGES_PLATFORMS)
     renderer = renderer_class(rules, zones, **options)
-    text = renderer.render()
     if running_config is None:
-        return text
+        if changes_only:
+            raise inputs.InputError('running_config', running_config, 'changes_only needs the running configuration')
+        return renderer.render()
     if not isinstance(running_config, str):
         raise inputs.InputError('running_config', running_config, 'expected the configuration as text')
+    renderer.conflicts(running_config)
+    text = renderer.render()
+    comment = text[0]
+    if changes_only:
+        changes = renderer.changes(running_config)
+        return '\n'.join(['%s atea.anywhere: what %s lacks of the Atea Anywhere firewall requirements, and the '
+                          'removal of what they no longer want.' % (comment, renderer.SOFTWARE)] + changes) + '\n'
     removals = renderer.removals(running_config, text)
     if not removals:
         return text
@@ -43,7 +56,6 @@ def render_config(rules, platform, zones=None, running_config=None, **options):
     header = 0
     while header < len(lines) and lines[header][:1] in ('!', '#'):
         header += 1
-    comment = lines[0][0]
     return '\n'.join(lines[:header] + ['%s Remove what this profile no longer wants:' % comment] + removals
                      + ['%s End of removals.' % comment] + lines[header:]) + '\n'
 

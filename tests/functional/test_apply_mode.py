@@ -19,6 +19,7 @@ import sys
 import pytest
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
+from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import normalized_entry
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NETWORKS = {'mpls': '198.51.100.0/24', 'internet': '203.0.113.0/24'}
@@ -28,6 +29,9 @@ object-group network BRANCH-OFFICES
 ip access-list extended CUSTOMER-OWN
  remark the customer's own rules
  permit tcp object-group BRANCH-OFFICES any eq 443
+interface GigabitEthernet2
+ description LAN
+ ip access-group LAN-IN in
 """
 # Left by an earlier release: ours by the prefix, wanted by no profile.
 IOS_STALE = """object-group network ATEA-NET-LEGACY
@@ -105,9 +109,18 @@ def _set_lines(text):
     return set(line for line in text.splitlines() if line.startswith('set '))
 
 
-def _wanted(platform, profile):
-    rules = engine.compact_rules(engine.build_flows(profile, networks=NETWORKS))
-    return vendor_platforms.render_config(rules, platform)
+# Profile, or components instead: from the whole enterprise profile down to fewer sections, and then to a
+# set that drops the MPLS network while adding Virtual Meeting Room ports (removals and additions at once).
+STEPS = (('enterprise', None), ('smb', ['mpls_outbound', 'mra']), ('smb', ['mra', 'vmr']))
+
+
+def _rules(profile, components):
+    return engine.compact_rules(engine.build_flows(None if components else profile, components=components,
+                                                   networks=NETWORKS))
+
+
+def _wanted(platform, profile, components):
+    return vendor_platforms.render_config(_rules(profile, components), platform)
 
 
 @pytest.fixture(name='stand_in', params=sorted(DEVICES))
@@ -130,12 +143,13 @@ def stand_in_fixture(request, tmp_path):
         inventory = tmp_path / 'inventory.yml'
         inventory.write_text(INVENTORY.format(platform=platform, connection=CONNECTION[platform]))
 
-        def site(profile, *options):
+        def site(profile, *options, components=None, zones=None):
+            extra = {'atea_anywhere_networks': NETWORKS, 'atea_anywhere_render_dir': str(tmp_path / 'out'),
+                     'atea_anywhere_components': components or [], 'atea_anywhere_zones': zones or {}}
             return subprocess.run(
                 ['ip', 'netns', 'exec', namespace, os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
                  '-i', str(inventory), 'playbooks/site.yml', '-e', 'profile=%s' % profile,
-                 '-e', json.dumps({'atea_anywhere_networks': NETWORKS,
-                                   'atea_anywhere_render_dir': str(tmp_path / 'out')})] + list(options),
+                 '-e', json.dumps(extra)] + list(options),
                 cwd=REPO, capture_output=True, text=True, check=False)
 
         yield platform, site, config
@@ -168,11 +182,14 @@ def test_check_mode_shows_the_change_and_changes_nothing(stand_in):
         assert line in run.stdout.splitlines() or '    ' + line in run.stdout, line
 
 
-def _check_ios(config, profile, gone):
-    running = _blocks(config.read_text())
-    wanted = _blocks(_wanted('cisco_ios', profile))
+def _check_ios(config, profile, components, gone):
+    # The device prints entries numbered and some ports by name: read them as written.
+    running = dict((header, [normalized_entry(child) for child in children])
+                   for header, children in _blocks(config.read_text()).items())
+    wanted = _blocks(_wanted('cisco_ios', profile, components))
     for header, children in wanted.items():
-        assert running.get(header) == children, (profile, header)
+        # IOS appends what is added to a kept access list, so only a new list is in the rendered order.
+        assert sorted(running.get(header, [])) == sorted(children), (components, header)
     for header, children in _blocks(IOS_FOREIGN).items():
         assert running[header] == children, (profile, header)
     owned = [header for header in running if 'ATEA-' in header]
@@ -182,18 +199,17 @@ def _check_ios(config, profile, gone):
     assert config.with_name('device.cfg.startup').read_text() == config.read_text()
 
 
-def _check_srx(config, profile, gone):
+def _check_srx(config, profile, components, gone):
     committed = _set_lines(config.read_text())
-    wanted = _set_lines(_wanted('junos_srx', profile))
+    wanted = _set_lines(_wanted('junos_srx', profile, components))
     assert committed == wanted | _set_lines(SRX_FOREIGN), profile
     assert not [line for line in committed for name in gone if name in line], profile
 
 
-def _check_routeros(config, profile, gone):
+def _check_routeros(config, profile, components, gone):
     menus = json.loads(config.read_text())
-    rules = engine.compact_rules(engine.build_flows(profile, networks=NETWORKS))
     wanted = dict(('/' + request['path'].replace(' ', '/'), request['data'])
-                  for request in vendor_platforms.api_requests(rules, 'routeros'))
+                  for request in vendor_platforms.api_requests(_rules(profile, components), 'routeros'))
     for menu in ('/ip/firewall/address-list', '/ipv6/firewall/address-list', '/ipv6/firewall/filter'):
         have = [dict((k, v) for k, v in entry.items() if k != 'disabled') for entry in menus[menu]]
         assert sorted(map(json.dumps, have)) == sorted(map(json.dumps, wanted[menu] + ROS_FOREIGN.get(menu, []))), menu
@@ -207,21 +223,33 @@ def _check_routeros(config, profile, gone):
     assert not [entry for entries in menus.values() for entry in entries for name in gone if name in json.dumps(entry)]
 
 
+# What each step must have removed, per platform.
 GONE = {
-    'cisco_ios': {'enterprise': ['object-group network ATEA-NET-LEGACY',
-                                 'ip access-list extended ATEA-ANYWHERE-LEGACY-IN-V4'],
-                  'smb': ['object-group network ATEA-NET-MPLS', 'ip access-list extended ATEA-ANYWHERE-MPLS-IN-V4']},
-    'junos_srx': {'enterprise': ['ATEA-NET-LEGACY', 'ATEA-LEGACY '], 'smb': ['ATEA-NET-MPLS', 'MPLS']},
-    'routeros': {'enterprise': ['ATEA-NET-LEGACY', 'ATEA: legacy'], 'smb': ['ATEA-NET-MPLS']},
+    'cisco_ios': (['object-group network ATEA-NET-LEGACY', 'ip access-list extended ATEA-ANYWHERE-LEGACY-IN-V4'],
+                  ['ip access-list extended ATEA-ANYWHERE-MPLS-IN-V4'],
+                  ['object-group network ATEA-NET-MPLS']),
+    'junos_srx': (['ATEA-NET-LEGACY', 'ATEA-LEGACY '], ['ATEA-INBOUND-MPLS'], ['ATEA-NET-MPLS', 'MPLS']),
+    'routeros': (['ATEA-NET-LEGACY', 'ATEA: legacy'], ['2.2 inbound'], ['ATEA-NET-MPLS']),
 }
 
 
 def test_apply_pushes_the_profile_keeps_foreign_lines_and_converges(stand_in):
     platform, site, config = stand_in
     check = {'cisco_ios': _check_ios, 'junos_srx': _check_srx, 'routeros': _check_routeros}[platform]
-    for profile in ('enterprise', 'smb'):
-        run = site(profile, '--diff')
-        assert 'changed=0' not in _recap(run), profile
+    for (profile, components), gone in zip(STEPS, GONE[platform]):
+        run = site(profile, '--diff', components=components)
+        assert 'changed=0' not in _recap(run), components
         assert 'changed: true' in run.stdout
-        check(config, profile, GONE[platform][profile])
-        assert 'changed=0' in _recap(site(profile)), profile
+        check(config, profile, components, gone)
+        assert 'changed=0' in _recap(site(profile, components=components)), components
+
+
+@pytest.mark.parametrize('stand_in', ['cisco_ios'], indirect=True)
+def test_ios_refuses_to_replace_an_interface_acl(stand_in):
+    site, config = stand_in[1:]
+    before = config.read_text()
+    run = site('smb', zones={'customer': 'GigabitEthernet2'})
+    assert run.returncode == 2
+    said = ' '.join(run.stdout.split())
+    assert "option 'zones.customer': interface GigabitEthernet2 already filters inbound with LAN-IN" in said
+    assert config.read_text() == before

@@ -5,9 +5,10 @@
 
 It speaks what cisco.ios's terminal and cliconf plugins use (exec and configuration modes, the
 sub-modes of access lists and object-groups, show version/running-config) and keeps its running
-configuration in a file the tests read. It accepts only the command forms it knows, so a malformed
-line fails as on a device, and it refuses to delete an object-group an access list still uses, so
-the tests show that removals come in a working order. It does not check what IOS-XE would accept
+configuration in a file the tests read, printed as IOS-XE prints it (numbered access-list entries,
+some ports by name). It accepts only the command forms it knows, so a malformed line fails as on a
+device, refuses to remove an entry that is not there and to delete an object-group an access list
+still uses, so the tests show that removals come in a working order. It does not check what IOS-XE would accept
 beyond that; the reviewed references and the vendor documentation do.
 
     python fake_ios.py --listen 127.0.0.1:8022 --config running.cfg --user lab --password lab
@@ -68,11 +69,18 @@ class Device(object):
         self.startup = self.text()
 
     def text(self):
-        """The running configuration as show running-config prints it after its header."""
+        """The running configuration as show running-config prints it after its header: access-list
+        entries numbered (IPv6: 'sequence N'), ports 80/tcp and 69/udp by name."""
         lines = []
         for header, children in self.blocks:
             lines.append(header)
-            lines.extend(' ' + child for child in children)
+            numbered = header.startswith(('ip access-list ', 'ipv6 access-list '))
+            for number, child in enumerate(children, 1):
+                if numbered:
+                    child = re.sub(r'^(permit tcp .*) eq 80$', r'\1 eq www', child)
+                    child = re.sub(r'^(permit udp .*) eq 69$', r'\1 eq tftp', child)
+                    child = '%s%d %s' % ('sequence ' if header.startswith('ipv6') else '', number * 10, child)
+                lines.append(' ' + child)
             lines.append('!')
         return '\n'.join(lines) + '\nend\n'
 
@@ -95,8 +103,9 @@ class Device(object):
             if context[2].fullmatch(body):
                 children = context[0][1]
                 if line.startswith('no '):
-                    if body in children:
-                        children.remove(body)
+                    if body not in children:
+                        return context, '%% Entry not found: %s' % body
+                    children.remove(body)
                 elif body not in children:
                     children.append(body)
                 return context, ''

@@ -5,7 +5,8 @@
 
 It speaks the API's sentences (login, print, add, set, remove, move) on the firewall menus the
 collection uses and keeps them in a JSON file the tests read. Fields outside what those menus take
-are refused, like RouterOS' "unknown parameter", and service ports can only be set, not added.
+are refused, like RouterOS' "unknown parameter", service ports can only be set, not added, and only
+filter rules can be moved.
 
     python fake_routeros.py --listen 127.0.0.1:8728 --config menus.json --user lab --password lab
 """
@@ -98,6 +99,8 @@ class Device(object):
             self.menus[menu] = [e for e in entries if e not in gone]
             return []
         if verb == 'move':
+            if not menu.endswith('/filter'):
+                raise ValueError('no such command')
             moving = [self._entry(entries, ident) for ident in arguments['numbers'].split(',')]
             rest = [e for e in entries if e not in moving]
             target = self._entry(entries, arguments['destination']) if 'destination' in arguments else None

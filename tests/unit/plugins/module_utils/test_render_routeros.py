@@ -49,10 +49,22 @@ def test_every_owned_menu_is_listed_and_restricted_to_ours_even_when_empty():
     assert requests['ip firewall address-list']['restrict'] == [{'field': 'list', 'regex': '^ATEA-'}]
     assert requests['ipv6 firewall filter']['restrict'] == [{'field': 'comment', 'regex': '^ATEA:'}]
     assert requests['ip firewall service-port'] == {
-        'path': 'ip firewall service-port', 'restrict': None,
+        'path': 'ip firewall service-port', 'restrict': None, 'ensure_order': False,
         'data': [{'name': 'sip', 'disabled': True}, {'name': 'h323', 'disabled': True}]}
+    assert [r['path'] for r in requests.values() if r['ensure_order']] == ['ip firewall filter', 'ipv6 firewall filter']
     ports = [entry['dst-port'] for entry in requests['ip firewall filter']['data']]
     assert ports == ['443,5061,5222,8443,40000-49999', '36002-59999']
+
+
+def test_every_source_port_range_is_kept_and_chains_are_built_in_ones():
+    flows = engine.build_flows(None, components=['vmr'], extra_flows=[{
+        'direction': 'outbound', 'network': 'internet', 'protocol': 'udp', 'destination_ports': ['3478'],
+        'source_ports': ['1024-2000', '3000-4000'], 'id': 'turn', 'purpose': 'TURN'}])
+    requests = vendor_platforms.api_requests(engine.compact_rules(flows), 'routeros')
+    filters = next(r['data'] for r in requests if r['path'] == 'ip firewall filter')
+    assert '1024-2000,3000-4000' in [entry.get('src-port') for entry in filters]
+    with pytest.raises(InputError, match="option 'zones.customer': unknown value: 'ether1'"):
+        vendor_platforms.api_requests(engine.compact_rules(flows), 'routeros', {'customer': 'ether1'})
 
 
 def test_only_routeros_gives_api_requests():

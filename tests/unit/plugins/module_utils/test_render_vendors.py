@@ -6,12 +6,15 @@
 from __future__ import annotations
 
 import ipaddress
+import itertools
+import re
 
 import pytest
 from regression import check_reference
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import normalized_entry
 
 DUAL_STACK = {'customer_networks': ['10.20.0.0/16', '2001:db8:20::/48'],
               'networks': {'mpls': ['91.184.140.0/24', '2001:db8:9::/48']}}
@@ -164,3 +167,80 @@ def test_fortios_removes_stale_policies_first_by_id():
     removed = _removal_lines(vendor_platforms.render_config(_rules('smb'), 'fortios', running_config=running))
     assert removed[:2] == ['config firewall policy', '    delete 9003']
     assert '    delete "ATEA-NET-MPLS"' in removed
+
+
+def _as_ios_prints(text):
+    """A rendered IOS configuration as show running-config prints it: numbered entries, some ports by name."""
+    lines, number, ipv6 = [], 0, False
+    for line in text.splitlines():
+        if line.startswith('!'):
+            continue
+        if not line.startswith(' '):
+            number, ipv6 = 0, line.startswith('ipv6 access-list')
+        elif line.startswith((' permit', ' deny', ' remark')):
+            number += 10
+            line = re.sub(r'^(permit tcp .*) eq 80$', r'\1 eq www', line.strip())
+            line = re.sub(r'^(permit udp .*) eq 69$', r'\1 eq tftp', line)
+            line = ' %s%d %s' % ('sequence ' if ipv6 else '', number, line)
+        lines.append(line)
+    return 'Building configuration...\n\n' + '\n'.join(lines) + '\nend\n'
+
+
+def _sent(changes):
+    return [line for line in changes.splitlines() if not line.startswith('!')]
+
+
+def test_ios_changes_are_nothing_when_the_device_prints_what_was_rendered():
+    rendered = vendor_platforms.render_config(_rules('enterprise-dual-stack'), 'cisco_ios')
+    running = FOREIGN['cisco_ios'] + _as_ios_prints(rendered)
+    assert ' 20 permit tcp object-group ATEA-NET-CUSTOMER object-group ATEA-NET-MPLS eq www' in running
+    assert _sent(vendor_platforms.render_config(_rules('enterprise-dual-stack'), 'cisco_ios', running_config=running,
+                                                changes_only=True)) == []
+
+
+def test_ios_changes_remove_and_add_in_an_order_the_device_takes():
+    rules = engine.compact_rules(engine.build_flows(None, components=['mpls_outbound', 'mra']))
+    running = FOREIGN['cisco_ios'] + _as_ios_prints(vendor_platforms.render_config(rules, 'cisco_ios'))
+    wanted = engine.compact_rules(engine.build_flows(None, components=['mra', 'vmr']))
+    sent = _sent(vendor_platforms.render_config(wanted, 'cisco_ios', running_config=running, changes_only=True))
+    acl = 'ip access-list extended ATEA-ANYWHERE-CUSTOMER-IN-V4'
+    assert sent.count(acl) == 1
+    start = sent.index(acl)
+    children = list(itertools.takewhile(lambda line: line.startswith(' '), sent[start + 1:]))
+    assert ' no permit tcp object-group ATEA-NET-CUSTOMER object-group ATEA-NET-MPLS eq 80' in children
+    assert ' permit udp object-group ATEA-NET-CUSTOMER range 1024 65535 object-group ATEA-NET-INTERNET range 36002 59999' \
+        not in children  # already there, as the device printed it
+    # The group goes only after the entries using it, and nothing of the customer's is named.
+    assert sent.index('no object-group network ATEA-NET-MPLS') > start + len(children)
+    assert not [line for line in sent if 'EDGE' in line or 'CUSTOMER-OWN' in line or 'access-list 150' in line]
+
+
+def test_ios_refuses_to_replace_an_interface_acl_and_asa_an_access_group():
+    running = 'interface GigabitEthernet2\n description LAN\n ip access-group LAN-IN in\n'
+    with pytest.raises(InputError, match=r"option 'zones.customer': .*GigabitEthernet2 already filters inbound with LAN-IN"):
+        vendor_platforms.render_config(_rules('smb'), 'cisco_ios', zones={'customer': 'GigabitEthernet2'},
+                                       running_config=running)
+    asa = 'access-group INSIDE-IN in interface inside\n'
+    with pytest.raises(InputError, match='interface inside already has access-group INSIDE-IN'):
+        vendor_platforms.render_config(_rules('smb'), 'cisco_asa', running_config=asa, bind_access_groups=True)
+    assert vendor_platforms.render_config(_rules('smb'), 'cisco_asa', running_config=asa)
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    ({'platform': 'junos_srx', 'running_config': ''}, "option 'platform': unknown value: 'junos_srx'"),
+    ({'platform': 'cisco_ios'}, "option 'running_config': changes_only needs the running configuration: None"),
+])
+def test_changes_only_needs_a_platform_that_compares_and_the_running_configuration(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        vendor_platforms.render_config(_rules('smb'), changes_only=True, **kwargs)
+
+
+@pytest.mark.parametrize('printed, written', [
+    (' 10 permit tcp object-group A object-group B eq www', 'permit tcp object-group A object-group B eq 80'),
+    (' sequence 20 permit udp any any range tftp 70', 'permit udp any any range 69 70'),
+    (' 30 remark 2.1 HTTP', 'remark 2.1 HTTP'),
+    (' permit tcp object-group www any eq 443', 'permit tcp object-group www any eq 443'),
+    (' 40 permit icmp any any echo', 'permit icmp any any echo'),
+])
+def test_ios_entries_read_as_written(printed, written):
+    assert normalized_entry(printed) == written
