@@ -12,6 +12,11 @@ short_description: Render rules as requests to a network firewall's API module
 description:
   - Renders rules from the P(atea.anywhere.rules#filter) filter as one request per configuration menu for the
     brand's API module, with the same objects, rules and comments as P(atea.anywhere.vendor_config#filter).
+  - V(fortios) gives, against O(current) (the tables as M(fortinet.fortios.fortios_configuration_fact) reads
+    them), C(delete_first) (stale policies of ours), C(set) (each entry with its module, C(fortios_<module>),
+    and data), C(delete_last) (stale services, groups and addresses of ours, users before what they use),
+    C(settings) (C(default_voip_alg_mode)) and C(session_helpers) (the ids of the C(sip) session helpers).
+    A wanted policy id that someone else's policy holds is an error, never overwritten.
   - V(routeros) gives one request per menu for M(community.routeros.api_modify) (C(ip firewall address-list),
     C(ip firewall filter), their C(ipv6) twins and C(ip firewall service-port)). Menus where the collection owns
     entries carry a restriction to them (address lists C(ATEA-*), filter comments starting with C(ATEA:)), so
@@ -28,10 +33,21 @@ options:
     description: The platform.
     type: str
     required: true
-    choices: [routeros]
+    choices: [fortios, routeros]
   zones:
-    description: Chain per network name (C(customer), C(mpls), C(internet)); RouterOS defaults to C(forward).
+    description:
+      - Interface or chain per network name (C(customer), C(mpls), C(internet)).
+      - FortiOS defaults to C(internal), C(mpls), C(wan1); RouterOS to the C(forward) chain (built-in chains only).
     type: dict
+  current:
+    description:
+      - With V(fortios), required. Selector (C(firewall_address), C(firewall_address6), C(firewall_addrgrp),
+        C(firewall_addrgrp6), C(firewall.service_custom), C(firewall_policy), C(system_session-helper)) to the
+        entries read.
+    type: dict
+  policy_id_base:
+    description: With V(fortios), policies take ids from this number plus one.
+    type: int
 '''
 
 EXAMPLES = r'''
@@ -51,35 +67,40 @@ EXAMPLES = r'''
 
 RETURN = r'''
 _value:
-  description: One request per menu.
-  type: list
-  elements: dict
+  description: With V(routeros), one request per menu; with V(fortios), a dictionary of the lists described above.
+  type: raw
   contains:
     path:
-      description: The menu, for example C(ip firewall filter).
+      description: RouterOS. The menu, for example C(ip firewall filter).
       type: str
     data:
-      description: The entries wanted there, field to value.
+      description: RouterOS. The entries wanted there, field to value.
       type: list
       elements: dict
     restrict:
-      description: The restriction to the collection's own entries, or V(null) where it owns none (service ports).
+      description: RouterOS. The restriction to the collection's own entries, or V(null) where it owns none (service ports).
       type: list
       elements: dict
+    ensure_order:
+      description: RouterOS. Whether the order of the entries matters (filter menus).
+      type: bool
 '''
 
 from ansible_collections.atea.anywhere.plugins.module_utils import vendor_platforms
 from ansible_collections.atea.anywhere.plugins.plugin_utils.errors import filter_entry
 
 _OPTIONS = {
-    'platform': {'type': 'str', 'required': True, 'choices': ['routeros']},
+    'platform': {'type': 'str', 'required': True, 'choices': vendor_platforms.API_PLATFORMS},
     'zones': {'type': 'dict'},
+    'current': {'type': 'dict'},
+    'policy_id_base': {'type': 'int'},
 }
 
 
 @filter_entry('atea.anywhere.vendor_api_requests', _OPTIONS)
-def vendor_api_requests(rules, platform, zones=None):
-    return vendor_platforms.api_requests(rules, platform, zones)
+def vendor_api_requests(rules, platform, zones=None, current=None, policy_id_base=None):
+    options = {'policy_id_base': policy_id_base} if policy_id_base is not None else {}
+    return vendor_platforms.api_requests(rules, platform, zones, current, **options)
 
 
 class FilterModule(object):

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, port_spec
 
 _ADDRESS = {'ipv4': ('firewall address', 'firewall addrgrp', 'srcaddr', 'dstaddr'),
@@ -12,8 +13,14 @@ _ADDRESS = {'ipv4': ('firewall address', 'firewall addrgrp', 'srcaddr', 'dstaddr
 _ICMP = {'ipv4': ('ICMP', 8), 'ipv6': ('ICMP6', 128)}
 
 
-def _quote(text):
-    return '"%s"' % text.replace('"', "'")
+# Fields whose values are keywords or numbers, written without quotes.
+_PLAIN = ('subnet', 'ip6', 'protocol', 'icmptype', 'tcp-portrange', 'udp-portrange', 'action', 'logtraffic')
+
+
+def _cli_value(field, value):
+    if isinstance(value, list):
+        return ' '.join('"%s"' % name for name in value)
+    return str(value) if field in _PLAIN else '"%s"' % value
 
 
 # Sections holding objects of ours, users before what they use.
@@ -39,6 +46,25 @@ def owned_entries(text):
     return entries
 
 
+# Per table: the fortinet.fortios module (fortios_<module>), its fortios_configuration_fact selector and
+# the key of its entries; stale entries are deleted in this order's reverse, after the new ones are set.
+TABLES = (
+    ('firewall address', 'firewall_address', 'firewall_address', 'name'),
+    ('firewall address6', 'firewall_address6', 'firewall_address6', 'name'),
+    ('firewall addrgrp', 'firewall_addrgrp', 'firewall_addrgrp', 'name'),
+    ('firewall addrgrp6', 'firewall_addrgrp6', 'firewall_addrgrp6', 'name'),
+    ('firewall service custom', 'firewall_service_custom', 'firewall.service_custom', 'name'),
+    ('firewall policy', 'firewall_policy', 'firewall_policy', 'policyid'),
+)
+SELECTORS = [selector for _table, _module, selector, _key in TABLES] + ['system_session-helper']
+
+
+def _module_data(entry):
+    """A CLI entry as a fortinet.fortios module takes it: underscores, lists of names as [{'name': ...}]."""
+    return dict((field.replace('-', '_'), [{'name': name} for name in value] if isinstance(value, list) else value)
+                for field, value in entry.items())
+
+
 class FortiosRenderer(Renderer):
     PLATFORM = 'fortios'
     SOFTWARE = 'FortiOS 6.4 to 7.4'
@@ -60,77 +86,96 @@ class FortiosRenderer(Renderer):
                 lines += ['config %s' % section] + ['    delete %s' % key for key in keys] + ['end']
         return lines
 
-    def _addresses(self):
-        lines = []
+    def entries(self):
+        """(table, entry) for everything the rules want, in the order the device needs them: addresses,
+        groups, services, policies. Entries map CLI field names to text, or to lists of names."""
+        found = []
         for family in ('ipv4', 'ipv6'):
+            address, group_table = _ADDRESS[family][:2]
             groups = self.network_groups(family)
-            if not groups:
-                continue
-            address, group_kind = _ADDRESS[family][:2]
-            lines.append('config %s' % address)
             for group, cidrs in groups.items():
                 for index, cidr in enumerate(cidrs, 1):
-                    lines.append('    edit "%s-%d"' % (group, index))
-                    lines.append('        set comment "Atea Anywhere"')
-                    lines.append('        set ip6 %s' % cidr if family == 'ipv6' else '        set subnet %s %s'
-                                 % netmask(cidr))
-                    lines.append('    next')
-            lines.append('end')
-            lines.append('config %s' % group_kind)
-            for group, cidrs in groups.items():
-                lines.append('    edit "%s"' % group)
-                lines.append('        set member %s' % ' '.join('"%s-%d"' % (group, i) for i in range(1, len(cidrs) + 1)))
-                lines.append('    next')
-            lines.append('end')
-        return lines
-
-    def _services(self):
-        lines = ['config firewall service custom']
+                    entry = {'name': '%s-%d' % (group, index), 'comment': 'Atea Anywhere'}
+                    if family == 'ipv6':
+                        entry['ip6'] = cidr
+                    else:
+                        entry['subnet'] = '%s %s' % netmask(cidr)
+                    found.append((address, entry))
+            found += [(group_table, {'name': group, 'member': ['%s-%d' % (group, i) for i in range(1, len(cidrs) + 1)]})
+                      for group, cidrs in groups.items()]
         for rule in self.rules:
-            lines.append('    edit "%s"' % self.service_object(rule))
-            lines.append('        set comment %s' % _quote(self.comment(rule)))
+            entry = {'name': self.service_object(rule), 'comment': self.comment(rule).replace('"', "'")}
             if rule['protocol'] == 'icmp':
-                protocol, icmp_type = _ICMP[rule['family']]
-                lines.append('        set protocol %s' % protocol)
-                lines.append('        set icmptype %d' % icmp_type)
+                entry['protocol'], entry['icmptype'] = _ICMP[rule['family']]
             else:
                 source = ''.join(':%s' % port_spec(r) for r in rule['source_ports'])
-                lines.append('        set %s-portrange %s' % (rule['protocol'], ' '.join(
-                    port_spec(r) + source for r in rule['destination_ports'])))
-            lines.append('    next')
-        lines.append('end')
-        return lines
-
-    def _policies(self):
-        lines = ['config firewall policy']
+                entry['%s-portrange' % rule['protocol']] = ' '.join(
+                    port_spec(r) + source for r in rule['destination_ports'])
+            found.append(('firewall service custom', entry))
         for index, rule in enumerate(self.rules, 1):
             source_key, destination_key = _ADDRESS[rule['family']][2:]
-            lines += [
-                '    edit %d' % (self.policy_id_base + index),
-                '        set name "%s"' % self.rule_object(rule)[:35],
-                '        set srcintf "%s"' % self.zones[rule['source_network']],
-                '        set dstintf "%s"' % self.zones[rule['destination_network']],
-                '        set %s "%s"' % (source_key, self.network_object(rule['source_network'], rule['family'])),
-                '        set %s "%s"' % (destination_key,
-                                         self.network_object(rule['destination_network'], rule['family'])),
-                '        set action accept',
-                '        set schedule "always"',
-                '        set service "%s"' % self.service_object(rule),
-                '        set logtraffic all',
-                '        set comments %s' % _quote(self.comment(rule, self.POLICY_COMMENT_LIMIT)),
-                '    next',
-            ]
-        lines.append('end')
-        return lines
+            found.append(('firewall policy', {
+                'policyid': self.policy_id_base + index,
+                'name': self.rule_object(rule)[:35],
+                'srcintf': [self.zones[rule['source_network']]],
+                'dstintf': [self.zones[rule['destination_network']]],
+                source_key: [self.network_object(rule['source_network'], rule['family'])],
+                destination_key: [self.network_object(rule['destination_network'], rule['family'])],
+                'action': 'accept',
+                'schedule': 'always',
+                'service': [self.service_object(rule)],
+                'logtraffic': 'all',
+                'comments': self.comment(rule, self.POLICY_COMMENT_LIMIT).replace('"', "'"),
+            }))
+        return found
 
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
                  '# Addresses, groups, services and policies named ATEA-* are the collection\'s own;',
                  '# policies use ids from %d up.' % (self.policy_id_base + 1)]
-        lines += self._addresses() + self._services() + self._policies()
+        table = None
+        for kind, entry in self.entries():
+            if kind != table:
+                lines += ['end'] * (table is not None) + ['config %s' % kind]
+                table = kind
+            key = 'policyid' if kind == 'firewall policy' else 'name'
+            lines.append('    edit %s' % (entry[key] if key == 'policyid' else '"%s"' % entry[key]))
+            lines += ['        set %s %s' % (field, _cli_value(field, value))
+                      for field, value in entry.items() if field != key]
+            lines.append('    next')
+        lines.append('end')
         lines += ['config system settings', '    set default-voip-alg-mode kernel-helper-based', 'end',
                   '# The SIP session helper is entry 13 on a factory configuration: check with',
                   '# "show system session-helper" before deleting, as ids differ where helpers were edited.',
                   '# A VoIP profile on a policy overrides this; keep VoIP profiles off the ATEA-* policies.',
                   'config system session-helper', '    delete 13', 'end']
         return '\n'.join(lines) + '\n'
+
+    def api_requests(self, current):
+        """Requests to fortinet.fortios' modules against the current tables (selector -> entries as
+        fortios_configuration_fact reads them): stale policies of ours to delete first, the entries to set,
+        stale objects of ours to delete last (users before what they use), the system settings, and the
+        ids of the SIP session helpers to delete. A wanted policy id held by someone else's policy is an
+        error, never overwritten."""
+        if not isinstance(current, dict) or not all(isinstance(current.get(s), list) for s in SELECTORS):
+            raise inputs.InputError('current', current, 'expected the entries read for each of %s' % ', '.join(SELECTORS))
+        wanted = self.entries()
+        stale = []
+        for table, module, selector, key in TABLES:
+            keys = set(entry[key] for kind, entry in wanted if kind == table)
+            for entry in current[selector]:
+                ours = str(entry.get('name', '')).startswith('ATEA-')
+                if key == 'policyid' and entry.get(key) in keys and not ours:
+                    raise inputs.InputError('policy_id_base', self.policy_id_base, 'policy id %s is taken by '
+                                            'policy "%s", which is not the collection\'s; choose a base whose ids '
+                                            'are free' % (entry[key], entry.get('name', '')))
+                if ours and entry.get(key) not in keys:
+                    stale.append({'module': module, 'key': entry[key]})
+        modules = dict((table, module) for table, module, _selector, _key in TABLES)
+        return {
+            'delete_first': [item for item in stale if item['module'] == 'firewall_policy'],
+            'set': [{'module': modules[kind], 'data': _module_data(entry)} for kind, entry in wanted],
+            'delete_last': [item for item in reversed(stale) if item['module'] != 'firewall_policy'],
+            'settings': {'default_voip_alg_mode': 'kernel-helper-based'},
+            'session_helpers': [entry['id'] for entry in current['system_session-helper'] if entry.get('name') == 'sip'],
+        }

@@ -76,9 +76,12 @@ class RouterOsRenderer(Renderer):
         return [dict(entry, **{'dst-port': ','.join(ports[start:start + MAX_PORTS]), 'comment': comment})
                 for start in range(0, len(ports), MAX_PORTS)]
 
-    def api_requests(self):
+    def api_requests(self, current=None):
         """One community.routeros.api_modify request per menu: its entries, and for the menus where the
-        collection owns entries, the restriction to them, so that stale ones go and nothing else is touched."""
+        collection owns entries, the restriction to them, so that stale ones go and nothing else is touched.
+        api_modify reads the menus itself, so there are no current tables to give."""
+        if current is not None:
+            raise inputs.InputError('current', current, 'routeros takes no current tables; api_modify reads them')
         requests = []
         for menu, entries in self.entries().items():
             owned = OWNED.get(menu.rsplit(' ', 1)[-1])

@@ -60,6 +60,12 @@ def render_config(rules, platform, zones=None, running_config=None, changes_only
                      + ['%s End of removals.' % comment] + lines[header:]) + '\n'
 
 
-def api_requests(rules, platform, zones=None):
-    """The configuration as requests to the platform's API module, for the platforms applied through one."""
-    return RENDERERS[inputs.choose('platform', platform, API_PLATFORMS)](rules, zones).api_requests()
+def api_requests(rules, platform, zones=None, current=None, **options):
+    """The configuration as requests to the platform's API modules, for the platforms applied through them.
+
+    fortios plans against current, the tables as read; routeros' api_modify reads for itself.
+    """
+    renderer_class = RENDERERS[inputs.choose('platform', platform, API_PLATFORMS)]
+    for option in options:
+        inputs.choose('options', option, PLATFORM_OPTIONS.get(platform, ()))
+    return renderer_class(rules, zones, **options).api_requests(current)

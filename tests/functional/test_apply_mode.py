@@ -2,7 +2,9 @@
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """site.yml in apply mode against stand-in devices reached by the vendor collections: IOS-XE by cisco.ios
-over network_cli (tests/lab/fake_ios.py), SRX by junipernetworks.junos over NETCONF (tests/lab/fake_junos.py).
+over network_cli (tests/lab/fake_ios.py), SRX by junipernetworks.junos over NETCONF (fake_junos.py),
+RouterOS by community.routeros over its API (fake_routeros.py), FortiGate by fortinet.fortios over its REST
+API (fake_fortios.py).
 
 Each device and the playbook share a network namespace of their own with only a loopback, so nothing
 leaves it. The Atea networks are stood in by documentation ranges.
@@ -20,6 +22,7 @@ import pytest
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
 from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import normalized_entry
+from ansible_collections.atea.anywhere.plugins.module_utils.render_fortios import TABLES, FortiosRenderer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NETWORKS = {'mpls': '198.51.100.0/24', 'internet': '203.0.113.0/24'}
@@ -68,12 +71,32 @@ ROS_STALE = {
     '/ip/firewall/filter': [{'chain': 'forward', 'action': 'accept', 'protocol': 'udp', 'dst-port': '5060',
                              'dst-address-list': 'ATEA-NET-LEGACY', 'comment': 'ATEA: legacy'}],
 }
+FGT_FOREIGN = {
+    'firewall/address': [{'name': 'BRANCH', 'subnet': '10.99.0.0 255.255.0.0'}],
+    'firewall/policy': [{'policyid': 1, 'name': 'LAN-OUT', 'srcintf': [{'name': 'internal'}], 'dstintf': [{'name': 'wan1'}],
+                         'srcaddr': [{'name': 'BRANCH'}], 'dstaddr': [{'name': 'BRANCH'}], 'action': 'accept',
+                         'schedule': 'always', 'service': [], 'logtraffic': 'utm'}],
+    'system/session-helper': [{'id': 12, 'name': 'ftp', 'protocol': 6, 'port': 21},
+                              {'id': 13, 'name': 'sip', 'protocol': 17, 'port': 5060}],
+    'system/settings': {'default-voip-alg-mode': 'proxy-based', 'opmode': 'nat'},
+}
+FGT_STALE = {
+    'firewall/address': [{'name': 'ATEA-NET-LEGACY-1', 'subnet': '192.0.2.0 255.255.255.0'}],
+    'firewall/addrgrp': [{'name': 'ATEA-NET-LEGACY', 'member': [{'name': 'ATEA-NET-LEGACY-1'}]}],
+    'firewall.service/custom': [{'name': 'ATEA-SVC-LEGACY', 'udp-portrange': '5060'}],
+    'firewall/policy': [{'policyid': 9050, 'name': 'ATEA-LEGACY', 'srcintf': [{'name': 'internal'}],
+                         'dstintf': [{'name': 'wan1'}], 'srcaddr': [{'name': 'BRANCH'}],
+                         'dstaddr': [{'name': 'ATEA-NET-LEGACY'}], 'service': [{'name': 'ATEA-SVC-LEGACY'}],
+                         'action': 'accept', 'schedule': 'always'}],
+}
 CONNECTION = {
     'cisco_ios': 'ansible_connection: ansible.netcommon.network_cli, ansible_network_os: cisco.ios.ios, '
                  'ansible_port: 8022, ansible_host_key_checking: false',
     'junos_srx': 'ansible_connection: ansible.netcommon.netconf, ansible_network_os: junipernetworks.junos.junos, '
                  'ansible_port: 8022, ansible_host_key_checking: false',
     'routeros': 'atea_anywhere_routeros_api_tls: false, atea_anywhere_routeros_api_port: 8022',
+    'fortios': 'ansible_connection: ansible.netcommon.httpapi, ansible_network_os: fortinet.fortios.fortios, '
+               'ansible_httpapi_use_ssl: false, ansible_httpapi_port: 8022, ansible_httpapi_session_key: {access_token: lab}',
 }
 DEVICES = {
     'cisco_ios': ('fake_ios.py', IOS_FOREIGN + IOS_STALE),
@@ -81,6 +104,9 @@ DEVICES = {
     # The stale filter rule of ours where an earlier run left it: above the chain's last drop.
     'routeros': ('fake_routeros.py', json.dumps(dict(
         (menu, entries[:2] + ROS_STALE.get(menu, []) + entries[2:]) for menu, entries in ROS_FOREIGN.items()))),
+    'fortios': ('fake_fortios.py', json.dumps(dict(
+        (table, FGT_FOREIGN.get(table, []) + FGT_STALE.get(table, []) if table != 'system/settings'
+         else FGT_FOREIGN[table]) for table in set(FGT_FOREIGN) | set(FGT_STALE)))),
 }
 INVENTORY = """firewalls:
   hosts:
@@ -112,6 +138,9 @@ def _set_lines(text):
 # Profile, or components instead: from the whole enterprise profile down to fewer sections, and then to a
 # set that drops the MPLS network while adding Virtual Meeting Room ports (removals and additions at once).
 STEPS = (('enterprise', None), ('smb', ['mpls_outbound', 'mra']), ('smb', ['mra', 'vmr']))
+# FortiOS takes a module run per entry, so its steps are smaller: the internet network and its services give
+# way to the MPLS ones.
+FORTIOS_STEPS = (('smb', None), ('smb', ['mpls_outbound']))
 
 
 def _rules(profile, components):
@@ -168,7 +197,7 @@ def _recap(run):
 def test_check_mode_shows_the_change_and_changes_nothing(stand_in):
     platform, site, config = stand_in
     before = config.read_text()
-    run = site('enterprise', '--check', '--diff')
+    run = site('smb' if platform == 'fortios' else 'enterprise', '--check', '--diff')
     assert 'changed=0' not in _recap(run)
     assert 'changed: true' in run.stdout
     assert config.read_text() == before
@@ -177,7 +206,9 @@ def test_check_mode_shows_the_change_and_changes_nothing(stand_in):
              'junos_srx': ['+ set security address-book global address ATEA-NET-MPLS-1 198.51.100.0/24',
                            '+ set security alg sip disable',
                            '- set security policies from-zone trust to-zone untrust policy ATEA-LEGACY then permit'],
-             'routeros': ['+        dst-address-list: ATEA-NET-MPLS', '-        dst-address-list: ATEA-NET-LEGACY']}
+             'routeros': ['+        dst-address-list: ATEA-NET-MPLS', '-        dst-address-list: ATEA-NET-LEGACY'],
+             'fortios': ['changed: [fw-1] => (item=ATEA-NET-INTERNET-1)', 'changed: [fw-1] => (item=9050)',
+                         'changed: [fw-1] => (item=13)']}
     for line in shown[platform]:
         assert line in run.stdout.splitlines() or '    ' + line in run.stdout, line
 
@@ -223,6 +254,22 @@ def _check_routeros(config, profile, components, gone):
     assert not [entry for entries in menus.values() for entry in entries for name in gone if name in json.dumps(entry)]
 
 
+def _check_fortios(config, profile, components, gone):
+    tables = json.loads(config.read_text())
+    renderer = FortiosRenderer(_rules(profile, components))
+    for table, _module, _selector, key in TABLES:
+        device_table = table.replace(' ', '/', 1).replace('firewall/service custom', 'firewall.service/custom')
+        wanted = [dict((field, [{'name': name} for name in value] if isinstance(value, list) else value)
+                       for field, value in entry.items()) for kind, entry in renderer.entries() if kind == table]
+        ours = [entry for entry in tables[device_table] if entry['name'].startswith('ATEA-')]
+        assert sorted(ours, key=lambda e: e[key]) == sorted(wanted, key=lambda e: e[key]), (components, table)
+        foreign = [entry for entry in tables[device_table] if not entry['name'].startswith('ATEA-')]
+        assert foreign == FGT_FOREIGN.get(device_table, []), (components, table)
+    assert tables['system/settings'] == {'default-voip-alg-mode': 'kernel-helper-based', 'opmode': 'nat'}
+    assert tables['system/session-helper'] == FGT_FOREIGN['system/session-helper'][:1]
+    assert not [name for name in gone if name in config.read_text()], components
+
+
 # What each step must have removed, per platform.
 GONE = {
     'cisco_ios': (['object-group network ATEA-NET-LEGACY', 'ip access-list extended ATEA-ANYWHERE-LEGACY-IN-V4'],
@@ -230,13 +277,15 @@ GONE = {
                   ['object-group network ATEA-NET-MPLS']),
     'junos_srx': (['ATEA-NET-LEGACY', 'ATEA-LEGACY '], ['ATEA-INBOUND-MPLS'], ['ATEA-NET-MPLS', 'MPLS']),
     'routeros': (['ATEA-NET-LEGACY', 'ATEA: legacy'], ['2.2 inbound'], ['ATEA-NET-MPLS']),
+    'fortios': (['ATEA-NET-LEGACY', 'ATEA-SVC-LEGACY', 'ATEA-LEGACY'], ['ATEA-NET-INTERNET', 'OUTBOUND-INTERNET']),
 }
 
 
 def test_apply_pushes_the_profile_keeps_foreign_lines_and_converges(stand_in):
     platform, site, config = stand_in
-    check = {'cisco_ios': _check_ios, 'junos_srx': _check_srx, 'routeros': _check_routeros}[platform]
-    for (profile, components), gone in zip(STEPS, GONE[platform]):
+    check = {'cisco_ios': _check_ios, 'junos_srx': _check_srx, 'routeros': _check_routeros,
+             'fortios': _check_fortios}[platform]
+    for (profile, components), gone in zip(FORTIOS_STEPS if platform == 'fortios' else STEPS, GONE[platform]):
         run = site(profile, '--diff', components=components)
         assert 'changed=0' not in _recap(run), components
         assert 'changed: true' in run.stdout

@@ -69,8 +69,8 @@ def test_routeros_filters_wrap_the_library():
 
 
 @pytest.mark.parametrize('call, message', [
-    (lambda: vendor_api_requests(rules(flows('smb')), platform='fortios'),
-     'atea.anywhere.vendor_api_requests: value of platform must be one of: routeros, got: fortios'),
+    (lambda: vendor_api_requests(rules(flows('smb')), platform='panos'),
+     'atea.anywhere.vendor_api_requests: value of platform must be one of: fortios, routeros, got: panos'),
     (lambda: routeros_moves({'ip firewall filter': 'none'}), "atea.anywhere.routeros_moves: option 'menus.ip firewall filter'"),
 ])
 def test_routeros_filters_name_bad_input(call, message):

@@ -15,6 +15,7 @@ from regression import check_reference
 from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import normalized_entry
+from ansible_collections.atea.anywhere.plugins.module_utils.render_fortios import SELECTORS
 
 DUAL_STACK = {'customer_networks': ['10.20.0.0/16', '2001:db8:20::/48'],
               'networks': {'mpls': ['91.184.140.0/24', '2001:db8:9::/48']}}
@@ -244,3 +245,45 @@ def test_changes_only_needs_a_platform_that_compares_and_the_running_configurati
 ])
 def test_ios_entries_read_as_written(printed, written):
     assert normalized_entry(printed) == written
+
+
+def _fortios_current(**tables):
+    current = dict((selector, []) for selector in SELECTORS)
+    current.update(tables)
+    return current
+
+
+def test_fortios_requests_set_everything_and_delete_only_stale_entries_of_ours():
+    current = _fortios_current(**{
+        'firewall_address': [{'name': 'ATEA-NET-MPLS-1'}, {'name': 'BRANCH'}, {'name': 'ATEA-NET-CUSTOMER-1'}],
+        'firewall_addrgrp': [{'name': 'ATEA-NET-MPLS'}],
+        'firewall.service_custom': [{'name': 'ATEA-SVC-OLD'}, {'name': 'HTTPS'}],
+        'firewall_policy': [{'policyid': 1, 'name': 'LAN-OUT'}, {'policyid': 9007, 'name': 'ATEA-OLD'}],
+        'system_session-helper': [{'id': 12, 'name': 'ftp'}, {'id': 13, 'name': 'sip'}, {'id': 21, 'name': 'sip'}]})
+    plan = vendor_platforms.api_requests(_rules('smb'), 'fortios', current=current)
+    assert plan['delete_first'] == [{'module': 'firewall_policy', 'key': 9007}]
+    assert plan['delete_last'] == [{'module': 'firewall_service_custom', 'key': 'ATEA-SVC-OLD'},
+                                   {'module': 'firewall_addrgrp', 'key': 'ATEA-NET-MPLS'},
+                                   {'module': 'firewall_address', 'key': 'ATEA-NET-MPLS-1'}]
+    assert plan['session_helpers'] == [13, 21]
+    assert plan['settings'] == {'default_voip_alg_mode': 'kernel-helper-based'}
+    modules = [item['module'] for item in plan['set']]
+    assert modules == sorted(modules, key=['firewall_address', 'firewall_addrgrp', 'firewall_service_custom',
+                                           'firewall_policy'].index)
+    policy = next(item['data'] for item in plan['set'] if item['module'] == 'firewall_policy')
+    assert policy['policyid'] == 9001 and policy['srcaddr'] == [{'name': 'ATEA-NET-CUSTOMER'}]
+    assert policy['service'] == [{'name': 'ATEA-SVC-OUTBOUND-INTERNET-TCP-IPV4'}]
+    service = next(item['data'] for item in plan['set'] if item['module'] == 'firewall_service_custom')
+    assert service['tcp_portrange'].startswith('443:1024-65535 ')
+
+
+def test_fortios_never_overwrites_someone_elses_policy_id():
+    current = _fortios_current(firewall_policy=[{'policyid': 9002, 'name': 'VPN-IN'}])
+    with pytest.raises(InputError, match="option 'policy_id_base': policy id 9002 is taken by policy \"VPN-IN\""):
+        vendor_platforms.api_requests(_rules('smb'), 'fortios', current=current)
+    assert vendor_platforms.api_requests(_rules('smb'), 'fortios', current=current, policy_id_base=100)
+
+
+def test_fortios_requests_need_every_table_read():
+    with pytest.raises(InputError, match="option 'current': expected the entries read for each of firewall_address"):
+        vendor_platforms.api_requests(_rules('smb'), 'fortios', current={'firewall_address': []})
