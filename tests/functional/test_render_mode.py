@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from regression import REFERENCES
+from regression import read_reference
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SUFFIX = {'cisco_asa': 'asa.cfg', 'cisco_ios': 'ios.cfg', 'fortios': 'fortios.conf', 'panos': 'panos.set',
@@ -38,8 +38,7 @@ def test_render_mode_writes_one_reviewed_file_per_host_and_nothing_changes_the_s
     for platform, suffix in SUFFIX.items():
         path = tmp_path / 'out' / ('%s-1.%s' % (platform.replace('_', '-'), suffix))
         contents[platform] = path.read_text()
-        with open(os.path.join(REFERENCES, platform, 'enterprise.ref'), encoding='utf-8') as handle:
-            assert contents[platform] == handle.read(), platform
+        assert contents[platform] == read_reference(platform, 'enterprise'), platform
     second = _site(tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr
     for platform in SUFFIX:
@@ -69,15 +68,13 @@ def test_apply_mode_renders_with_instructions_where_no_collection_ships(tmp_path
     assert 'The file is %s/panos-1.panos.set.' % tmp_path in said
     for name in ('asa-1.asa.cfg', 'panos-1.panos.set'):
         platform = 'cisco_asa' if name.startswith('asa') else 'panos'
-        with open(os.path.join(REFERENCES, platform, 'smb.ref'), encoding='utf-8') as handle:
-            assert (tmp_path / name).read_text() == handle.read()
+        assert (tmp_path / name).read_text() == read_reference(platform, 'smb')
 
 
 def test_render_mode_with_a_saved_running_configuration_removes_what_is_no_longer_wanted(tmp_path):
     saved = tmp_path / 'running'
     saved.mkdir()
-    with open(os.path.join(REFERENCES, 'cisco_asa', 'enterprise.ref'), encoding='utf-8') as handle:
-        (saved / 'asa-1.asa.cfg').write_text(handle.read())
+    (saved / 'asa-1.asa.cfg').write_text(read_reference('cisco_asa', 'enterprise'))
     inventory = tmp_path / 'inventory.yml'
     inventory.write_text('firewalls:\n  hosts:\n    asa-1:\n      atea_anywhere_platform: cisco_asa\n')
     run = subprocess.run(
@@ -87,4 +84,4 @@ def test_render_mode_with_a_saved_running_configuration_removes_what_is_no_longe
     assert run.returncode == 0, run.stdout + run.stderr
     text = (tmp_path / 'out' / 'asa-1.asa.cfg').read_text()
     assert 'no object-group network ATEA-NET-MPLS' in text.splitlines()
-    assert text.endswith(open(os.path.join(REFERENCES, 'cisco_asa', 'smb.ref'), encoding='utf-8').read()[-200:])
+    assert text.endswith(read_reference('cisco_asa', 'smb')[-200:])

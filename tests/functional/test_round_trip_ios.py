@@ -7,14 +7,10 @@ exactly the document's flows for the profile: same protocols, ports, networks an
 from __future__ import annotations
 
 import ipaddress
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 import requirements_document as document
-from regression import REFERENCES
+from regression import parse_with_vendor_collection, read_reference
 
 PLAYBOOK = '''
 - hosts: localhost
@@ -57,17 +53,10 @@ def _ports(port_protocol):
 
 
 def ios_meaning(text, tmp_path):
-    config, out = tmp_path / 'config.ios', tmp_path / 'parsed.json'
-    config.write_text(text)
-    playbook = tmp_path / 'parse.yml'
-    playbook.write_text(PLAYBOOK)
-    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(playbook),
-                          '-e', 'config=%s' % config, '-e', 'out=%s' % out],
-                         capture_output=True, text=True, check=False, cwd=str(tmp_path))
-    assert run.returncode == 0, run.stdout + run.stderr
+    parsed = parse_with_vendor_collection(PLAYBOOK, text, tmp_path)
     groups = object_groups(text)
     meaning = {}
-    for afi in json.loads(out.read_text()):
+    for afi in parsed:
         for acl in afi['acls']:
             for ace in acl.get('aces', []):
                 if 'remarks' in ace:
@@ -80,21 +69,16 @@ def ios_meaning(text, tmp_path):
                     meaning.setdefault(key, []).append('echo')
                 else:
                     meaning.setdefault(key, []).extend(_ports(ace['destination'].get('port_protocol')))
-    return dict((k, v if v[0] == 'echo' else list(document.collapse(v))) for k, v in meaning.items())
-
-
-def _reference(profile):
-    with open(os.path.join(REFERENCES, 'cisco_ios', profile + '.ref'), encoding='utf-8') as handle:
-        return handle.read()
+    return document.collapsed(meaning)
 
 
 @pytest.mark.parametrize('profile', sorted(document.PROFILE_SECTIONS))
 def test_ios_configuration_means_exactly_the_document(profile, tmp_path):
-    assert ios_meaning(_reference(profile), tmp_path) == document.meaning(profile)
+    assert ios_meaning(read_reference('cisco_ios', profile), tmp_path) == document.meaning(profile)
 
 
 def test_a_port_dropped_from_the_reference_is_caught(tmp_path):
     dropped = ' permit tcp object-group ATEA-NET-CUSTOMER object-group ATEA-NET-MPLS eq 2748\n'
-    text = _reference('enterprise')
+    text = read_reference('cisco_ios', 'enterprise')
     assert dropped in text
     assert ios_meaning(text.replace(dropped, ''), tmp_path) != document.meaning('enterprise')

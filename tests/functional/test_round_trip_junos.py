@@ -7,16 +7,12 @@ and applications they name read by the tests."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from xml.sax.saxutils import escape
 
 import pytest
 import requirements_document as document
-from regression import REFERENCES
+from regression import parse_with_vendor_collection, read_reference
 
 PLAYBOOK = '''
 - hosts: localhost
@@ -97,17 +93,10 @@ def applications(text):
 
 
 def junos_meaning(text, tmp_path):
-    config, out = tmp_path / 'config.xml', tmp_path / 'parsed.json'
-    config.write_text(policies_xml(text))
-    playbook = tmp_path / 'parse.yml'
-    playbook.write_text(PLAYBOOK)
-    run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(playbook),
-                          '-e', 'config=%s' % config, '-e', 'out=%s' % out],
-                         capture_output=True, text=True, check=False, cwd=str(tmp_path))
-    assert run.returncode == 0, run.stdout + run.stderr
+    parsed = parse_with_vendor_collection(PLAYBOOK, policies_xml(text), tmp_path)
     sets, apps = address_sets(text), applications(text)
     meaning = {}
-    for from_zone in json.loads(out.read_text())['from_zones']:
+    for from_zone in parsed['from_zones']:
         for to_zone in from_zone['to_zones']:
             for policy in to_zone['policies']:
                 match = policy['match']
@@ -124,21 +113,16 @@ def junos_meaning(text, tmp_path):
                         meaning.setdefault(key, []).append(_range(term['destination-port']))
     permits = set(re.findall(r'policy (\S+) then permit$', text, re.M))
     assert permits == set(re.findall(r'policy (\S+) match application', text)), 'every policy permits'
-    return dict((k, v if v[0] == 'echo' else list(document.collapse(v))) for k, v in meaning.items())
-
-
-def _reference(profile):
-    with open(os.path.join(REFERENCES, 'junos_srx', profile + '.ref'), encoding='utf-8') as handle:
-        return handle.read()
+    return document.collapsed(meaning)
 
 
 @pytest.mark.parametrize('profile', sorted(document.PROFILE_SECTIONS))
 def test_junos_configuration_means_exactly_the_document(profile, tmp_path):
-    assert junos_meaning(_reference(profile), tmp_path) == document.meaning(profile)
+    assert junos_meaning(read_reference('junos_srx', profile), tmp_path) == document.meaning(profile)
 
 
 def test_a_port_dropped_from_the_reference_is_caught(tmp_path):
-    text = _reference('enterprise')
+    text = read_reference('junos_srx', 'enterprise')
     dropped = [line for line in text.splitlines() if ' term p2748 ' in line]
     assert len(dropped) == 2
     assert junos_meaning('\n'.join(line for line in text.splitlines() if line not in dropped), tmp_path) \

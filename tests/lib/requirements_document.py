@@ -154,5 +154,10 @@ def meaning(profile, customer=RFC1918):
             for protocol in row.protocols:
                 result.setdefault((protocol, sources, destinations, row.source_ports), []).extend(
                     row.ports or ['echo'])
+    return collapsed(result)
+
+
+def collapsed(meaning):
+    """A reading's key -> ports, with the port ranges merged (ICMP echo stays ['echo'])."""
     return dict((key, ['echo'] if ports == ['echo'] * len(ports) else list(collapse(ports)))
-                for key, ports in result.items())
+                for key, ports in meaning.items())

@@ -7,12 +7,11 @@ the document's flows for the profile: same protocols, ports, networks and direct
 from __future__ import annotations
 
 import ipaddress
-import os
 
 import pytest
 import requirements_document as document
 from ciscoconfparse2 import CiscoConfParse
-from regression import REFERENCES
+from regression import read_reference
 
 
 def asa_meaning(lines):
@@ -50,12 +49,11 @@ def asa_meaning(lines):
             service_protocol, ports = services[words[3]]
             assert service_protocol == protocol
         meaning.setdefault((protocol, sources, destinations, source_ports), []).extend(ports)
-    return dict((k, v if v[0] == 'echo' else list(document.collapse(v))) for k, v in meaning.items())
+    return document.collapsed(meaning)
 
 
 def _reference(profile):
-    with open(os.path.join(REFERENCES, 'cisco_asa', profile + '.ref'), encoding='utf-8') as handle:
-        return handle.read().splitlines()
+    return read_reference('cisco_asa', profile).splitlines()
 
 
 @pytest.mark.parametrize('profile', sorted(document.PROFILE_SECTIONS))
