@@ -18,6 +18,7 @@ class AsaRenderer(Renderer):
     SOFTWARE = 'Cisco ASA software 9.x'
     DEFAULT_ZONES = {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'}
     COMMENT_LIMIT = 100  # access-list remark text
+    SOURCE_RANGES = 1
     RUNNING_FORMAT = 'block'
     OWNED = re.compile(r'(object-group (network|service) |access-list )ATEA-\S+( |$)')
 

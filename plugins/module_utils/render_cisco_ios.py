@@ -13,7 +13,7 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import
 
 # show running-config prints access-list entries with their sequence numbers (IPv6: 'sequence N') and some
 # ports by name; the names IOS uses for the ports it names, per protocol.
-_SEQUENCE = re.compile(r'(sequence )?\d+ (?=(permit|deny|remark) )')
+_SEQUENCE = re.compile(r'^(sequence )?\d+ (?=(permit|deny|remark) )')
 _PORT_NAMES = {
     'tcp': {'bgp': 179, 'chargen': 19, 'cmd': 514, 'daytime': 13, 'discard': 9, 'domain': 53, 'echo': 7,
             'exec': 512, 'finger': 79, 'ftp': 21, 'ftp-data': 20, 'gopher': 70, 'hostname': 101, 'ident': 113,
@@ -26,8 +26,9 @@ _PORT_NAMES = {
             'snmptrap': 162, 'sunrpc': 111, 'syslog': 514, 'tacacs': 49, 'talk': 517, 'tftp': 69, 'time': 37,
             'who': 513, 'xdmcp': 177},
 }
-# Blocks of ours in the order they must be written: object-groups before the access lists using them.
 _ACCESS_LISTS = ('ip access-list extended ', 'ipv6 access-list ')
+# An interface's binding of one of the collection's access lists.
+_OWNED_BINDING = re.compile(r'(ip access-group|ipv6 traffic-filter) ATEA-\S+ in$')
 
 
 def normalized_entry(line):
@@ -37,6 +38,14 @@ def normalized_entry(line):
     for index in range(2, len(words)):
         if words[index] in names and words[index - 1] != 'object-group':
             words[index] = str(names[words[index]])
+    return ' '.join(words)
+
+
+def normalized_member(line):
+    """An object-group member as the collection writes it: a host as a full mask or /128, IPv6 in lower case."""
+    words = line.strip().lower().split()
+    if words[:1] == ['host'] and len(words) == 2:
+        return '%s/128' % words[1] if ':' in words[1] else '%s 255.255.255.255' % words[1]
     return ' '.join(words)
 
 
@@ -51,43 +60,65 @@ class IosRenderer(Renderer):
     # Interfaces (zones option) that the ACLs are bound to, inbound; without them the binding is left to you.
     ZONES_REQUIRED = False
     COMMENT_LIMIT = 100
+    SOURCE_RANGES = 1
     RUNNING_FORMAT = 'block'
     OWNED = re.compile(r'(object-group (network|v6-network|service)|ip access-list extended|ipv6 access-list) ATEA-\S+$')
 
+    def _bindings(self):
+        """(network, interface or None, binding line) per access list: bound inbound on its side."""
+        acls = {}
+        for rule in self.rules:
+            acls.setdefault(self.acl_name(rule), rule['source_network'])
+        return [(network, self.zones.get(network),
+                 ('ipv6 traffic-filter %s in' if acl.endswith('V6') else 'ip access-group %s in') % acl)
+                for acl, network in acls.items()]
+
     def conflicts(self, running):
-        """Refuse to bind an ACL where the interface already filters inbound with someone else's."""
-        for header, children in blocks(running, '!'):
-            if not header.startswith('interface '):
+        """Refuse a binding to an interface the running configuration does not name as given, or whose
+        inbound filter of that address family is someone else's access list."""
+        interfaces = dict((header[len('interface '):], children) for header, children in blocks(running, '!')
+                          if header.startswith('interface '))
+        for network, interface, binding in self._bindings():
+            if interface is None:
                 continue
-            interface = header.split(None, 1)[1]
-            for network, zone in sorted(self.zones.items()):
-                if zone != interface or network not in self.networks_used():
-                    continue
-                for child in children:
-                    words = child.split()
-                    if words[:2] in (['ip', 'access-group'], ['ipv6', 'traffic-filter']) and words[-1] == 'in' \
-                            and not words[2].startswith('ATEA-'):
-                        raise inputs.InputError(
-                            'zones.%s' % network, zone, 'interface %s already filters inbound with %s; binding '
-                            'the collection\'s access list would replace it. Leave zones.%s unset and add the '
-                            'ATEA-* entries to %s, or remove its binding first' % (zone, words[2], network, words[2]))
+            if interface not in interfaces:
+                raise inputs.InputError('zones.%s' % network, interface, 'the running configuration has no interface '
+                                        'of that name; give it as show running-config prints it (for example '
+                                        'GigabitEthernet2)')
+            for child in interfaces[interface]:
+                words = child.split()
+                if words[:2] == binding.split()[:2] and words[-1] == 'in' and not words[2].startswith('ATEA-'):
+                    raise inputs.InputError(
+                        'zones.%s' % network, interface, 'interface %s already filters inbound with %s; binding the '
+                        'collection\'s access list would replace it. Leave zones.%s unset and add the ATEA-* entries '
+                        'to %s, or remove its binding first' % (interface, words[2], network, words[2]))
 
     def changes(self, running):
         """The lines to send for the device to hold the rendered configuration, and nothing else.
 
         Compares with the running configuration as IOS prints it (entries with sequence numbers, some
-        ports by name): stale access lists of ours go first, then each object-group and access list of
-        ours gets its stale lines removed and its missing lines added (header once), then stale
-        object-groups of ours go; interface bindings and global lines are only added where missing.
+        ports by name, members as host or upper-case IPv6): bindings of ours no longer wanted are removed
+        first, then stale access lists of ours; each object-group and access list of ours gets its stale
+        lines removed and its missing lines added (header once); stale object-groups of ours go last.
+        Interface bindings and global lines are only added where missing.
         """
         self.conflicts(running)
         have = {}
         for header, children in blocks(running, '!'):
-            have.setdefault(header, []).extend(normalized_entry(child) for child in children)
+            read = normalized_member if header.startswith('object-group ') else normalized_entry
+            have.setdefault(header, []).extend(read(child) for child in children)
         wanted = blocks(self.render(), '!')
-        wanted_headers = set(block[0] for block in wanted)
-        stale = [header for header in have if self.OWNED.match(header) and header not in wanted_headers]
-        lines = ['no %s' % header for header in stale if header.startswith(_ACCESS_LISTS)]
+        wanted_by_header = {}
+        for header, children in wanted:
+            wanted_by_header.setdefault(header, []).extend(children)
+        stale = [header for header in have if self.OWNED.match(header) and header not in wanted_by_header]
+        lines = []
+        for header, children in have.items():
+            unbound = [child for child in children if header.startswith('interface ') and _OWNED_BINDING.match(child)
+                       and child not in wanted_by_header.get(header, [])]
+            if unbound:
+                lines += [header] + [' no ' + child for child in unbound]
+        lines += ['no %s' % header for header in stale if header.startswith(_ACCESS_LISTS)]
         for header, children in wanted:
             if header not in have:
                 lines += [header] + [' ' + child for child in children]
@@ -130,14 +161,11 @@ class IosRenderer(Renderer):
             for rule in rules:
                 lines.append(' remark %s' % self.comment(rule))
                 lines.extend(self._entries(rule))
-        for acl, rules in acls.items():
-            interface = self.zones.get(rules[0]['source_network'])
-            command = 'ipv6 traffic-filter %s in' if acl.endswith('V6') else 'ip access-group %s in'
+        for network, interface, binding in self._bindings():
             if interface:
-                lines += ['interface %s' % interface, ' ' + command % acl]
+                lines += ['interface %s' % interface, ' ' + binding]
             else:
-                side = rules[0]['source_network']
-                lines.append('! Bind it on the %s side (zones option): %s' % (side, command % acl))
+                lines.append('! Bind it on the %s side (zones option): %s' % (network, binding))
         lines += ['no ip nat service sip tcp port 5060', 'no ip nat service sip udp port 5060',
                   'no ip nat service h225', 'no ip nat service ras']
         return '\n'.join(lines) + '\n'

@@ -56,6 +56,8 @@ TABLES = (
     ('firewall service custom', 'firewall_service_custom', 'firewall.service_custom', 'name'),
     ('firewall policy', 'firewall_policy', 'firewall_policy', 'policyid'),
 )
+# The session helpers of SIP and of H.323 (signalling and RAS), by the names FortiOS gives them.
+VOIP_HELPERS = ('sip', 'h323', 'ras')
 SELECTORS = [selector for _table, _module, selector, _key in TABLES] + ['system_session-helper']
 
 
@@ -69,6 +71,7 @@ class FortiosRenderer(Renderer):
     PLATFORM = 'fortios'
     SOFTWARE = 'FortiOS 6.4 to 7.4'
     DEFAULT_ZONES = {'customer': 'internal', 'mpls': 'mpls', 'internet': 'wan1'}
+    SOURCE_RANGES = 1
     COMMENT_LIMIT = 255  # service and address comments; policy comments take 1023
     POLICY_COMMENT_LIMIT = 1023
 
@@ -148,27 +151,38 @@ class FortiosRenderer(Renderer):
                   '# The SIP session helper is entry 13 on a factory configuration: check with',
                   '# "show system session-helper" before deleting, as ids differ where helpers were edited.',
                   '# A VoIP profile on a policy overrides this; keep VoIP profiles off the ATEA-* policies.',
-                  'config system session-helper', '    delete 13', 'end']
+                  'config system session-helper', '    delete 13', 'end',
+                  '# H.323 inspection (1.1): delete the h323 and ras helpers as well, by the ids',
+                  '# "show system session-helper" lists (apply mode finds them by name).']
         return '\n'.join(lines) + '\n'
 
     def api_requests(self, current):
         """Requests to fortinet.fortios' modules against the current tables (selector -> entries as
         fortios_configuration_fact reads them): stale policies of ours to delete first, the entries to set,
         stale objects of ours to delete last (users before what they use), the system settings, and the
-        ids of the SIP session helpers to delete. A wanted policy id held by someone else's policy is an
-        error, never overwritten."""
+        ids of the session helpers to delete (SIP and H.323: sip, h323, ras).
+
+        Objects are ours by their ATEA-* name; policies by that name and an id above the base. A policy of
+        ours keeps its id; a new one takes the lowest id above the base that no policy holds, so nobody
+        else's policy is ever overwritten and no two policies share a name on the way.
+        """
         if not isinstance(current, dict) or not all(isinstance(current.get(s), list) for s in SELECTORS):
             raise inputs.InputError('current', current, 'expected the entries read for each of %s' % ', '.join(SELECTORS))
+        policies = current['firewall_policy']
+        kept_ids = dict((entry.get('name'), entry['policyid']) for entry in policies if self._our_policy(entry))
+        taken = set(entry.get('policyid') for entry in policies)
         wanted = self.entries()
+        for kind, entry in wanted:
+            if kind == 'firewall policy':
+                entry['policyid'] = kept_ids.get(entry['name']) or min(
+                    number for number in range(self.policy_id_base + 1, self.policy_id_base + 2 + len(taken))
+                    if number not in taken)
+                taken.add(entry['policyid'])
         stale = []
         for table, module, selector, key in TABLES:
             keys = set(entry[key] for kind, entry in wanted if kind == table)
             for entry in current[selector]:
-                ours = str(entry.get('name', '')).startswith('ATEA-')
-                if key == 'policyid' and entry.get(key) in keys and not ours:
-                    raise inputs.InputError('policy_id_base', self.policy_id_base, 'policy id %s is taken by '
-                                            'policy "%s", which is not the collection\'s; choose a base whose ids '
-                                            'are free' % (entry[key], entry.get('name', '')))
+                ours = self._our_policy(entry) if key == 'policyid' else str(entry.get('name', '')).startswith('ATEA-')
                 if ours and entry.get(key) not in keys:
                     stale.append({'module': module, 'key': entry[key]})
         modules = dict((table, module) for table, module, _selector, _key in TABLES)
@@ -177,5 +191,10 @@ class FortiosRenderer(Renderer):
             'set': [{'module': modules[kind], 'data': _module_data(entry)} for kind, entry in wanted],
             'delete_last': [item for item in reversed(stale) if item['module'] != 'firewall_policy'],
             'settings': {'default_voip_alg_mode': 'kernel-helper-based'},
-            'session_helpers': [entry['id'] for entry in current['system_session-helper'] if entry.get('name') == 'sip'],
+            'session_helpers': [entry['id'] for entry in current['system_session-helper']
+                                if entry.get('name') in VOIP_HELPERS],
         }
+
+    def _our_policy(self, entry):
+        return str(entry.get('name', '')).startswith('ATEA-') and isinstance(entry.get('policyid'), int) \
+            and entry['policyid'] > self.policy_id_base

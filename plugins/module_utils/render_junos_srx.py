@@ -17,6 +17,7 @@ class JunosSrxRenderer(Renderer):
     SOFTWARE = 'Junos OS 15.1X49 or later on SRX'
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
     COMMENT_LIMIT = 900  # policy description
+    SOURCE_RANGES = 1
     RUNNING_FORMAT = 'set'
     OWNED = re.compile(r'set (security address-book global address(-set)? ATEA-\S+|applications application ATEA-\S+|'
                        r'security policies from-zone \S+ to-zone \S+ policy ATEA-\S+)( |$)')

@@ -120,6 +120,8 @@ class Renderer(object):
     ZONES_REQUIRED = True
     COMMENT_LIMIT = 100
     SOFTWARE = ''
+    # How many source port ranges a rule may have here (one where a term or entry holds a single range).
+    SOURCE_RANGES = None
 
     def __init__(self, rules, zones=None):
         self.rules = check_rules(rules)
@@ -130,6 +132,11 @@ class Renderer(object):
         for name in given:
             inputs.choose('zones', name, NETWORK_NAMES)
         self.zones = dict(self.DEFAULT_ZONES, **given)
+        for rule in self.rules:
+            if self.SOURCE_RANGES and len(rule['source_ports']) > self.SOURCE_RANGES:
+                raise inputs.InputError('rules', rule['name'], 'the %s renderer takes one source port range a rule, '
+                                        'this rule has %d; give each range a flow of its own'
+                                        % (self.PLATFORM, len(rule['source_ports'])))
         for name in self.networks_used() if self.ZONES_REQUIRED else given:
             zone = self.zones.get(name)
             if not isinstance(zone, str) or not zone:

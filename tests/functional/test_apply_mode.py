@@ -77,7 +77,9 @@ FGT_FOREIGN = {
                          'srcaddr': [{'name': 'BRANCH'}], 'dstaddr': [{'name': 'BRANCH'}], 'action': 'accept',
                          'schedule': 'always', 'service': [], 'logtraffic': 'utm'}],
     'system/session-helper': [{'id': 12, 'name': 'ftp', 'protocol': 6, 'port': 21},
-                              {'id': 13, 'name': 'sip', 'protocol': 17, 'port': 5060}],
+                              {'id': 13, 'name': 'sip', 'protocol': 17, 'port': 5060},
+                              {'id': 2, 'name': 'h323', 'protocol': 6, 'port': 1720},
+                              {'id': 3, 'name': 'ras', 'protocol': 17, 'port': 1719}],
     'system/settings': {'default-voip-alg-mode': 'proxy-based', 'opmode': 'nat'},
 }
 FGT_STALE = {
@@ -138,9 +140,9 @@ def _set_lines(text):
 # Profile, or components instead: from the whole enterprise profile down to fewer sections, and then to a
 # set that drops the MPLS network while adding Virtual Meeting Room ports (removals and additions at once).
 STEPS = (('enterprise', None), ('smb', ['mpls_outbound', 'mra']), ('smb', ['mra', 'vmr']))
-# FortiOS takes a module run per entry, so its steps are smaller: the internet network and its services give
-# way to the MPLS ones.
-FORTIOS_STEPS = (('smb', None), ('smb', ['mpls_outbound']))
+# FortiOS takes a module run per entry, so its steps are smaller: MPLS and internet, then the MPLS network
+# goes while the internet policies stay (they keep their ids; a policy name is unique on the device).
+FORTIOS_STEPS = (('smb', ['mpls_outbound', 'mra']), ('smb', None))
 
 
 def _rules(profile, components):
@@ -208,7 +210,7 @@ def test_check_mode_shows_the_change_and_changes_nothing(stand_in):
                            '- set security policies from-zone trust to-zone untrust policy ATEA-LEGACY then permit'],
              'routeros': ['+        dst-address-list: ATEA-NET-MPLS', '-        dst-address-list: ATEA-NET-LEGACY'],
              'fortios': ['changed: [fw-1] => (item=ATEA-NET-INTERNET-1)', 'changed: [fw-1] => (item=9050)',
-                         'changed: [fw-1] => (item=13)']}
+                         'changed: [fw-1] => (item=13)', 'changed: [fw-1] => (item=2)']}
     for line in shown[platform]:
         assert line in run.stdout.splitlines() or '    ' + line in run.stdout, line
 
@@ -257,12 +259,15 @@ def _check_routeros(config, profile, components, gone):
 def _check_fortios(config, profile, components, gone):
     tables = json.loads(config.read_text())
     renderer = FortiosRenderer(_rules(profile, components))
-    for table, _module, _selector, key in TABLES:
+    for table, _module, _selector, _key in TABLES:
         device_table = table.replace(' ', '/', 1).replace('firewall/service custom', 'firewall.service/custom')
+        # Policy ids are the device's to keep; the rest must be as rendered.
         wanted = [dict((field, [{'name': name} for name in value] if isinstance(value, list) else value)
-                       for field, value in entry.items()) for kind, entry in renderer.entries() if kind == table]
-        ours = [entry for entry in tables[device_table] if entry['name'].startswith('ATEA-')]
-        assert sorted(ours, key=lambda e: e[key]) == sorted(wanted, key=lambda e: e[key]), (components, table)
+                       for field, value in entry.items() if field != 'policyid')
+                  for kind, entry in renderer.entries() if kind == table]
+        ours = [dict((field, value) for field, value in entry.items() if field != 'policyid')
+                for entry in tables[device_table] if entry['name'].startswith('ATEA-')]
+        assert sorted(ours, key=lambda e: e['name']) == sorted(wanted, key=lambda e: e['name']), (components, table)
         foreign = [entry for entry in tables[device_table] if not entry['name'].startswith('ATEA-')]
         assert foreign == FGT_FOREIGN.get(device_table, []), (components, table)
     assert tables['system/settings'] == {'default-voip-alg-mode': 'kernel-helper-based', 'opmode': 'nat'}
@@ -277,7 +282,7 @@ GONE = {
                   ['object-group network ATEA-NET-MPLS']),
     'junos_srx': (['ATEA-NET-LEGACY', 'ATEA-LEGACY '], ['ATEA-INBOUND-MPLS'], ['ATEA-NET-MPLS', 'MPLS']),
     'routeros': (['ATEA-NET-LEGACY', 'ATEA: legacy'], ['2.2 inbound'], ['ATEA-NET-MPLS']),
-    'fortios': (['ATEA-NET-LEGACY', 'ATEA-SVC-LEGACY', 'ATEA-LEGACY'], ['ATEA-NET-INTERNET', 'OUTBOUND-INTERNET']),
+    'fortios': (['ATEA-NET-LEGACY', 'ATEA-SVC-LEGACY', 'ATEA-LEGACY'], ['ATEA-NET-MPLS', 'OUTBOUND-MPLS']),
 }
 
 

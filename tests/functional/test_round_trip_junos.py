@@ -30,6 +30,8 @@ PLAYBOOK = '''
         dest: "{{ out }}"
         mode: "0644"
 '''
+# The zone of each network with the default zones: customer trust, mpls mpls, internet untrust.
+ZONES = {'ATEA-NET-CUSTOMER': 'trust', 'ATEA-NET-MPLS': 'mpls', 'ATEA-NET-INTERNET': 'untrust'}
 POLICY = re.compile(r'set security policies from-zone (\S+) to-zone (\S+) policy (\S+) (.*)$')
 # The match and description statements of a policy, as Junos' XML names them.
 LEAVES = {'match source-address': ('match', 'source-address'), 'match destination-address': ('match', 'destination-address'),
@@ -102,6 +104,8 @@ def junos_meaning(text, tmp_path):
                 match = policy['match']
                 (source,), (destination,) = match['source_address']['addresses'], match['destination_address']['addresses']
                 (application,) = match['application']['names']
+                # Each policy sits in the zone pair of its networks (the documented default zones).
+                assert (from_zone['name'], to_zone['name']) == (ZONES[source], ZONES[destination]), policy['name']
                 for term in apps[application]:
                     protocol = {'icmp6': 'icmp'}.get(term['protocol'], term['protocol'])
                     source_ports = (_range(term['source-port']),) if 'source-port' in term else ()
@@ -119,6 +123,13 @@ def junos_meaning(text, tmp_path):
 @pytest.mark.parametrize('profile', sorted(document.PROFILE_SECTIONS))
 def test_junos_configuration_means_exactly_the_document(profile, tmp_path):
     assert junos_meaning(read_reference('junos_srx', profile), tmp_path) == document.meaning(profile)
+
+
+def test_a_policy_in_the_wrong_zone_pair_is_caught(tmp_path):
+    text = read_reference('junos_srx', 'smb').replace('from-zone trust to-zone untrust policy ATEA-OUTBOUND-INTERNET-UDP',
+                                                      'from-zone untrust to-zone trust policy ATEA-OUTBOUND-INTERNET-UDP')
+    with pytest.raises(AssertionError, match='ATEA-OUTBOUND-INTERNET-UDP-IPV4'):
+        junos_meaning(text, tmp_path)
 
 
 def test_a_port_dropped_from_the_reference_is_caught(tmp_path):

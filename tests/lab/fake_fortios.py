@@ -6,7 +6,8 @@
 It answers what the httpapi plugin and the fortios_* modules use (login check, system status, cmdb GET,
 POST, PUT, DELETE with revision_changed) for the tables the collection writes, and keeps them in a JSON
 file the tests read. Like FortiOS it refuses a field a table does not have, a group member, policy
-address or service that does not exist, and the deletion of an entry something still uses.
+address or service that does not exist, a policy name another policy has, and the deletion of an entry
+something still uses.
 
     python fake_fortios.py --listen 127.0.0.1:8443 --config tables.json --user lab --password TOKEN
 """
@@ -75,6 +76,10 @@ class Device(object):
         unknown = sorted(set(entry) - TABLES[table][1])
         if unknown:
             return 'invalid field %s' % unknown[0]
+        key = TABLES[table][0]
+        if table == 'firewall/policy' and any(other.get('name') == entry.get('name') and other[key] != entry[key]
+                                              for other in self.tables[table]):
+            return 'duplicate policy name %s' % entry.get('name')
         for (owner, field), targets in REFERENCES.items():
             if owner != table or field not in entry:
                 continue

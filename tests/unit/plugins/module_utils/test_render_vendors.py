@@ -259,13 +259,14 @@ def test_fortios_requests_set_everything_and_delete_only_stale_entries_of_ours()
         'firewall_addrgrp': [{'name': 'ATEA-NET-MPLS'}],
         'firewall.service_custom': [{'name': 'ATEA-SVC-OLD'}, {'name': 'HTTPS'}],
         'firewall_policy': [{'policyid': 1, 'name': 'LAN-OUT'}, {'policyid': 9007, 'name': 'ATEA-OLD'}],
-        'system_session-helper': [{'id': 12, 'name': 'ftp'}, {'id': 13, 'name': 'sip'}, {'id': 21, 'name': 'sip'}]})
+        'system_session-helper': [{'id': 12, 'name': 'ftp'}, {'id': 13, 'name': 'sip'}, {'id': 21, 'name': 'sip'},
+                                  {'id': 2, 'name': 'h323'}, {'id': 3, 'name': 'ras'}]})
     plan = vendor_platforms.api_requests(_rules('smb'), 'fortios', current=current)
     assert plan['delete_first'] == [{'module': 'firewall_policy', 'key': 9007}]
     assert plan['delete_last'] == [{'module': 'firewall_service_custom', 'key': 'ATEA-SVC-OLD'},
                                    {'module': 'firewall_addrgrp', 'key': 'ATEA-NET-MPLS'},
                                    {'module': 'firewall_address', 'key': 'ATEA-NET-MPLS-1'}]
-    assert plan['session_helpers'] == [13, 21]
+    assert plan['session_helpers'] == [13, 21, 2, 3]
     assert plan['settings'] == {'default_voip_alg_mode': 'kernel-helper-based'}
     modules = [item['module'] for item in plan['set']]
     assert modules == sorted(modules, key=['firewall_address', 'firewall_addrgrp', 'firewall_service_custom',
@@ -277,13 +278,56 @@ def test_fortios_requests_set_everything_and_delete_only_stale_entries_of_ours()
     assert service['tcp_portrange'].startswith('443:1024-65535 ')
 
 
-def test_fortios_never_overwrites_someone_elses_policy_id():
-    current = _fortios_current(firewall_policy=[{'policyid': 9002, 'name': 'VPN-IN'}])
-    with pytest.raises(InputError, match="option 'policy_id_base': policy id 9002 is taken by policy \"VPN-IN\""):
-        vendor_platforms.api_requests(_rules('smb'), 'fortios', current=current)
-    assert vendor_platforms.api_requests(_rules('smb'), 'fortios', current=current, policy_id_base=100)
+def test_fortios_policies_keep_their_ids_and_new_ones_take_free_ids_only():
+    current = _fortios_current(firewall_policy=[
+        {'policyid': 9001, 'name': 'VPN-IN'}, {'policyid': 9003, 'name': 'ATEA-OUTBOUND-INTERNET-UDP-IPV4'},
+        {'policyid': 50, 'name': 'ATEA-HAND-MADE'}])
+    plan = vendor_platforms.api_requests(_rules('smb'), 'fortios', current=current)
+    ids = dict((item['data']['name'], item['data']['policyid']) for item in plan['set'] if item['module'] == 'firewall_policy')
+    assert ids == {'ATEA-OUTBOUND-INTERNET-TCP-IPV4': 9002, 'ATEA-OUTBOUND-INTERNET-UDP-IPV4': 9003}
+    # Below the base, an ATEA-* policy is not the collection's.
+    assert plan['delete_first'] == []
 
 
 def test_fortios_requests_need_every_table_read():
     with pytest.raises(InputError, match="option 'current': expected the entries read for each of firewall_address"):
         vendor_platforms.api_requests(_rules('smb'), 'fortios', current={'firewall_address': []})
+
+
+@pytest.mark.parametrize('platform', ['cisco_asa', 'cisco_ios', 'junos_srx', 'fortios'])
+def test_one_source_port_range_a_rule_where_the_platform_holds_one(platform):
+    flows = engine.build_flows(None, components=['vmr'], extra_flows=[{
+        'id': 'turn', 'direction': 'outbound', 'network': 'internet', 'protocol': 'udp',
+        'destination_ports': ['3478'], 'source_ports': ['1024-2000', '3000-4000']}])
+    with pytest.raises(InputError, match="option 'rules': the %s renderer takes one source port range a rule, "
+                                         "this rule has 2" % platform):
+        vendor_platforms.render_config(engine.compact_rules(flows), platform)
+
+
+def _ios_changes(rules, running, **zones):
+    return _sent(vendor_platforms.render_config(rules, 'cisco_ios', zones=zones or None, running_config=running,
+                                                changes_only=True))
+
+
+def test_ios_binds_only_to_interfaces_the_device_names_so_and_moves_bindings_of_ours():
+    dual = _rules('enterprise-dual-stack')
+    interfaces = 'interface GigabitEthernet2\n ipv6 traffic-filter LAN6 in\ninterface GigabitEthernet3\n'
+    with pytest.raises(InputError, match="option 'zones.customer': the running configuration has no interface"):
+        _ios_changes(dual, interfaces, customer='Gi2')
+    with pytest.raises(InputError, match='already filters inbound with LAN6'):
+        _ios_changes(dual, interfaces, customer='GigabitEthernet2')
+    # Another address family's filter is not in the way of an IPv4-only binding.
+    assert 'interface GigabitEthernet2' in _ios_changes(_rules('smb'), interfaces, customer='GigabitEthernet2')
+    bound = _as_ios_prints(vendor_platforms.render_config(_rules('smb'), 'cisco_ios', zones={'customer': 'GigabitEthernet3'}))
+    moved = _ios_changes(_rules('smb'), interfaces + bound, customer='GigabitEthernet2')
+    assert moved[:2] == ['interface GigabitEthernet3', ' no ip access-group ATEA-ANYWHERE-CUSTOMER-IN-V4 in']
+    assert moved[-2:] == ['interface GigabitEthernet2', ' ip access-group ATEA-ANYWHERE-CUSTOMER-IN-V4 in']
+
+
+def test_ios_reads_members_as_the_device_prints_them():
+    rules = engine.compact_rules(engine.build_flows('enterprise', customer_networks=['192.0.2.7/32', '2001:db8:a::/48']))
+    rendered = vendor_platforms.render_config(rules, 'cisco_ios')
+    assert ' 192.0.2.7 255.255.255.255' in rendered.splitlines()
+    printed = _as_ios_prints(rendered).replace(' 192.0.2.7 255.255.255.255', ' host 192.0.2.7') \
+        .replace('2001:db8:a::/48', '2001:DB8:A::/48')
+    assert _ios_changes(rules, printed) == []
