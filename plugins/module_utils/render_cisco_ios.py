@@ -100,9 +100,8 @@ class IosRenderer(Renderer):
         ports by name, members as host or upper-case IPv6): bindings of ours no longer wanted are removed
         first, then stale access lists of ours; each object-group and access list of ours gets its stale
         lines removed and its missing lines added (header once); stale object-groups of ours go last.
-        Interface bindings and global lines are only added where missing.
+        Interface bindings and global lines are only added where missing. The caller checks conflicts().
         """
-        self.conflicts(running)
         have = {}
         for header, children in blocks(running, '!'):
             read = normalized_member if header.startswith('object-group ') else normalized_entry
@@ -112,7 +111,8 @@ class IosRenderer(Renderer):
         for header, children in wanted:
             wanted_by_header.setdefault(header, []).extend(children)
         stale = [header for header in have if self.OWNED.match(header) and header not in wanted_by_header]
-        lines = []
+        lines = ['! atea.anywhere: what %s lacks of the Atea Anywhere firewall requirements, and the removal of '
+                 'what they no longer want.' % self.SOFTWARE]
         for header, children in have.items():
             unbound = [child for child in children if header.startswith('interface ') and _OWNED_BINDING.match(child)
                        and child not in wanted_by_header.get(header, [])]

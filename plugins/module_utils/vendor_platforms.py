@@ -23,6 +23,13 @@ CHANGES_PLATFORMS = sorted(name for name, renderer in RENDERERS.items() if hasat
 PLATFORM_OPTIONS = {'cisco_asa': ('bind_access_groups',), 'fortios': ('policy_id_base',)}
 
 
+def _renderer(rules, platform, platforms, zones, options):
+    renderer_class = RENDERERS[inputs.choose('platform', platform, platforms)]
+    for option in options:
+        inputs.choose('options', option, PLATFORM_OPTIONS.get(platform, ()))
+    return renderer_class(rules, zones, **options)
+
+
 def render_config(rules, platform, zones=None, running_config=None, changes_only=False, **options):
     """The platform's complete configuration text for the rules.
 
@@ -30,12 +37,7 @@ def render_config(rules, platform, zones=None, running_config=None, changes_only
     the rules no longer want; nothing without the prefix is ever named. With changes_only (platforms
     that can compare, cisco_ios), the text holds only the lines the device lacks and the removals.
     """
-    renderer_class = RENDERERS[inputs.choose('platform', platform, sorted(RENDERERS))]
-    for option in options:
-        inputs.choose('options', option, PLATFORM_OPTIONS.get(platform, ()))
-    if changes_only:
-        inputs.choose('platform', platform, CHANGES_PLATFORMS)
-    renderer = renderer_class(rules, zones, **options)
+    renderer = _renderer(rules, platform, CHANGES_PLATFORMS if changes_only else sorted(RENDERERS), zones, options)
     if running_config is None:
         if changes_only:
             raise inputs.InputError('running_config', running_config, 'changes_only needs the running configuration')
@@ -43,12 +45,9 @@ def render_config(rules, platform, zones=None, running_config=None, changes_only
     if not isinstance(running_config, str):
         raise inputs.InputError('running_config', running_config, 'expected the configuration as text')
     renderer.conflicts(running_config)
-    text = renderer.render()
-    comment = text[0]
     if changes_only:
-        changes = renderer.changes(running_config)
-        return '\n'.join(['%s atea.anywhere: what %s lacks of the Atea Anywhere firewall requirements, and the '
-                          'removal of what they no longer want.' % (comment, renderer.SOFTWARE)] + changes) + '\n'
+        return '\n'.join(renderer.changes(running_config)) + '\n'
+    text = renderer.render()
     removals = renderer.removals(running_config, text)
     if not removals:
         return text
@@ -56,6 +55,7 @@ def render_config(rules, platform, zones=None, running_config=None, changes_only
     header = 0
     while header < len(lines) and lines[header][:1] in ('!', '#'):
         header += 1
+    comment = lines[0][0]
     return '\n'.join(lines[:header] + ['%s Remove what this profile no longer wants:' % comment] + removals
                      + ['%s End of removals.' % comment] + lines[header:]) + '\n'
 
@@ -65,7 +65,4 @@ def api_requests(rules, platform, zones=None, current=None, **options):
 
     fortios plans against current, the tables as read; routeros' api_modify reads for itself.
     """
-    renderer_class = RENDERERS[inputs.choose('platform', platform, API_PLATFORMS)]
-    for option in options:
-        inputs.choose('options', option, PLATFORM_OPTIONS.get(platform, ()))
-    return renderer_class(rules, zones, **options).api_requests(current)
+    return _renderer(rules, platform, API_PLATFORMS, zones, options).api_requests(current)
