@@ -18,11 +18,6 @@ description:
   - Written for nftables 0.9.7 and later (set element comments).
 positional: _input
 options:
-  _input:
-    description: Rules.
-    type: list
-    elements: dict
-    required: true
   mode:
     description:
       - V(table) renders a table of the collection's own, with base chains, a drop policy and reply handling.
@@ -72,6 +67,8 @@ options:
     type: str
     default: accept
     choices: [drop, accept]
+extends_documentation_fragment:
+  - atea.anywhere.rules_input
 '''
 
 EXAMPLES = r'''

@@ -14,12 +14,8 @@ description:
     protocol, ports, networks and purpose; then which CIDRs each network name stands for.
   - Meant for job logs (AWX, CI) and change review; not for machines.
 positional: _input
-options:
-  _input:
-    description: Rules, as returned by the P(atea.anywhere.rules#filter) filter.
-    type: list
-    elements: dict
-    required: true
+extends_documentation_fragment:
+  - atea.anywhere.rules_input
 '''
 
 EXAMPLES = r'''

@@ -24,11 +24,6 @@ description:
     wanted is still listed for that reason.
 positional: _input
 options:
-  _input:
-    description: Rules.
-    type: list
-    elements: dict
-    required: true
   platform:
     description: The platform.
     type: str
@@ -48,6 +43,8 @@ options:
   policy_id_base:
     description: With V(fortios), policies take ids from this number plus one.
     type: int
+extends_documentation_fragment:
+  - atea.anywhere.rules_input
 '''
 
 EXAMPLES = r'''

@@ -23,11 +23,6 @@ description:
   - V(routeros) (RouterOS 7) script that replaces its own address lists and filter rules, service-port sip and h323 disabled.
 positional: _input
 options:
-  _input:
-    description: Rules.
-    type: list
-    elements: dict
-    required: true
   platform:
     description: The platform.
     type: str
@@ -65,6 +60,8 @@ options:
   policy_id_base:
     description: With V(fortios), policies take ids from this number plus one.
     type: int
+extends_documentation_fragment:
+  - atea.anywhere.rules_input
 '''
 
 EXAMPLES = r'''
