@@ -32,7 +32,8 @@ test: setup units lint changelog-lint sanity molecule
 setup: system-packages python-packages link
 
 # Only what is missing is installed: a machine that has it all needs no network.
-SYSTEM_PACKAGES := git iproute2 nftables iptables util-linux procps
+# openssh-server and -client: the lockout test reaches a lab firewall over real SSH.
+SYSTEM_PACKAGES := git iproute2 nftables iptables util-linux procps openssh-server openssh-client
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
