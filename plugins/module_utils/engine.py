@@ -15,8 +15,9 @@ Renderers for each platform take rules and never look at the document data.
 from __future__ import annotations
 
 import bisect
+import re
 
-from ansible_collections.atea.anywhere.plugins.module_utils import inputs
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_gate
 from ansible_collections.atea.anywhere.plugins.module_utils.requirements import (
     ATEA_NETWORKS,
     CHECKLIST,
@@ -44,7 +45,16 @@ SELECTION_ARGUMENT_SPEC = {
     'networks': {'type': 'dict'},
     'customer_networks': {'type': 'list', 'elements': 'str'},
     'extra_flows': {'type': 'list', 'elements': 'dict'},
+    'allow_any_network': {'type': 'bool', 'default': False},
 }
+
+# Ids of extra flows and names of rules become parts of object names and comments on every platform:
+# conservative identifiers. Rule names are what compact_rules() makes ('outbound-mpls-tcp-ipv4-2'); lower
+# case and no '_', as object names upper-case them and turn '_' into '-'.
+FLOW_ID = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}')
+RULE_NAME = re.compile(r'[a-z0-9][a-z0-9-]{0,47}')
+# The longest purpose an extra flow may have; comments are shorter on every platform and get cut.
+PURPOSE_LIMIT = 255
 
 
 def select_sections(profile=None, components=None):
@@ -68,8 +78,20 @@ def select_sections(profile=None, components=None):
     return tuple(_SECTIONS_BY_KEY[number] for number in numbers)
 
 
-def resolve_networks(networks=None, customer_networks=None):
-    """Named networks as CIDR tuples: 'mpls', 'internet' and 'customer'."""
+def _no_any(option, cidrs, allow_any_network):
+    """Refuse a network that is every address of its family: the rules would allow anything to or from it."""
+    for cidr in cidrs:
+        if cidr.endswith('/0') and not allow_any_network:
+            raise inputs.InputError(option, cidr, 'every address of its family; rules to or from it allow any '
+                                    'address. Give allow_any_network=true if that is meant')
+    return cidrs
+
+
+def resolve_networks(networks=None, customer_networks=None, allow_any_network=False):
+    """Named networks as CIDR tuples: 'mpls', 'internet' and 'customer'.
+
+    A /0 network (after merging: 0.0.0.0/1 and 128.0.0.0/1 are one) is refused unless allow_any_network.
+    """
     overrides = networks or {}
     if not isinstance(overrides, dict):
         raise inputs.InputError('networks', overrides, 'expected a mapping of network name to CIDR list',
@@ -79,9 +101,12 @@ def resolve_networks(networks=None, customer_networks=None):
     resolved = {}
     for name, default in ATEA_NETWORKS.items():
         value = overrides.get(name)
-        resolved[name] = inputs.networks('networks.%s' % name, default if value is None else value)
-    resolved[CUSTOMER] = inputs.networks(
-        'customer_networks', DEFAULT_CUSTOMER_NETWORKS if customer_networks is None else customer_networks)
+        option = 'networks.%s' % name
+        resolved[name] = _no_any(option, inputs.networks(option, default if value is None else value),
+                                 allow_any_network)
+    resolved[CUSTOMER] = _no_any('customer_networks', inputs.networks(
+        'customer_networks', DEFAULT_CUSTOMER_NETWORKS if customer_networks is None else customer_networks),
+        allow_any_network)
     return resolved
 
 
@@ -139,9 +164,13 @@ def _extra_flows(extra, named):
                  'destination_ports', 'source_ports')
         for key in item:
             inputs.choose(where, key, known)
-        flow_id = item.get('id')
-        if not isinstance(flow_id, str) or not flow_id.strip():
-            raise inputs.InputError(where + '.id', flow_id, 'a non-empty id is required')
+        flow_id = text_gate.matching(where + '.id', item.get('id'), FLOW_ID,
+                                     'an id of up to 64 letters, digits, "_", ".", ":", "-" (not first)')
+        purpose = item.get('purpose')
+        if purpose is not None:
+            text_gate.single_line(where + '.purpose', purpose, 'a purpose')
+            if len(purpose) > PURPOSE_LIMIT:
+                raise inputs.InputError(where + '.purpose', purpose, 'longer than %d characters' % PURPOSE_LIMIT)
         protocol_ids = set('%s-%s' % (flow_id, p) for p in PROTOCOLS)
         if flow_id in seen or protocol_ids & seen:
             raise inputs.InputError(where + '.id', flow_id, 'duplicate id')
@@ -167,7 +196,7 @@ def _extra_flows(extra, named):
             raise inputs.InputError(where + '.protocol', 'icmp', 'ICMP has no ports; give ICMP a flow of its own')
         base = {
             'id': flow_id, 'section': EXTRA_SECTION, 'name': flow_id,
-            'purpose': item.get('purpose') or flow_id, 'application': '',
+            'purpose': purpose or flow_id, 'application': '',
             'direction': direction, 'endpoints': [],
         }
         source_name, destination_name = _endpoints(direction, network)
@@ -175,13 +204,15 @@ def _extra_flows(extra, named):
     return flows
 
 
-def build_flows(profile=None, components=None, networks=None, customer_networks=None, extra_flows=None):
+def build_flows(profile=None, components=None, networks=None, customer_networks=None, extra_flows=None,
+                allow_any_network=False):
     """All flows for a profile (or components), plus user-declared extra flows."""
-    return _flows_for(select_sections(profile, components), networks, customer_networks, extra_flows)
+    return _flows_for(select_sections(profile, components), networks, customer_networks, extra_flows,
+                      allow_any_network)
 
 
-def _flows_for(sections, networks, customer_networks, extra_flows):
-    named = resolve_networks(networks, customer_networks)
+def _flows_for(sections, networks, customer_networks, extra_flows, allow_any_network):
+    named = resolve_networks(networks, customer_networks, allow_any_network)
     flows = []
     for section in sections:
         source_name, destination_name = _endpoints(section.direction, section.network)
@@ -205,10 +236,11 @@ def _flows_for(sections, networks, customer_networks, extra_flows):
     return flows
 
 
-def requirements(profile=None, components=None, networks=None, customer_networks=None, extra_flows=None):
+def requirements(profile=None, components=None, networks=None, customer_networks=None, extra_flows=None,
+                 allow_any_network=False):
     """Everything the document asks for a selection: sections, flows, rules and the checklist."""
     sections = select_sections(profile, components)
-    flows = _flows_for(sections, networks, customer_networks, extra_flows)
+    flows = _flows_for(sections, networks, customer_networks, extra_flows, allow_any_network)
     return {
         'profile': profile,
         'sections': [s.number for s in sections],
@@ -252,9 +284,9 @@ def _check_flow(index, flow, parsed_networks):
     for key in _FLOW_KEYS:
         if key not in flow:
             raise inputs.InputError(where, sorted(flow), 'missing key %r' % key)
-    for key in ('id', 'section', 'purpose'):
-        if not isinstance(flow[key], str) or not flow[key]:
-            raise inputs.InputError('%s.%s' % (where, key), flow[key], 'a non-empty string is required')
+    for key in ('id', 'section', 'purpose', 'name'):
+        if key in flow or key != 'name':
+            text_gate.single_line('%s.%s' % (where, key), flow[key], 'a flow\'s %s' % key)
     inputs.choose(where + '.direction', flow['direction'], DIRECTIONS)
     protocol = inputs.choose(where + '.protocol', flow['protocol'], PROTOCOLS)
     fam = inputs.choose(where + '.family', flow['family'], FAMILIES)
@@ -345,14 +377,50 @@ _RULE_KEYS = ('name', 'direction', 'family', 'protocol', 'sources', 'destination
 _PROVENANCE_KEYS = ('id', 'section', 'purpose', 'name', 'destination_ports')
 
 
+def _port_pairs(option, value):
+    """Port ranges as compact_rules() writes them: a list of [low, high] pairs of port numbers, sorted,
+    disjoint and not adjacent. Returns them as tuples."""
+    if not isinstance(value, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(type(port) is int for port in pair) for pair in value):
+        raise inputs.InputError(option, value, 'expected a list of [low, high] pairs of port numbers')
+    ranges = tuple(inputs.port_range('%s[%d]' % (option, index), pair) for index, pair in enumerate(value))
+    if inputs.collapse_ranges(ranges) != ranges:
+        raise inputs.InputError(option, value, 'ranges not sorted, overlapping or adjacent; atea.anywhere.rules '
+                                'merges them')
+    return ranges
+
+
+def _check_provenance(where, rule, ports):
+    """Each entry's ports lie within the rule's, and together they are the rule's ports."""
+    entries = rule['provenance']
+    if not isinstance(entries, list) or not entries:
+        raise inputs.InputError(where + '.provenance', entries, 'expected a list of at least one entry')
+    covered = []
+    for index, entry in enumerate(entries):
+        at = '%s.provenance[%d]' % (where, index)
+        if not isinstance(entry, dict) or any(key not in entry for key in _PROVENANCE_KEYS):
+            raise inputs.InputError(at, entry, 'expected id, section, purpose, name and destination_ports')
+        for key in _PROVENANCE_KEYS[:-1]:
+            text_gate.single_line('%s.%s' % (at, key), entry[key], 'a provenance %s' % key)
+        entry_ports = _port_pairs(at + '.destination_ports', entry['destination_ports'])
+        for low, high in entry_ports:
+            if not any(lo <= low and high <= hi for lo, hi in ports):
+                raise inputs.InputError(at + '.destination_ports', entry['destination_ports'],
+                                        'ports outside the rule\'s destination_ports %s' % rule['destination_ports'])
+        covered.extend(entry_ports)
+    if inputs.collapse_ranges(covered) != ports:
+        raise inputs.InputError(where + '.provenance', entries, 'the ports of the entries together are not the '
+                                'rule\'s destination_ports %s' % rule['destination_ports'])
+
+
 def _check_rule(where, rule):
     """Every value a renderer writes into a device's configuration, checked (rules may come from a user)."""
     missing = [key for key in _RULE_KEYS if not isinstance(rule, dict) or key not in rule]
     if missing:
         raise inputs.InputError(where, rule if not isinstance(rule, dict) else sorted(rule),
                                 'not a rule from atea.anywhere.rules (missing %s)' % ', '.join(missing))
-    if not isinstance(rule['name'], str) or not rule['name']:
-        raise inputs.InputError(where + '.name', rule['name'], 'a non-empty string is required')
+    text_gate.matching(where + '.name', rule['name'], RULE_NAME,
+                       'a rule name as atea.anywhere.rules makes it (up to 48 lower-case letters, digits and "-")')
     inputs.choose(where + '.direction', rule['direction'], DIRECTIONS)
     protocol = inputs.choose(where + '.protocol', rule['protocol'], PROTOCOLS)
     fam = inputs.choose(where + '.family', rule['family'], FAMILIES)
@@ -365,25 +433,29 @@ def _check_rule(where, rule):
             raise inputs.InputError('%s.%s' % (where, key), rule[key], 'at least one network is required')
         for index, cidr in enumerate(cidrs):
             inputs.strict_cidr('%s.%s[%d]' % (where, key, index), cidr, fam)
-    for key in ('source_ports', 'destination_ports'):
-        for index, port_range in enumerate(inputs.as_list('%s.%s' % (where, key), rule[key])):
-            inputs.port_range('%s.%s[%d]' % (where, key, index), port_range)
-    if protocol != 'icmp' and not rule['destination_ports']:
-        raise inputs.InputError(where + '.destination_ports', rule['destination_ports'], 'tcp and udp rules need ports')
-    for index, entry in enumerate(inputs.as_list(where + '.provenance', rule['provenance'])):
-        if not isinstance(entry, dict) or any(not isinstance(entry.get(k), str) for k in _PROVENANCE_KEYS[:-1]) \
-                or not isinstance(entry.get('destination_ports'), list):
-            raise inputs.InputError('%s.provenance[%d]' % (where, index), entry,
-                                    'expected id, section, purpose, name and destination_ports')
-    if not isinstance(rule['sections'], list) or not all(isinstance(x, str) for x in rule['sections']):
+    _port_pairs(where + '.source_ports', rule['source_ports'])
+    ports = _port_pairs(where + '.destination_ports', rule['destination_ports'])
+    if (protocol == 'icmp') != (not ports):
+        raise inputs.InputError(where + '.destination_ports', rule['destination_ports'],
+                                'tcp and udp rules need ports; ICMP rules have none')
+    if protocol == 'icmp' and rule['source_ports']:
+        raise inputs.InputError(where + '.source_ports', rule['source_ports'], 'ICMP rules have no ports')
+    if not isinstance(rule['sections'], list) or not rule['sections']:
         raise inputs.InputError(where + '.sections', rule['sections'], 'expected a list of section names')
+    for index, section in enumerate(rule['sections']):
+        text_gate.single_line('%s.sections[%d]' % (where, index), section, 'a section')
+    _check_provenance(where, rule, ports)
 
 
 def check_rules(rules):
-    """Renderers take rules from compact_rules(); refuse anything else by name."""
+    """Renderers take rules from compact_rules(); refuse anything else by name, and names twice."""
     rules = inputs.as_list('rules', rules)
+    names = set()
     for index, rule in enumerate(rules):
         _check_rule('rules[%d]' % index, rule)
+        if rule['name'] in names:
+            raise inputs.InputError('rules[%d].name' % index, rule['name'], 'another rule has this name')
+        names.add(rule['name'])
     return rules
 
 

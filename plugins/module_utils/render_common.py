@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from ansible_collections.atea.anywhere.plugins.module_utils import text_gate
+
 
 COMMENT_PREFIX = 'atea-anywhere'
 
@@ -29,6 +31,17 @@ def provenance_text(entries, limit):
         if len(text.encode('utf-8')) <= limit:
             return text
     return fit(text, limit)
+
+
+def check_comment_texts(platform, rules):
+    """Every free text a rule's comments are made of (sections, and the provenance's sections, purposes and
+    names), as the platform can hold it; an InputError names the rule and field otherwise."""
+    for index, rule in enumerate(rules):
+        for number, section in enumerate(rule['sections']):
+            text_gate.comment_text(platform, 'rules[%d].sections[%d]' % (index, number), section)
+        for number, entry in enumerate(rule['provenance']):
+            for key in ('section', 'purpose', 'name'):
+                text_gate.comment_text(platform, 'rules[%d].provenance[%d].%s' % (index, number, key), entry[key])
 
 
 def port_text(port_range):

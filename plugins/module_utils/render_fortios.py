@@ -13,6 +13,12 @@ _ADDRESS = {'ipv4': ('firewall address', 'firewall addrgrp', 'srcaddr', 'dstaddr
 _ICMP = {'ipv4': ('ICMP', 8), 'ipv6': ('ICMP6', 128)}
 
 
+# FortiGate takes policy ids 0 to 4294967294 (FortiManager administration guide, "Policy ID support"), and
+# 'edit 0' on the CLI means the next free id: the collection's ids start at policy_id_base + 1.
+MAX_POLICY_ID = 4294967294
+# config firewall policy: 'set name {string}', maximum length 35 (FortiOS CLI reference).
+POLICY_NAME_LIMIT = 35
+
 # Fields whose values are keywords or numbers, written without quotes.
 _PLAIN = ('subnet', 'ip6', 'protocol', 'icmptype', 'tcp-portrange', 'udp-portrange', 'action', 'logtraffic')
 
@@ -77,7 +83,22 @@ class FortiosRenderer(Renderer):
 
     def __init__(self, rules, zones=None, policy_id_base=9000):
         super(FortiosRenderer, self).__init__(rules, zones)
+        if type(policy_id_base) is not int or not 0 <= policy_id_base <= MAX_POLICY_ID - len(self.rules):
+            raise inputs.InputError('policy_id_base', policy_id_base, 'the policies take ids from this number plus '
+                                    'one: a whole number from 0 to %d for %d rules' % (MAX_POLICY_ID - len(self.rules),
+                                                                                        len(self.rules)))
         self.policy_id_base = policy_id_base
+        names = {}
+        for index, rule in enumerate(self.rules):
+            name = self.policy_name(rule)
+            if name in names:
+                raise inputs.InputError('rules[%d].name' % index, rule['name'], 'its FortiOS policy name %s (names '
+                                        'are cut to %d characters) is that of rules[%d] too'
+                                        % (name, POLICY_NAME_LIMIT, names[name]))
+            names[name] = index
+
+    def policy_name(self, rule):
+        return self.rule_object(rule)[:POLICY_NAME_LIMIT]
 
     def removals(self, running, rendered):
         wanted = set(owned_entries(rendered))
@@ -107,7 +128,7 @@ class FortiosRenderer(Renderer):
             found += [(group_table, {'name': group, 'member': ['%s-%d' % (group, i) for i in range(1, len(cidrs) + 1)]})
                       for group, cidrs in groups.items()]
         for rule in self.rules:
-            entry = {'name': self.service_object(rule), 'comment': self.comment(rule).replace('"', "'")}
+            entry = {'name': self.service_object(rule), 'comment': self.comment(rule)}
             if rule['protocol'] == 'icmp':
                 entry['protocol'], entry['icmptype'] = _ICMP[rule['family']]
             else:
@@ -119,7 +140,7 @@ class FortiosRenderer(Renderer):
             source_key, destination_key = _ADDRESS[rule['family']][2:]
             found.append(('firewall policy', {
                 'policyid': self.policy_id_base + index,
-                'name': self.rule_object(rule)[:35],
+                'name': self.policy_name(rule),
                 'srcintf': [self.zones[rule['source_network']]],
                 'dstintf': [self.zones[rule['destination_network']]],
                 source_key: [self.network_object(rule['source_network'], rule['family'])],
@@ -128,7 +149,7 @@ class FortiosRenderer(Renderer):
                 'schedule': 'always',
                 'service': [self.service_object(rule)],
                 'logtraffic': 'all',
-                'comments': self.comment(rule, self.POLICY_COMMENT_LIMIT).replace('"', "'"),
+                'comments': self.comment(rule, self.POLICY_COMMENT_LIMIT),
             }))
         return found
 

@@ -59,7 +59,7 @@ class JunosSrxRenderer(Renderer):
         for rule in self.rules:
             policy = 'set security policies from-zone %s to-zone %s policy %s' % (
                 self.zones[rule['source_network']], self.zones[rule['destination_network']], self.rule_object(rule))
-            lines.append('%s description "%s"' % (policy, self.comment(rule).replace('"', "'")))
+            lines.append('%s description "%s"' % (policy, self.comment(rule)))
             source = self.network_object(rule['source_network'], rule['family'])
             destination = self.network_object(rule['destination_network'], rule['family'])
             lines.append('%s match source-address %s' % (policy, source))

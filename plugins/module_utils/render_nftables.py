@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
-from ansible_collections.atea.anywhere.plugins.module_utils import inputs
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_gate
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_by_range
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import (
+    COMMENT_PREFIX,
+    check_comment_texts,
+    fit,
     provenance_text,
     port_text,
     rule_comment,
@@ -24,19 +27,32 @@ _TABLE_FAMILY_ALLOWS = {'inet': ('ipv4', 'ipv6'), 'ip': ('ipv4',), 'ip6': ('ipv6
 _ND_TYPES = 'nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit, nd-router-advert'
 
 
-def _quote(text):
-    return '"%s"' % text.replace('"', "'")
-
-
 def _set(items):
     items = list(items)
     return items[0] if len(items) == 1 else '{ %s }' % ', '.join(items)
 
 
 def _ports_expression(rule):
-    elements = ['%s comment %s' % (port_text(r), _quote(provenance_text(entries, COMMENT_LIMIT)))
-                for r, entries in provenance_by_range(rule)]
+    """The destination ports, each with its provenance as a set element comment.
+
+    nft lists a set of one element as a plain value and drops its comment: a single range is written
+    plain, and its provenance goes to the rule comment instead (see _rule_comment()).
+    """
+    ranges = provenance_by_range(rule)
+    if len(ranges) == 1:
+        return port_text(ranges[0][0])
+    elements = ['%s comment %s' % (port_text(r), text_gate.quoted('nftables', provenance_text(entries, COMMENT_LIMIT)))
+                for r, entries in ranges]
     return '{ %s }' % ', '.join(elements)
+
+
+def _rule_comment(rule):
+    """'atea-anywhere <rule>: <sections>', or with a single port range (or none, ICMP) the provenance itself:
+    'atea-anywhere <rule>: 3 Media; 4 Media'."""
+    if len(rule['destination_ports']) > 1:
+        return rule_comment(rule, COMMENT_LIMIT)
+    head = '%s %s: ' % (COMMENT_PREFIX, rule['name'])
+    return fit(head + provenance_text(rule['provenance'], COMMENT_LIMIT - len(head.encode('utf-8'))), COMMENT_LIMIT)
 
 
 def rule_statement(rule):
@@ -53,7 +69,7 @@ def rule_statement(rule):
         if rule['source_ports']:
             parts.append('%s sport %s' % (protocol, _set(port_text(r) for r in rule['source_ports'])))
         parts.append('%s dport %s' % (protocol, _ports_expression(rule)))
-    parts.append('accept comment %s' % _quote(rule_comment(rule, COMMENT_LIMIT)))
+    parts.append('accept comment %s' % text_gate.quoted('nftables', _rule_comment(rule)))
     return ' '.join(parts)
 
 
@@ -63,12 +79,6 @@ MODES = ('table', 'chain')
 HOOKS = {'gateway': ('forward',), 'host': ('input', 'output')}
 DEFAULT_TABLE = 'atea_anywhere'
 DEFAULT_CHAIN_PREFIX = 'atea_anywhere'
-
-
-def _identifier(option, value):
-    if not isinstance(value, str) or not value or not (value[0].isalpha() and value.replace('_', 'a').isalnum()):
-        raise inputs.InputError(option, value, 'not an nftables name (a letter, then letters, digits, underscores)')
-    return value
 
 
 class Layout(object):
@@ -85,10 +95,10 @@ class Layout(object):
         self.mode = inputs.choose('mode', mode, MODES)
         if table is None and mode == 'chain':
             raise inputs.InputError('table', table, "mode 'chain' needs the name of an existing table")
-        self.table = _identifier('table', DEFAULT_TABLE if table is None else table)
+        self.table = text_gate.platform_name('nftables', 'table', DEFAULT_TABLE if table is None else table)
         self.table_family = inputs.choose('table_family', table_family, TABLE_FAMILIES)
         self.placement = inputs.choose('placement', placement, PLACEMENTS)
-        self.chain_prefix = _identifier('chain_prefix', chain_prefix)
+        self.chain_prefix = text_gate.platform_name('nftables', 'chain_prefix', chain_prefix)
         self.policy = inputs.choose('policy', policy, ('drop', 'accept'))
         # The host's own outgoing traffic (DNS, NTP, updates) is not the document's to forbid.
         self.output_policy = inputs.choose('output_policy', output_policy, ('drop', 'accept'))
@@ -101,7 +111,8 @@ class Layout(object):
             raise inputs.InputError('parent_chains', parents, 'expected a mapping of hook to chain name')
         for hook in parents:
             inputs.choose('parent_chains', hook, self.hooks)
-        self.parent_chains = dict((hook, _identifier('parent_chains.%s' % hook, parents.get(hook, hook)))
+        self.parent_chains = dict((hook, text_gate.platform_name('nftables', 'parent_chains.%s' % hook,
+                                                                 parents.get(hook, hook)))
                                   for hook in self.hooks)
 
     @property
@@ -150,6 +161,7 @@ def _base_lines(hook, layout):
 def render(rules, layout):
     """The table (mode 'table') or the chains inside the user's table (mode 'chain'), as nft lists them."""
     checked = check_rules(rules)
+    check_comment_texts('nftables', checked)
     rules = [r for r in checked if r['family'] in layout.families]
     if checked and not rules:
         raise inputs.InputError('table_family', layout.table_family, 'no rule is of this address family (the rules '

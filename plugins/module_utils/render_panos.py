@@ -45,7 +45,7 @@ class PanosRenderer(Renderer):
                 base, self.zones[rule['source_network']], self.zones[rule['destination_network']],
                 self.network_object(rule['source_network'], rule['family']),
                 self.network_object(rule['destination_network'], rule['family']), what))
-            lines.append('%s description "%s"' % (base, self.comment(rule).replace('"', "'")))
+            lines.append('%s description "%s"' % (base, self.comment(rule)))
         # New rules go to the bottom, under any deny: move ours to the top, in document order.
         lines += ['move rulebase security rules %s top' % self.rule_object(rule) for rule in reversed(self.rules)]
         lines.append('set shared alg-override application sip alg-disabled yes')

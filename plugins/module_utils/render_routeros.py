@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.atea.anywhere.plugins.module_utils import inputs
+import re
+
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_gate
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, port_spec
 
 _MENU = {'ipv4': 'ip firewall', 'ipv6': 'ipv6 firewall'}
@@ -19,10 +21,14 @@ SERVICE_PORTS = 'ip firewall service-port'
 STOPPING = ('drop', 'reject', 'tarpit')
 
 
+# A value of only these characters is one word of a command; any other is quoted, with RouterOS's escapes.
+_PLAIN_VALUE = re.compile(r'[A-Za-z0-9_.:,/^-]+')
+
+
 def _word(field, value):
     if value is True or value is False:
         value = 'yes' if value else 'no'
-    return '%s=%s' % (field, '"%s"' % value if ' ' in value or ';' in value else value)
+    return '%s=%s' % (field, value if _PLAIN_VALUE.fullmatch(value) else text_gate.quoted('routeros', value))
 
 
 class RouterOsRenderer(Renderer):
@@ -67,7 +73,7 @@ class RouterOsRenderer(Renderer):
             entry['protocol'], entry['icmp-options'] = _ICMP[family]
         entry['src-address-list'] = self.network_object(rule['source_network'], family)
         entry['dst-address-list'] = self.network_object(rule['destination_network'], family)
-        comment = 'ATEA: %s' % self.comment(rule).replace('"', "'")
+        comment = 'ATEA: %s' % self.comment(rule)
         if rule['protocol'] == 'icmp':
             return [dict(entry, comment=comment)]
         if rule['source_ports']:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from ansible_collections.atea.anywhere.plugins.module_utils import inputs
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_gate
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
-from ansible_collections.atea.anywhere.plugins.module_utils.render_common import fit, provenance_text
+from ansible_collections.atea.anywhere.plugins.module_utils.render_common import (
+    check_comment_texts, fit, provenance_text)
 
 PREFIX = 'ATEA'
 NETWORK_NAMES = ('customer', 'mpls', 'internet')
@@ -131,7 +132,10 @@ class Renderer(object):
                                     NETWORK_NAMES)
         for name in given:
             inputs.choose('zones', name, NETWORK_NAMES)
+            # A zone is a word of a command line: one that could end the line or open a quote is refused.
+            text_gate.platform_name(self.PLATFORM, 'zones.%s' % name, given[name])
         self.zones = dict(self.DEFAULT_ZONES, **given)
+        check_comment_texts(self.PLATFORM, self.rules)
         for rule in self.rules:
             if self.SOURCE_RANGES and len(rule['source_ports']) > self.SOURCE_RANGES:
                 raise inputs.InputError('rules', rule['name'], 'the %s renderer takes one source port range a rule, '

@@ -12,7 +12,9 @@ value and the platform, before anything is written or sent.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
+from collections import namedtuple
 
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
@@ -66,3 +68,94 @@ def file_name(option, value):
 def nft_include_line(option, path):
     """The line of the nftables main configuration that includes path."""
     return 'include "%s"' % absolute_path(option, path)
+
+
+def matching(option, value, pattern, what):
+    """A string that pattern (a compiled regular expression) matches whole; what says what it must be."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InputError(option, value, 'not %s' % what)
+    return value
+
+
+# What each platform's configuration holds in a name the user gives (zone, interface, chain, table) and in a
+# comment, and how a comment is written there.
+#   name, name_text: the pattern of a zone, interface or chain name, and what it says in words. Conservative
+#     subsets of what each platform takes, so that a name is one word on a command line and is never quoted.
+#   ascii: whether a comment takes printable ASCII only (CLIs over SSH and the vendor collections' parsers);
+#     nftables stores comments as UTF-8 bytes and lists them back unchanged.
+#   refused: characters a comment cannot hold there, with the reason.
+#   escapes: how a character is written inside the platform's double quotes.
+Platform = namedtuple('Platform', 'name name_text ascii refused escapes')
+
+_HELP_KEY = '? (the CLI\'s help key)'
+PLATFORMS = {
+    # nft's scanner takes a quoted string up to the next '"' and has no escape for it; names up to 255 bytes
+    # (NFT_NAME_MAXLEN 256 with the terminating NUL). Checked with nft 1.0.6: '\', '$', ';', '#', '{', '}'
+    # and UTF-8 are kept in a comment as given.
+    'nftables': Platform(re.compile(r'[A-Za-z][A-Za-z0-9_]{0,254}'),
+                         'an nftables name (a letter, then letters, digits, underscores; up to 255)',
+                         False, {'"': 'an nftables comment is a quoted string without escapes'}, {}),
+    # ASA and IOS remarks run to the end of the line, up to 100 characters (Cisco, "access-list remark":
+    # "The text can be up to 100 characters"; IOS-XE "Commented IP Access List Entries": "Each remark is limited
+    # to 100 characters"); '?' typed on the CLI asks for help instead. ASA interface names (nameif) up to 48.
+    'cisco_asa': Platform(re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,47}'),
+                          'an ASA interface name (letters, digits, "_", ".", "-"; up to 48)',
+                          True, {'?': _HELP_KEY}, {}),
+    'cisco_ios': Platform(re.compile(r'[A-Za-z][A-Za-z0-9/.:-]{0,63}'),
+                          'an IOS-XE interface name as show running-config prints it (for example '
+                          'GigabitEthernet0/0/1.100; letters, digits, "/", ".", ":", "-"; up to 64)',
+                          True, {'?': _HELP_KEY}, {}),
+    # FortiOS text strings may not hold " ' < > (FortiGate administration guide, "Text strings"); "\" escapes a
+    # space or continues the line (FortiOS CLI reference, "CLI command syntax"); interface and zone names up to 35.
+    'fortios': Platform(re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,34}'),
+                        'a FortiOS interface or zone name (letters, digits, "_", ".", "-"; up to 35)',
+                        True, {'"': 'FortiOS text strings cannot hold it', "'": 'FortiOS text strings cannot hold it',
+                               '<': 'FortiOS text strings cannot hold it', '>': 'FortiOS text strings cannot hold it',
+                               '\\': 'the FortiOS CLI reads it as an escape or a line continuation',
+                               '?': _HELP_KEY}, {}),
+    # PAN-OS zone names up to 31 characters (letters, digits, spaces, "-", ".", "_"; spaces left out so the
+    # set command needs no quotes); a description is quoted and has no documented escape.
+    'panos': Platform(re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,30}'),
+                      'a PAN-OS zone name (letters, digits, "_", ".", "-"; up to 31)',
+                      True, {'"': 'a PAN-OS description is a quoted string with no documented escape',
+                             '\\': 'a PAN-OS description is a quoted string with no documented escape',
+                             '?': _HELP_KEY}, {}),
+    # Junos security zone names up to 63 characters; a policy description is quoted, where '\' escapes.
+    'junos_srx': Platform(re.compile(r'[A-Za-z][A-Za-z0-9_-]{0,62}'),
+                          'a Junos security zone name (a letter, then letters, digits, "_", "-"; up to 63)',
+                          True, {'"': 'a Junos description is a quoted string', '\\': 'Junos reads it as an escape',
+                                 '?': _HELP_KEY}, {}),
+    # RouterOS scripting manual, "Constant Escape Sequences": inside "..." \" \\ \$ \? stand for the character;
+    # an unescaped $ substitutes a variable or a command ($[...]) and ? prints help.
+    'routeros': Platform(re.compile(r'[A-Za-z][A-Za-z0-9_-]{0,63}'),
+                         'a RouterOS chain name (a letter, then letters, digits, "_", "-"; up to 64)',
+                         True, {}, {'\\': '\\\\', '"': '\\"', '$': '\\$', '?': '\\?'}),
+}
+
+
+def platform_name(platform, option, value):
+    """A zone, interface, chain or table name as the platform takes it, unquoted."""
+    rules = PLATFORMS[platform]
+    if not isinstance(value, str) or not rules.name.fullmatch(value):
+        raise InputError(option, value, 'not %s, which %s needs here' % (rules.name_text, platform))
+    return value
+
+
+def comment_text(platform, option, value):
+    """A free-text value (a purpose, a section, a name) that goes into a comment on the platform, checked."""
+    rules = PLATFORMS[platform]
+    single_line(option, value, 'a %s comment' % platform)
+    if rules.ascii and not all(' ' <= char <= '~' for char in value):
+        raise InputError(option, value, 'has a character other than printable ASCII, which a %s comment cannot '
+                                        'hold' % platform)
+    refused = sorted(set(value) & set(rules.refused))
+    if refused:
+        raise InputError(option, value, 'has %s, which a %s comment cannot hold: %s'
+                         % (refused[0], platform, rules.refused[refused[0]]))
+    return value
+
+
+def quoted(platform, text):
+    """Text that comment_text() let through, in the platform's double quotes with its escapes."""
+    escapes = PLATFORMS[platform].escapes
+    return '"%s"' % ''.join(escapes.get(char, char) for char in text)

@@ -124,7 +124,7 @@ def test_extra_flows_join_the_profile():
     ({'direction': 'sideways'}, "option 'extra_flows[0].direction': unknown value: 'sideways'"),
     ({'network': None}, "option 'extra_flows[0].network': unknown value: None; valid choices: internet, mpls"),
     ({'id': '3-xmpp'}, "option 'extra_flows[0].id': duplicate id: '3-xmpp'"),
-    ({'id': None}, "option 'extra_flows[0].id': a non-empty id is required"),
+    ({'id': None}, "option 'extra_flows[0].id': not an id of up to 64 letters"),
     ({'prot': 'tcp'}, "option 'extra_flows[0]': unknown value: 'prot'"),
 ])
 def test_bad_extra_flows_fail_naming_where(changes, message):
@@ -254,7 +254,7 @@ def test_more_bad_selections(kwargs, message):
     ({'sources': ['10.0.0.1/8']}, "option 'rules[0].sources[0]': not an ipv4 network"),
     ({'destinations': []}, "option 'rules[0].destinations': at least one network is required"),
     ({'provenance': [{'id': 'x'}]}, "option 'rules[0].provenance[0]': expected id, section, purpose"),
-    ({'sections': [None]}, "option 'rules[0].sections': expected a list of section names"),
+    ({'sections': [None]}, "option 'rules[0].sections[0]': a non-empty string is required"),
 ])
 def test_check_rules_checks_every_value_a_renderer_writes(change, message):
     rule = next(r for r in engine.compact_rules(engine.build_flows('enterprise')) if r['protocol'] == 'icmp')

@@ -60,8 +60,23 @@ def test_nft_accepts_it(tmp_path, name):
 def test_every_port_carries_its_section_and_purpose():
     text = _render('enterprise-gateway')
     assert '3804 comment "2.1 Certificate Authority Proxy Function (CAPF) listening port' in text
-    assert '36002-59999 comment "3 Media; 4 Media"' in text
-    assert 'comment "atea-anywhere outbound-internet-udp-ipv4: 3, 4"' in text
+    assert 'comment "atea-anywhere outbound-internet-tcp-ipv4: 3, 4"' in text
+    # A single range is a plain value, its provenance in the rule comment (nft drops a lone element's comment).
+    assert 'udp dport 36002-59999 accept comment "atea-anywhere outbound-internet-udp-ipv4: 3 Media; 4 Media"' in text
+
+
+@pytest.mark.skipif(not _nft_can_check(), reason='needs root, nft and unshare')
+@pytest.mark.parametrize('name', ['smb-gateway', 'enterprise-host-lab'])
+def test_the_live_ruleset_keeps_every_provenance(name):
+    """Loaded into a private network namespace, nft lists every section and purpose of every rule back."""
+    rules = engine.compact_rules(engine.build_flows(**CASES[name][0]))
+    listing = subprocess.run(['unshare', '--net', 'sh', '-c', 'nft -f - && nft list ruleset'], input=_render(name),
+                             check=True, capture_output=True, text=True).stdout
+    for rule in rules:
+        line = next(line for line in listing.splitlines() if 'atea-anywhere %s:' % rule['name'] in line)
+        for entry in rule['provenance']:
+            assert '%s %s' % (entry['section'], entry['purpose']) in line or \
+                '%s %s' % (entry['section'], entry['name']) in line, (rule['name'], entry['id'])
 
 
 def test_comments_fit_the_nftables_limit():

@@ -81,7 +81,7 @@ def test_objects_carry_the_prefix_and_rules_their_sections(platform):
 
 @pytest.mark.parametrize('platform, kwargs, message', [
     ('checkpoint', {}, "option 'platform': unknown value: 'checkpoint'"),
-    ('cisco_asa', {'zones': {'customer': ''}}, "option 'zones.customer': the cisco_asa renderer needs a zone"),
+    ('cisco_asa', {'zones': {'customer': ''}}, "option 'zones.customer': not an ASA interface name"),
     ('panos', {'zones': {'dmz': 'x'}}, "option 'zones': unknown value: 'dmz'; valid choices: customer, internet, mpls"),
     ('routeros', {'policy_id_base': 5}, "option 'options': unknown value: 'policy_id_base'"),
 ])
