@@ -44,8 +44,17 @@ options:
         C(network) (V(mpls) or V(internet); not for V(internal)), C(protocol) (V(tcp), V(udp) or V(icmp))
         or a list C(protocols), C(destination_ports) and optional C(source_ports).
       - Ports are numbers, C(LOW-HIGH) strings or C([LOW, HIGH]) pairs.
+      - C(id) is up to 64 letters, digits, C(_), C(.), C(:) and C(-) (not first); C(purpose) is one line of up to
+        255 characters. Renderers refuse what their platform's comments cannot hold, naming it.
     type: list
     elements: dict
+  allow_any_network:
+    description:
+      - Allow C(0.0.0.0/0) or C(::/0) (every address, also when merged from smaller networks) in O(networks) or
+        O(customer_networks). Rules to or from such a network allow any address, so it is refused unless this is
+        V(true).
+    type: bool
+    default: false
 requirements:
   - netaddr
 '''
