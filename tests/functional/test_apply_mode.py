@@ -13,10 +13,12 @@ leaves it. The Atea networks are stood in by documentation ranges.
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -154,11 +156,19 @@ def _wanted(platform, profile, components):
     return vendor_platforms.render_config(_rules(profile, components), platform)
 
 
+# A stand-in Junos minute, in seconds: a commit confirmed of the default 120 seconds (2 minutes) rolls back
+# after 20 seconds.
+JUNOS_MINUTE = 10
+STAND_IN_OPTIONS = {'junos_srx': ['--seconds-per-minute', str(JUNOS_MINUTE)]}
+
+
 @pytest.fixture(name='stand_in', params=sorted(DEVICES))
 def stand_in_fixture(request, tmp_path):
-    """(platform, site(profile, *options), the device's configuration file) for each stand-in."""
-    platform = request.param
+    """(platform, site(profile, *options), the device's configuration file) for each stand-in. A test
+    parametrised indirectly with (platform, option, ...) starts the stand-in with those options too."""
+    platform, *options = request.param if isinstance(request.param, tuple) else (request.param,)
     script, starting = DEVICES[platform]
+    options = STAND_IN_OPTIONS.get(platform, []) + options
     namespace = 'atea-apply-%d' % os.getpid()
     subprocess.run(['ip', 'netns', 'add', namespace], check=True)
     process = None
@@ -168,7 +178,7 @@ def stand_in_fixture(request, tmp_path):
         config.write_text(starting)
         process = subprocess.Popen(
             ['ip', 'netns', 'exec', namespace, sys.executable, os.path.join(REPO, 'tests', 'lab', script),
-             '--listen', '127.0.0.1:8022', '--config', str(config), '--user', 'lab', '--password', 'lab'],
+             '--listen', '127.0.0.1:8022', '--config', str(config), '--user', 'lab', '--password', 'lab'] + options,
             stdout=subprocess.PIPE, text=True)
         assert process.stdout.readline().strip() == 'listening'
         inventory = tmp_path / 'inventory.yml'
@@ -307,3 +317,78 @@ def test_ios_refuses_to_replace_an_interface_acl(stand_in):
     said = ' '.join(run.stdout.split())
     assert "option 'zones.customer': interface GigabitEthernet2 already filters inbound with LAN-IN" in said
     assert config.read_text() == before
+
+
+def _journal(config):
+    """The stand-in SRX's commits, in order."""
+    path = config.with_name(config.name + '.journal')
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.mark.parametrize('stand_in', ['junos_srx'], indirect=True)
+def test_junos_commit_is_confirmed_on_a_fresh_connection_and_stays(stand_in):
+    site, config = stand_in[1:]
+    assert 'changed=0' not in _recap(site('smb'))
+    committed = config.read_text()
+    confirmed, confirming = _journal(config)
+    # 120 seconds by default, rounded up to Junos' whole minutes.
+    pending = re.fullmatch(r'session (\d+): commit confirmed, rolled back in 2 minutes unless confirmed', confirmed)
+    assert pending, confirmed
+    confirmed_by = re.fullmatch(r'session (\d+): commit, confirming the commit confirmed', confirming)
+    assert confirmed_by and confirmed_by.group(1) != pending.group(1), confirming
+    time.sleep(2 * JUNOS_MINUTE + 5)
+    assert config.read_text() == committed
+    assert len(_journal(config)) == 2
+    # Nothing to commit the second time, so nothing to confirm.
+    assert 'changed=0' in _recap(site('smb'))
+    assert len(_journal(config)) == 2
+
+
+@pytest.mark.parametrize('stand_in', ['junos_srx'], indirect=True)
+def test_junos_commits_without_confirmation_when_told_so(stand_in):
+    site, config = stand_in[1:]
+    assert 'changed=0' not in _recap(site('smb', '-e', 'atea_anywhere_confirm=never'))
+    assert [re.sub(r'\d+', 'N', line) for line in _journal(config)] == ['session N: commit']
+
+
+@pytest.mark.parametrize('stand_in', [('junos_srx', '--cut-off-while-pending')], indirect=True)
+def test_junos_commit_that_cuts_access_is_rolled_back_by_the_device_and_reported(stand_in):
+    site, config = stand_in[1:]
+    before = config.read_text()
+    started = time.monotonic()
+    run = site('smb')
+    took = time.monotonic() - started
+    assert run.returncode == 2, run.stdout + run.stderr
+    said = ' '.join(run.stdout.split())
+    assert 'The commit was rolled back by the device: no fresh connection could confirm it' in said, said
+    assert 'Junos restored the configuration it had before this run 2 minute(s) after the commit confirmed' in said
+    assert config.read_text() == before
+    assert _journal(config)[-1] == 'commit not confirmed; automatic rollback complete'
+    # Reported once the device had rolled back, not after the controller's own reckoning of 2 real minutes.
+    assert took < 2 * 60, took
+
+
+# The third write of the first run: the stale policy is deleted and the first address set, the second refused.
+@pytest.mark.parametrize('stand_in', [('fortios', '--fail-write', '3')], indirect=True)
+def test_fortios_apply_that_fails_midway_says_what_the_device_holds_and_a_rerun_converges(stand_in):
+    site, config = stand_in[1:]
+    profile, components = FORTIOS_STEPS[0]
+    run = site(profile, components=components)
+    assert run.returncode == 2, run.stdout + run.stderr
+    said = ' '.join(run.stdout.split())
+    tables = json.loads(config.read_text())
+    addresses = [entry['name'] for entry in tables['firewall/address'] if entry['name'].startswith('ATEA-NET-')
+                 and entry['name'] != 'ATEA-NET-LEGACY-1']
+    assert 'FortiOS apply stopped: "Set the addresses" failed' in said, said
+    assert 'stand-in fault: write 3 (PUT firewall/address) refused' in said or \
+        'stand-in fault: write 3 (POST firewall/address) refused' in said, said
+    # What it says is done is what the device holds: the stale policy gone, every address but the refused one.
+    assert 9050 not in [entry['policyid'] for entry in tables['firewall/policy']]
+    assert 'deleted firewall_policy 9050, ' + ', '.join('set firewall_address %s' % name for name in addresses) \
+        + '; the steps after it were not run' in said, said
+    assert not [entry for entry in tables['firewall/policy'] if entry['name'].startswith('ATEA-')]
+    assert 'Run again: every call compares with the device, so the next run sets and deletes only what is still ' \
+        'missing and converges.' in said
+    assert 'changed=0' not in _recap(site(profile, components=components))
+    _check_fortios(config, profile, components, GONE['fortios'][0])
+    assert 'changed=0' in _recap(site(profile, components=components))

@@ -7,7 +7,9 @@ It answers what the httpapi plugin and the fortios_* modules use (login check, s
 POST, PUT, DELETE with revision_changed) for the tables the collection writes, and keeps them in a JSON
 file the tests read. Like FortiOS it refuses a field a table does not have, a group member, policy
 address or service that does not exist, a policy name another policy has, and the deletion of an entry
-something still uses.
+something still uses. With --fail-write N the N-th write (POST, PUT or DELETE) is refused once and changes
+nothing, as a device that drops a request halfway through a run would: the tests show what a run that stops
+there leaves behind, and that the next run converges.
 
     python fake_fortios.py --listen 127.0.0.1:8443 --config tables.json --user lab --password TOKEN
 """
@@ -52,8 +54,10 @@ CMDB = re.compile(r'/api/v2/cmdb/(?P<table>[\w.-]+/[\w-]+)(/(?P<key>[^/?]+))?$')
 class Device(object):
     """Table -> entries (settings: one object), saved to the JSON file after every change."""
 
-    def __init__(self, path):
+    def __init__(self, path, fail_write=0):
         self.path = path
+        self.fail_write = fail_write
+        self.writes = 0
         self.lock = threading.Lock()
         with open(path, encoding='utf-8') as handle:
             self.tables = json.load(handle)
@@ -140,6 +144,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _cmdb(self, method, table, key, body):
         device, field = self.device, TABLES[table][0]
+        if method != 'GET':
+            device.writes += 1
+            if device.writes == device.fail_write:
+                return self._error(503, 'stand-in fault: write %d (%s %s) refused' % (device.writes, method, table))
         if field is None:
             if method == 'GET':
                 return self._reply(200, {'status': 'success', 'results': device.tables[table]})
@@ -202,9 +210,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    args = stand_in.arguments(__doc__.splitlines()[0])
+    args = stand_in.arguments(
+        __doc__.splitlines()[0],
+        ('--fail-write', dict(type=int, default=0, help='refuse this write (counted from 1) once; 0: none')))
     address, port = args.listen.rsplit(':', 1)
-    handler = type('Handler', (_Handler,), {'device': Device(args.config), 'token': args.password})
+    handler = type('Handler', (_Handler,), {'device': Device(args.config, args.fail_write), 'token': args.password})
     server = ThreadingHTTPServer((address, int(port)), handler)
     print('listening', flush=True)
     server.serve_forever()

@@ -10,6 +10,17 @@ file the tests read. A commit check refuses a policy that names an address or ap
 configuration does not define, as Junos does, and a line outside the security and applications
 hierarchies is a syntax error. The diff it returns lists set lines, not Junos' hierarchical form.
 
+A commit confirmed (<commit-configuration><confirmed/><confirm-timeout>minutes</confirm-timeout>) commits
+the candidate and rolls back to the configuration committed before it once the timeout passes, unless a
+plain commit or a commit check confirms it first; a further commit confirmed only moves the deadline, as
+the Junos XML protocol guide describes ("Commit the Candidate Configuration Only After Confirmation Using
+the Junos XML Protocol", juniper.net/documentation/us/en/software/junos/junos-xml-protocol/topics/task/
+junos-xml-protocol-configuration-committing-with-confirmation.html: the timeout is in minutes, 10 by
+default). Closing the session does not roll back; only the deadline does. Each commit is written to
+<config>.journal with the session that made it. --seconds-per-minute shortens the tests' wait;
+--cut-off-while-pending refuses new connections while a commit awaits confirmation, as if that change had
+cut the management path.
+
     python fake_junos.py --listen 127.0.0.1:8830 --config committed.set --user lab --password lab
 """
 
@@ -50,12 +61,16 @@ def _local(tag):
 class Device(object):
     """Committed and candidate configurations as lists of set lines without the word 'set'."""
 
-    def __init__(self, path):
+    def __init__(self, path, seconds_per_minute=60):
         self.path = path
+        self.seconds_per_minute = seconds_per_minute
         self.lock = threading.Lock()
         with open(path, encoding='utf-8') as handle:
             self.committed = [line[4:].strip() for line in handle if line.startswith('set ')]
         self.candidate = list(self.committed)
+        # While a commit confirmed awaits confirmation: the configuration a rollback restores, and its timer.
+        self.rollback_to = None
+        self.deadline = None
 
     def load(self, text):
         """Apply set and delete lines to the candidate; the first bad line is the error."""
@@ -95,10 +110,49 @@ class Device(object):
         new = ['+ set %s' % line for line in self.candidate if line not in self.committed]
         return '\n'.join(gone + new)
 
-    def commit(self):
-        self.committed = list(self.candidate)
+    def journal(self, event):
+        with open(self.path + '.journal', 'a', encoding='utf-8') as handle:
+            handle.write(event + '\n')
+
+    def _write(self):
         with open(self.path, 'w', encoding='utf-8') as handle:
             handle.write(''.join('set %s\n' % line for line in self.committed))
+
+    def commit(self, session, confirm_minutes=None):
+        """A commit; with confirm_minutes a commit confirmed. Either confirms a pending commit confirmed."""
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+        if confirm_minutes is None:
+            if self.rollback_to is not None:
+                self.journal('session %d: commit, confirming the commit confirmed' % session)
+            else:
+                self.journal('session %d: commit' % session)
+            self.rollback_to = None
+        else:
+            if self.rollback_to is None:
+                self.rollback_to = list(self.committed)
+            self.deadline = threading.Timer(confirm_minutes * self.seconds_per_minute, self.roll_back)
+            self.deadline.daemon = True
+            self.deadline.start()
+            self.journal('session %d: commit confirmed, rolled back in %d minutes unless confirmed'
+                         % (session, confirm_minutes))
+        self.committed = list(self.candidate)
+        self._write()
+
+    def confirm(self, session):
+        """A commit check confirms a pending commit confirmed too."""
+        if self.rollback_to is not None:
+            self.commit(session)
+
+    def roll_back(self):
+        with self.lock:
+            if self.rollback_to is None:
+                return
+            self.committed, self.candidate = self.rollback_to, list(self.rollback_to)
+            self.rollback_to = self.deadline = None
+            self._write()
+            self.journal('commit not confirmed; automatic rollback complete')
 
 
 def _error(message):
@@ -106,7 +160,18 @@ def _error(message):
             '<error-severity>error</error-severity><error-message>%s</error-message></rpc-error>' % escape(message))
 
 
-def _answer(device, operation):
+def _confirm_minutes(operation):
+    """The minutes of a commit confirmed (10 by default), or None for another commit."""
+    children = dict((_local(child.tag), (child.text or '').strip()) for child in operation)
+    if 'confirmed' not in children:
+        return None
+    minutes = children.get('confirm-timeout') or '10'
+    if not minutes.isdigit() or not 1 <= int(minutes) <= 65535:
+        raise ValueError('confirm-timeout: %s is not a number of minutes in 1..65535' % minutes)
+    return int(minutes)
+
+
+def _answer(device, operation, session):
     """The body of the reply to one RPC."""
     name = _local(operation.tag)
     if name == 'get-software-information':
@@ -133,8 +198,13 @@ def _answer(device, operation):
         failure = device.check()
         if failure:
             return _error(failure)
-        if not any(_local(child.tag) == 'check' for child in operation):
-            device.commit()
+        if any(_local(child.tag) == 'check' for child in operation):
+            device.confirm(session)
+        else:
+            try:
+                device.commit(session, _confirm_minutes(operation))
+            except ValueError as error:
+                return _error(str(error))
         return '<commit-results><routing-engine><name>re0</name><commit-success/></routing-engine></commit-results>'
     if name == 'discard-changes':
         device.candidate = list(device.committed)
@@ -158,7 +228,7 @@ def _session(channel, device, session_id):
             rpc = ElementTree.fromstring(message.strip())
             operation = list(rpc)[0]
             with device.lock:
-                body = _answer(device, operation)
+                body = _answer(device, operation, session_id)
             channel.sendall(('<rpc-reply xmlns="%s" message-id="%s">%s</rpc-reply>%s'
                              % (BASE, rpc.get('message-id', ''), body, END)).encode())
             if _local(operation.tag) == 'close-session':
@@ -167,10 +237,15 @@ def _session(channel, device, session_id):
 
 
 def main():
-    args = stand_in.arguments(__doc__.splitlines()[0])
-    device = Device(args.config)
+    args = stand_in.arguments(
+        __doc__.splitlines()[0],
+        ('--seconds-per-minute', dict(type=float, default=60, help='length of a confirm-timeout minute')),
+        ('--cut-off-while-pending', dict(action='store_true', help='refuse connections while a commit awaits '
+                                                                    'confirmation')))
+    device = Device(args.config, args.seconds_per_minute)
     sessions = iter(range(1, 1 << 30))
-    stand_in.serve(args, lambda channel: _session(channel, device, next(sessions)))
+    stand_in.serve(args, lambda channel: _session(channel, device, next(sessions)),
+                   admit=(lambda: device.rollback_to is None) if args.cut_off_while_pending else None)
 
 
 if __name__ == '__main__':

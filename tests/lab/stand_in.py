@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the stand-in devices share (fake_ios.py, fake_junos.py, fake_routeros.py): their command line, a
-listener with one thread per connection, and for SSH devices password login, a shell or the netconf
-subsystem."""
+"""What the stand-in devices share (fake_ios.py, fake_junos.py, fake_routeros.py, fake_fortios.py): their
+command line, a listener with one thread per connection, and for SSH devices password login, a shell or the
+netconf subsystem."""
 
 from __future__ import annotations
 
@@ -59,19 +59,22 @@ def _serve(client, host_key, session, user, password):
         transport.close()
 
 
-def arguments(description):
-    """The command line of a stand-in device."""
+def arguments(description, *options):
+    """The command line of a stand-in device; options are (flag, add_argument keywords) of its own."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--listen', required=True, help='address:port')
     parser.add_argument('--config', required=True, help='configuration file, read at start and kept')
     parser.add_argument('--user', required=True)
     parser.add_argument('--password', required=True)
+    for flag, keywords in options:
+        parser.add_argument(flag, **keywords)
     return parser.parse_args()
 
 
-def serve(args, session, ssh=True):
+def serve(args, session, ssh=True, admit=None):
     """Accept connections on args.listen for ever; session(channel) runs each in a thread, on an SSH
-    channel after login, or with ssh=False on the TCP socket itself."""
+    channel after login, or with ssh=False on the TCP socket itself. Where admit() says no, a new
+    connection is closed at once, as if the device could no longer be reached."""
     address, port = args.listen.rsplit(':', 1)
     host_key = paramiko.ECDSAKey.generate() if ssh else None
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -81,6 +84,9 @@ def serve(args, session, ssh=True):
     print('listening', flush=True)
     while True:
         client = listener.accept()[0]
+        if admit is not None and not admit():
+            client.close()
+            continue
         if ssh:
             threading.Thread(target=_serve, args=(client, host_key, session, args.user, args.password),
                              daemon=True).start()
