@@ -14,12 +14,15 @@ back, so both sides come from the same printer.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs
 from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import OWNER_COMMENT
 
 JUMP_COMMENT = 'atea-anywhere: Atea Anywhere requirements'
+JUMP_POSITIONS = ('after_user_rules', 'first')
 
 
 class NftError(Exception):
@@ -69,6 +72,10 @@ class Nft(object):
     def check(self, script):
         self._run([self.nft, '-c', '-f', '-'], script)
 
+    def check_file(self, path):
+        """nft -c -f path: the file, with everything it includes, would load."""
+        self._run([self.nft, '-c', '-f', path])
+
     def apply(self, script):
         self._run([self.nft, '-f', '-'], script)
 
@@ -80,26 +87,81 @@ def objects_of(ruleset, kind):
     return [entry[kind] for entry in ruleset if kind in entry]
 
 
+def _jump_target(rule, targets):
+    """The chain in targets that rule jumps to, or None."""
+    for expr in rule.get('expr', []):
+        target = expr.get('jump', {}).get('target') if isinstance(expr, dict) else None
+        if target in targets:
+            return target
+    return None
+
+
+def _is_terminal(rule):
+    """A rule that is only a drop or reject, perhaps counted or logged: nothing after it is reached."""
+    expr = [e for e in rule.get('expr', []) if isinstance(e, dict)]
+    return (bool(expr) and len(expr) == len(rule.get('expr', [])) and len(expr[-1]) == 1
+            and next(iter(expr[-1])) in ('drop', 'reject')
+            and all(len(e) == 1 and next(iter(e)) in ('counter', 'log') for e in expr[:-1]))
+
+
+def _chain_rules(ruleset, layout, chain):
+    """The rules of one chain of the layout's table, in order."""
+    return [rule for rule in objects_of(ruleset, 'rule')
+            if (rule.get('family'), rule.get('table'), rule.get('chain')) == (layout.table_family, layout.table, chain)]
+
+
+class Jump(object):
+    """A rule jumping to one of our chains: where it is (chain, handle, and after how many other rules)."""
+
+    def __init__(self, chain, handle, target, position):
+        self.chain = chain
+        self.handle = handle
+        self.target = target
+        self.position = position
+
+    def line(self):
+        return '# chain %s: jump %s after %d other rules\n' % (self.chain, self.target, self.position)
+
+
 def _jumps(ruleset, layout, targets):
-    """(chain, handle, target) of every rule in the layout's table that jumps to one of targets."""
+    """Every rule in the layout's table that jumps to one of targets, with its position among the others."""
     found = []
-    for rule in objects_of(ruleset, 'rule'):
-        if (rule.get('family'), rule.get('table')) != (layout.table_family, layout.table):
-            continue
-        for expr in rule.get('expr', []):
-            target = expr.get('jump', {}).get('target') if isinstance(expr, dict) else None
-            if target in targets:
-                found.append((rule['chain'], rule['handle'], target))
+    for chain in sorted(set(rule.get('chain') for rule in objects_of(ruleset, 'rule'))):
+        others = 0
+        for rule in _chain_rules(ruleset, layout, chain):
+            target = _jump_target(rule, targets)
+            if target is None:
+                others += 1
+            else:
+                found.append(Jump(chain, rule['handle'], target, others))
     return found
+
+
+def jump_place(ruleset, layout, hook, targets, jump_position):
+    """(position, handle before which to insert or None to append, terminal rule or None) for a hook's jump.
+
+    'first': before every rule. 'after_user_rules': after the user's rules, but before the first rule that
+    only drops or rejects (which would otherwise never let a packet reach the jump).
+    """
+    others = [rule for rule in _chain_rules(ruleset, layout, layout.parent_chains[hook])
+              if _jump_target(rule, targets) is None]
+    if jump_position == 'first':
+        return 0, others[0]['handle'] if others else None, None
+    for index, rule in enumerate(others):
+        if _is_terminal(rule):
+            return index, rule['handle'], rule
+    return len(others), None, None
 
 
 class Plan(object):
     """What differs, the diff to show, and the nft script that makes it so."""
 
-    def __init__(self, before, after, script):
+    def __init__(self, before, after, script, tables=(), boot_warnings=()):
         self.before = before
         self.after = after
         self.script = script
+        self.tables = list(tables)          # (family, name) of each table the script changes
+        self.boot_warnings = list(boot_warnings)
 
     @property
     def changed(self):
@@ -130,9 +192,10 @@ def plan_table(nft, ruleset, layout, wanted, present=True):
         raise NftError("table %s %s exists and is not managed by atea.anywhere (it has no comment \"%s\"): it is "
                        "left alone; use mode 'chain' to add to it, or another table name (option table)"
                        % (layout.table_family, layout.table, OWNER_COMMENT))
+    tables = [(layout.table_family, layout.table)]
     if not present:
-        return Plan(before, '', 'delete table %s %s\n' % (layout.table_family, layout.table) if before else '')
-    return Plan(before, nft.as_listed(wanted, listing), _table_definition(layout, wanted))
+        return Plan(before, '', 'delete table %s %s\n' % (layout.table_family, layout.table) if before else '', tables)
+    return Plan(before, nft.as_listed(wanted, listing), _table_definition(layout, wanted), tables)
 
 
 def _table_definition(layout, wanted):
@@ -141,21 +204,28 @@ def _table_definition(layout, wanted):
     return 'table %s\ndelete table %s\n%s' % (ref, ref, wanted)
 
 
-def _chain_definition(layout, wanted, jump_hooks):
-    """Our chains emptied and filled, and a jump inserted first in the user's base chain of each jump_hooks."""
+def _jump_rule(layout, hook, before_handle=None, append=False):
+    """The rule that jumps from the user's base chain of hook to ours: appended, or inserted before a handle
+    (first in the chain when before_handle is None)."""
+    where = '%s %s %s' % (layout.table_family, layout.table, layout.parent_chains[hook])
+    jump = 'jump %s comment "%s"' % (layout.chain_name(hook), JUMP_COMMENT)
+    if append:
+        return 'add rule %s %s' % (where, jump)
+    if before_handle is None:
+        return 'insert rule %s %s' % (where, jump)
+    return 'insert rule %s position %d %s' % (where, before_handle, jump)
+
+
+def _chain_definition(layout, wanted, jump_rules):
+    """Our chains emptied and filled, then the jump rules given."""
     prefix = '%s %s' % (layout.table_family, layout.table)
     lines = []
     for hook in layout.hooks:
         lines.append('add chain %s %s' % (prefix, layout.chain_name(hook)))
         lines.append('flush chain %s %s' % (prefix, layout.chain_name(hook)))
     lines.append(wanted.rstrip('\n'))
-    lines.extend('insert rule %s %s jump %s comment "%s"'
-                 % (prefix, layout.parent_chains[hook], layout.chain_name(hook), JUMP_COMMENT) for hook in jump_hooks)
+    lines.extend(jump_rules)
     return lines
-
-
-def _jump_lines(jumps):
-    return ''.join('# chain %s: jump %s\n' % (chain, target) for chain, _handle, target in sorted(jumps))
 
 
 def _check_parents(chains, layout):
@@ -166,11 +236,18 @@ def _check_parents(chains, layout):
                            % (layout.table_family, layout.table, layout.parent_chains[hook], hook))
 
 
-def plan_chain(nft, ruleset, layout, wanted, present=True):
+def _rule_text(rule):
+    """A short description of a rule from its JSON, for messages: its verdict statements and handle."""
+    return '%s (handle %s)' % (' '.join(sorted(k for e in rule.get('expr', []) if isinstance(e, dict) for k in e)),
+                               rule.get('handle'))
+
+
+def plan_chain(nft, ruleset, layout, wanted, present=True, jump_position='after_user_rules'):
     """Mode 'chain': our chains inside the user's table, and one jump rule each from the user's base chain.
 
     Ours are the chains '<prefix>_forward', '_input' and '_output' and the rules that jump to them; those
-    a placement no longer wants are removed with their jumps.
+    a placement no longer wants are removed with their jumps. A jump that is not where jump_position
+    puts it (see jump_place) is deleted and added again at the right place.
     """
     if not has_table(ruleset, layout.table_family, layout.table):
         if not present:
@@ -184,73 +261,150 @@ def plan_chain(nft, ruleset, layout, wanted, present=True):
     existing = sorted(name for name in chains if name in possible)
     wanted_chains = [layout.chain_name(hook) for hook in layout.hooks] if present else []
     jumps = _jumps(ruleset, layout, possible)
-    keep = set()
-    for hook in layout.hooks if present else ():
-        right = [j for j in jumps if j[0] == layout.parent_chains[hook] and j[2] == layout.chain_name(hook)]
-        keep.update(right[:1])
+    places = dict((hook, jump_place(ruleset, layout, hook, possible, jump_position))
+                  for hook in (layout.hooks if present else ()))
+    keep = []
+    for hook, (position, _handle, _terminal) in places.items():
+        right = [j for j in jumps if (j.chain, j.target) == (layout.parent_chains[hook], layout.chain_name(hook))]
+        keep.extend(j for j in right[:1] if j.position == position)
     before = nft.listing([('chain', layout.table_family, layout.table, name) for name in existing])
-    before += _jump_lines(jumps)
+    before += ''.join(j.line() for j in jumps)
     prefix = '%s %s' % (layout.table_family, layout.table)
     # Jump rules go first: a chain cannot be deleted while a rule jumps to it.
-    script = ['delete rule %s %s handle %d' % (prefix, chain, handle)
-              for chain, handle, target in jumps if (chain, handle, target) not in keep]
+    script = ['delete rule %s %s handle %d' % (prefix, j.chain, j.handle) for j in jumps if j not in keep]
     script.extend('delete chain %s %s' % (prefix, name) for name in existing if name not in wanted_chains)
+    tables = [(layout.table_family, layout.table)]
     if not present:
-        return Plan(before, '', '\n'.join(script) + '\n' if script else '')
+        return Plan(before, '', '\n'.join(script) + '\n' if script else '', tables)
     listing = [('chain', layout.table_family, layout.table, name) for name in sorted(wanted_chains)]
     after = nft.as_listed(wanted, listing)
-    after += _jump_lines((layout.parent_chains[hook], 0, layout.chain_name(hook)) for hook in layout.hooks)
-    kept_hooks = set(hook for hook in layout.hooks
-                     if any(j[2] == layout.chain_name(hook) for j in keep))
-    script.extend(_chain_definition(layout, wanted, [hook for hook in layout.hooks if hook not in kept_hooks]))
-    return Plan(before, after, '\n'.join(script) + '\n')
+    after += ''.join(sorted(Jump(layout.parent_chains[hook], 0, layout.chain_name(hook), places[hook][0]).line()
+                            for hook in layout.hooks))
+    kept_targets = set(j.target for j in keep)
+    jump_rules = [_jump_rule(layout, hook, places[hook][1], append=jump_position != 'first' and places[hook][1] is None)
+                  for hook in layout.hooks if layout.chain_name(hook) not in kept_targets]
+    script.extend(_chain_definition(layout, wanted, jump_rules))
+    # At boot the drop-in appends its jumps (the user's rules are loaded first): behind a rule that only drops.
+    boot_warnings = ['the drop-in that restores this at boot appends the jump to chain %s after its rules, behind '
+                     'the rule %s that drops or rejects everything: after a reboot nothing reaches the Atea rules '
+                     'until the next run; end that chain with a drop policy instead, or set jump_position first'
+                     % (layout.parent_chains[hook], _rule_text(terminal))
+                     for hook, (_position, _handle, terminal) in sorted(places.items())
+                     if terminal is not None and jump_position != 'first']
+    return Plan(before, after, '\n'.join(script) + '\n', tables, boot_warnings)
 
 
-def plan(nft, ruleset, layout, wanted, present=True):
+def plan(nft, ruleset, layout, wanted, present=True, jump_position='after_user_rules'):
     """The change for the layout's mode, from the live ruleset read once by the caller."""
-    planner = plan_table if layout.mode == 'table' else plan_chain
-    return planner(nft, ruleset, layout, wanted, present)
+    if layout.mode == 'table':
+        return plan_table(nft, ruleset, layout, wanted, present)
+    return plan_chain(nft, ruleset, layout, wanted, present, jump_position)
 
 
 PERSIST_HEADER = '# Managed by atea.anywhere: Atea Anywhere firewall requirements. Changes here are overwritten.\n'
 
 
-def persistent_script(layout, wanted, present=True):
-    """What the boot-time drop-in file holds: the same change, without handles of a running ruleset."""
+def persistent_script(layout, wanted, present=True, jump_position='after_user_rules'):
+    """What the boot-time drop-in file holds: the same change, without handles of a running ruleset.
+
+    In chain mode the jumps are appended to the user's chains (after_user_rules), or inserted first.
+    """
     if not present:
         return ''
     if layout.mode == 'table':
         return PERSIST_HEADER + _table_definition(layout, wanted)
     note = ('# Include it after the definition of table %s %s, in a file that starts with flush ruleset.\n'
             % (layout.table_family, layout.table))
-    return PERSIST_HEADER + note + '\n'.join(_chain_definition(layout, wanted, layout.hooks)) + '\n'
+    jump_rules = [_jump_rule(layout, hook, append=jump_position != 'first') for hook in layout.hooks]
+    return PERSIST_HEADER + note + '\n'.join(_chain_definition(layout, wanted, jump_rules)) + '\n'
 
 
 def _in_ranges(port, ranges):
     return any(low <= port <= high for low, high in ranges)
 
 
-def connection_kept(layout, rules, ssh_connection):
-    """Whether the wanted host ruleset still accepts a new connection like Ansible's current one.
+def address_is_local(address):
+    """Whether address belongs to this host in this network namespace.
 
-    ssh_connection is the SSH_CONNECTION value on the host: 'client port server port'. Only a table of
-    our own with a drop policy on input can cut it, and only for its address families.
-    Returns (kept, client, port); kept is True where there is nothing to guard.
+    bind() to port 0 succeeds only for a local address (EADDRNOTAVAIL otherwise), and binding is all it
+    does: nothing is sent. (With net.ipv4.ip_nonlocal_bind set it succeeds for any address: then the
+    guard checks a connection it need not, which refuses rather than locks out.)
+    """
+    try:
+        info = socket.getaddrinfo(address, 0, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)[0]
+        probe = socket.socket(info[0], socket.SOCK_STREAM)
+    except OSError:          # a link-local address whose interface is not in this namespace, for one
+        return False
+    try:
+        probe.bind(info[4])
+    except OSError:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
+class Connection(object):
+    """SSH_CONNECTION as OpenSSH sets it on the host: 'client client_port server server_port'."""
+
+    def __init__(self, value):
+        try:
+            client, client_port, server, server_port = value.split()
+            self.client, self.server = self._address(client), self._address(server)
+            self.client_port, self.server_port = int(client_port), int(server_port)
+            self.zone = client.partition('%')[2] or server.partition('%')[2]
+        except (ValueError, AttributeError):
+            raise inputs.InputError('SSH_CONNECTION', value, 'not "client port server port" as OpenSSH sets it')
+        self.family = 'ipv6' if self.client.version == 6 else 'ipv4'
+
+    @staticmethod
+    def _address(text):
+        address = ipaddress.ip_address(text.partition('%')[0])
+        # An IPv4 client on an IPv6 socket: the kernel's netfilter sees the IPv4 packet.
+        return address.ipv4_mapped or address if address.version == 6 else address
+
+    def scoped(self, address):
+        return '%s%%%s' % (address, self.zone) if self.zone and address.is_link_local else str(address)
+
+    def __str__(self):
+        return 'TCP from %s port %d to this host\'s %s port %d' % (self.client, self.client_port, self.server,
+                                                                  self.server_port)
+
+
+def _accepts(rule, connection):
+    """Whether one rendered rule of the input chain accepts a new connection like this one."""
+    client, server = str(connection.client), str(connection.server)
+    return (rule['direction'] in ('inbound', 'internal') and rule['protocol'] == 'tcp'
+            and rule['family'] == connection.family
+            and inputs.contains(rule['sources'], client) and inputs.contains(rule['destinations'], server)
+            and _in_ranges(connection.server_port, rule['destination_ports'])
+            and (not rule['source_ports'] or _in_ranges(connection.client_port, rule['source_ports'])))
+
+
+def connection_kept(layout, rules, ssh_connection, is_local=None):
+    """Whether the wanted ruleset still accepts the next SSH connection like Ansible's current one.
+
+    Read as the kernel will: the input chain of a table of our own with a drop policy sees a new TCP
+    connection from the client's address and port to the server address and port (the host's own),
+    of the client's address family. It gets through by the loopback rule (client on this host), the
+    management rule (client in management_networks, port in management_ports, any destination) or a
+    rendered rule whose sources, destinations, destination ports and source ports all hold it. The
+    current client port stands for the next connection's, which the client picks anew.
+    A table of the user's (mode chain) is not guarded: our chains there only accept.
+    When the server address is not one of this network namespace (SSH_CONNECTION of a controller leaking
+    into a local connection, for example into a network namespace), the connection is not this host's.
+    Returns (kept, connection or None); kept is True where there is nothing to guard.
     """
     if layout.placement != 'host' or layout.mode != 'table' or layout.policy != 'drop' or not ssh_connection:
-        return True, None, None
-    try:
-        client, _client_port, _server, port = ssh_connection.split()[:4]
-        client, port = client.split('%')[0], int(port)
-        family = inputs.family(str(inputs.network('SSH_CONNECTION', client)))
-    except (ValueError, inputs.InputError):
-        raise inputs.InputError('SSH_CONNECTION', ssh_connection, 'not "client port server port" as OpenSSH sets it')
-    if family not in layout.families:
-        return True, client, port
-    if inputs.contains(layout.management_networks, client) and _in_ranges(port, layout.management_ports):
-        return True, client, port
-    for rule in rules:
-        if (rule['direction'] in ('inbound', 'internal') and rule['protocol'] == 'tcp'
-                and inputs.contains(rule['sources'], client) and _in_ranges(port, rule['destination_ports'])):
-            return True, client, port
-    return False, client, port
+        return True, None
+    connection = Connection(ssh_connection)
+    is_local = is_local or address_is_local
+    if connection.family not in layout.families or not is_local(connection.scoped(connection.server)):
+        return True, connection
+    client = str(connection.client)
+    if is_local(connection.scoped(connection.client)):
+        return True, connection
+    if layout.management_networks and inputs.contains(layout.management_networks, client) \
+            and _in_ranges(connection.server_port, layout.management_ports):
+        return True, connection
+    return any(_accepts(rule, connection) for rule in rules), connection

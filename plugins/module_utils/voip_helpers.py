@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from ansible_collections.atea.anywhere.plugins.module_utils.files import in_shared_network_namespace, sync_file
+from ansible_collections.atea.anywhere.plugins.module_utils.files import in_shared_network_namespace, planned
 from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import has_table
 
 # Kernel helper names: nf_conntrack_sip registers 'sip'; nf_conntrack_h323 'RAS', 'Q.931' and 'H.245'.
@@ -132,13 +132,31 @@ def blacklist_content(protocols=('sip', 'h323')):
     return '\n'.join(lines) + '\n'
 
 
-def remove_helpers(module, nft, ruleset, protocols, diffs, iptables=True, blacklist_file=None):
-    """Find and remove SIP/H.323 helper assignments; returns (changed, findings). Writes only outside check mode.
+class Removal(object):
+    """What removing the helpers takes: findings to report, nft JSON commands, iptables deletions, and
+    what they touch (nftables tables as (family, name); iptables as (save, restore) binaries, raw table)."""
 
-    module: the AnsibleModule (run_command, get_bin_path, check_mode); nft: an nftables_state.Nft.
-    """
-    findings, commands = nft_plan(ruleset, protocols)
-    deletions = []
+    def __init__(self):
+        self.findings = []
+        self.commands = []
+        self.deletions = []
+        self.tables = []
+        self.iptables = []
+
+    def __bool__(self):
+        return bool(self.findings)
+
+
+class HelperError(Exception):
+    """An iptables command of the helper removal failed."""
+
+
+def plan_removal(module, ruleset, protocols, iptables=True):
+    """Find SIP/H.323 helper assignments (nftables, and iptables/ip6tables raw tables); changes nothing."""
+    removal = Removal()
+    removal.findings, removal.commands = nft_plan(ruleset, protocols)
+    removal.tables = sorted(set((c[verb][kind]['family'], c[verb][kind]['table'])
+                                for c in removal.commands for verb in c for kind in c[verb]))
     if iptables:
         for save, family, legacy_names in IPTABLES_SAVE:
             binary = module.get_bin_path(save)
@@ -146,22 +164,33 @@ def remove_helpers(module, nft, ruleset, protocols, diffs, iptables=True, blackl
                 continue
             rc, out, err = module.run_command([binary, '-t', 'raw'])
             if rc != 0:
-                module.fail_json(msg='%s -t raw failed: %s' % (save, err.strip()))
+                raise HelperError('%s -t raw failed: %s' % (save, err.strip()))
             command = module.get_bin_path(save.replace('-save', ''), required=True)
             found, argvs = iptables_plan(out, command, protocols)
-            findings.extend(found)
-            deletions.extend(argvs)
-    if not module.check_mode:
-        if commands:
-            nft.apply_json(nft_script(commands))
-        for argv in deletions:
-            rc, out, err = module.run_command(argv)
-            if rc != 0:
-                module.fail_json(msg='%s failed: %s' % (' '.join(argv), err.strip()), findings=findings)
-    changed = bool(findings)
-    if blacklist_file and in_shared_network_namespace():
+            removal.findings.extend(found)
+            removal.deletions.extend(argvs)
+            if argvs:
+                removal.iptables.append((binary, module.get_bin_path(save.replace('-save', '-restore'),
+                                                                     required=True)))
+    return removal
+
+
+def apply_removal(module, nft, removal):
+    """Carry out a plan_removal(); raises NftError or HelperError at the first command that fails."""
+    if removal.commands:
+        nft.apply_json(nft_script(removal.commands))
+    for argv in removal.deletions:
+        rc, _out, err = module.run_command(argv)
+        if rc != 0:
+            raise HelperError('%s failed: %s' % (' '.join(argv), err.strip()))
+
+
+def blacklist_change(module, blacklist_file, protocols, diffs):
+    """Whether the modprobe.d file must change (diff recorded); skipped with a warning in a shared namespace."""
+    if not blacklist_file:
+        return False
+    if in_shared_network_namespace():
         module.warn('running in a named network namespace (ip netns exec), which shares the kernel and /etc with '
                     'the machine: %s is not written' % blacklist_file)
-    elif blacklist_file and sync_file(module, blacklist_file, blacklist_content(protocols), diffs):
-        changed = True
-    return changed, findings
+        return False
+    return planned(blacklist_file, blacklist_content(protocols), diffs)

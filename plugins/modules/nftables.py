@@ -19,8 +19,14 @@ description:
     drop policy, for a dedicated Linux firewall. Keep in mind that an accept in one table does not get a
     packet past a drop in another table's base chain on the same hook.
   - O(mode=chain) owns regular chains C(<chain_prefix>_<hook>) inside an existing table of the user's
-    (for example Debian's C(inet filter)) and one jump rule to each, inserted first in the user's base
-    chain. Every other rule of that table stays as it was.
+    (for example Debian's C(inet filter)) and one jump rule to each in the user's base chain, placed by
+    O(jump_position). Every other rule of that table stays as it was.
+  - All or nothing. Before changing anything it saves what the change touches (each nftables table it
+    alters, as C(nft list table) prints it; the iptables raw tables it alters; every file it writes,
+    or that the file did not exist), and checks that the saved tables load back. Helper removal, the
+    ruleset and the files are then changed; if any step fails, everything saved is put back and the
+    error names the step, the file or table, and the cause, and says that the previous state was
+    restored (or exactly what could not be).
   - Also removes SIP and H.323 conntrack helper assignments (requirement 1.1), as M(atea.anywhere.voip_helpers) does.
   - Every rule carries its provenance (document section and purpose) as nftables comments.
   - For nftables 0.9.7 or later (set element comments) and util-linux C(unshare).
@@ -74,14 +80,42 @@ options:
       - "With O(mode=chain), the user's base chain for each hook, for example C({forward: fwd})."
       - Defaults to chains named after the hooks (C(forward), C(input), C(output)), as in Debian's C(inet filter).
     type: dict
+  jump_position:
+    description:
+      - With O(mode=chain), where the jump to our chain goes in the user's base chain.
+      - V(after_user_rules) places it after the user's own rules, so the user's earlier drops and
+        rejects (for example C(ip saddr 192.0.2.99 reject)) still apply to the Atea flows; but before the
+        first rule that only drops or rejects (C(drop), C(counter drop), C(reject)), which nothing passes,
+        or last when there is none. A jump found elsewhere is moved. The boot-time drop-in appends it
+        (C(add rule)) after the user's rules as the main configuration loads them; a warning says when a
+        rule that only drops would stand before it.
+      - V(first) places it before every rule of the chain, as versions before 0.3.0 did: the Atea flows are
+        accepted before any rule of the user's is looked at, including the user's drops and rejects.
+    type: str
+    default: after_user_rules
+    choices: [after_user_rules, first]
   management_networks:
     description:
-      - With O(placement=host), networks that keep TCP access to O(management_ports).
-      - When Ansible reaches the host over SSH (C(SSH_CONNECTION)), a change that would no longer accept
-        a new connection from the same client to the same port is refused before anything is changed.
+      - With O(placement=host), networks that keep TCP access to O(management_ports) (to any address of the host).
     type: list
     elements: str
     default: []
+  ssh_guard:
+    description:
+      - When Ansible reaches the host over SSH, refuse a change that would not accept the next SSH
+        connection, before anything is changed.
+      - The connection is read as the kernel will see it (C(SSH_CONNECTION) on the host, C(client port server port)):
+        a new TCP connection from the client's address and port to the server address (the host's own)
+        and port, of that address family. It is kept by O(management_networks) with O(management_ports),
+        by loopback, or by a rule whose sources, destinations (the host's own address must be among them),
+        destination ports and source ports all hold it; the current client port stands for the next
+        connection's. Only O(mode=table) with O(placement=host) and O(policy=drop) can cut it.
+      - When the server address is not one of this host's (in its network namespace), for example the
+        controller's own C(SSH_CONNECTION) leaking into a local connection, there is nothing to guard.
+      - V(false) turns the check off; O(confirm_timeout) still restores the previous state when the
+        play cannot reach the host again.
+    type: bool
+    default: true
   management_ports:
     description: TCP ports that O(management_networks) keep access to.
     type: list
@@ -124,9 +158,28 @@ options:
     type: path
     default: /etc/nftables.d/atea_anywhere.nft
   main_config:
-    description: The nftables service's configuration, which must include O(persist_file).
+    description:
+      - The nftables service's configuration, which must include O(persist_file).
+      - Before the include line is added (and whenever the drop-in changes) the whole boot configuration
+        is checked with C(nft -c -f); the new text is written next to it and renamed over it only if it passes.
     type: path
     default: /etc/nftables.conf
+  confirm_timeout:
+    description:
+      - Seconds; V(0) is off. When the run changes something (outside check mode), the previous state
+        is saved in O(rollback_dir) and a restorer is started on the host before anything changes. It
+        runs on its own (it does not need the controller or the connection) and, unless
+        M(atea.anywhere.nftables_confirm) confirms the change with RV(rollback.id) within this many
+        seconds, puts the saved state back and records that it did.
+      - The play should confirm over a fresh connection, so that the new rules are what let it in.
+    type: int
+    default: 0
+  rollback_dir:
+    description:
+      - Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700). C(/run) is
+        emptied at boot, when the boot configuration applies anyway.
+    type: path
+    default: /run/atea-anywhere
 requirements:
   - nft (nftables)
   - unshare (util-linux)
@@ -134,7 +187,10 @@ requirements:
 notes:
   - In O(mode=chain) the drop-in adds to the user's table; the main configuration must define that table
     and start with C(flush ruleset), as Debian's does.
+  - The restorer of O(confirm_timeout) is a process in a session of its own; a host where logind kills a
+    user's processes at logout (C(KillUserProcesses=yes)) needs Ansible to connect as root or a lingering user.
 seealso:
+  - module: atea.anywhere.nftables_confirm
   - module: atea.anywhere.voip_helpers
   - plugin: atea.anywhere.nftables_table
     plugin_type: filter
@@ -152,6 +208,24 @@ EXAMPLES = r'''
     table: filter
     placement: host
     management_networks: [10.0.0.0/24]
+
+- name: Apply, and have the host restore its previous rules unless confirmed within 120 seconds
+  atea.anywhere.nftables:
+    rules: "{{ 'smb' | atea.anywhere.flows(customer_networks=['10.20.0.0/16']) | atea.anywhere.rules }}"
+    placement: host
+    management_networks: [10.0.0.0/24]
+    confirm_timeout: 120
+  register: applied
+
+- name: Reach the host again through the new rules
+  ansible.builtin.wait_for_connection:
+    timeout: 60
+  when: applied.rollback is defined
+
+- name: Confirm the change
+  atea.anywhere.nftables_confirm:
+    id: "{{ applied.rollback.id }}"
+  when: applied.rollback is defined
 '''
 
 RETURN = r'''
@@ -186,6 +260,23 @@ persisted:
   description: Whether the drop-in file is included by the main configuration.
   returned: always
   type: bool
+rollback:
+  description: The restore armed on the host by O(confirm_timeout); confirm it with M(atea.anywhere.nftables_confirm).
+  returned: when O(confirm_timeout) is above 0 and the run changed something outside check mode
+  type: dict
+  contains:
+    id:
+      description: The rollback's id, for the O(atea.anywhere.nftables_confirm#module:id) option.
+      type: str
+      sample: 20260131T120000Z-0123abcd
+    timeout:
+      description: Seconds after arming when the host restores unless confirmed (O(confirm_timeout)).
+      type: int
+      sample: 120
+    deadline:
+      description: When the host restores unless confirmed, by the host's clock (UTC).
+      type: str
+      sample: '2026-01-31T12:02:00Z'
 checklist_done:
   description: General requirements (document section 1) this run took care of; C(1.1) when SIP and H.323 helpers are handled.
   returned: always
@@ -198,12 +289,25 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.atea.anywhere.plugins.module_utils import files, nftables_state, render_nftables, voip_helpers
+from ansible_collections.atea.anywhere.plugins.module_utils import (
+    files,
+    nftables_rollback,
+    nftables_state,
+    nftables_transaction,
+    render_nftables,
+    text_gate,
+    voip_helpers,
+)
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
 LAYOUT_OPTIONS = ('mode', 'table', 'table_family', 'placement', 'chain_prefix', 'parent_chains',
                   'management_networks', 'management_ports', 'policy', 'output_policy')
+DEFAULT_PERSIST_FILE = '/etc/nftables.d/atea_anywhere.nft'
+DEFAULT_MAIN_CONFIG = '/etc/nftables.conf'
+DEFAULT_ROLLBACK_DIR = '/run/atea-anywhere'
+# A day: longer is not a confirmation window but a forgotten restore.
+LONGEST_CONFIRM_TIMEOUT = 86400
 
 
 def argument_spec():
@@ -216,8 +320,10 @@ def argument_spec():
         placement=dict(type='str', default='gateway', choices=list(render_nftables.PLACEMENTS)),
         chain_prefix=dict(type='str', default=render_nftables.DEFAULT_CHAIN_PREFIX),
         parent_chains=dict(type='dict'),
+        jump_position=dict(type='str', default='after_user_rules', choices=list(nftables_state.JUMP_POSITIONS)),
         management_networks=dict(type='list', elements='str', default=[]),
         management_ports=dict(type='list', elements='raw', default=[22]),
+        ssh_guard=dict(type='bool', default=True),
         policy=dict(type='str', default='drop', choices=['drop', 'accept']),
         output_policy=dict(type='str', default='accept', choices=['drop', 'accept']),
         remove_voip_helpers=dict(type='bool', default=True),
@@ -225,41 +331,104 @@ def argument_spec():
         persist=dict(type='bool', default=True),
         persist_file=dict(type='path', default=DEFAULT_PERSIST_FILE),
         main_config=dict(type='path', default=DEFAULT_MAIN_CONFIG),
+        confirm_timeout=dict(type='int', default=0),
+        rollback_dir=dict(type='path', default=DEFAULT_ROLLBACK_DIR),
     )
 
 
-DEFAULT_PERSIST_FILE = '/etc/nftables.d/atea_anywhere.nft'
-DEFAULT_MAIN_CONFIG = '/etc/nftables.conf'
+def check_options(params):
+    """What the argument spec cannot say; raises InputError naming the option."""
+    present = params['state'] == 'present'
+    if present and not params['rules']:
+        raise InputError('rules', params['rules'], 'no rules: state present would apply a drop policy that allows '
+                                                   'nothing; use state absent to remove the rules')
+    text_gate.file_path('persist_file', params['persist_file'])
+    text_gate.file_path('main_config', params['main_config'])
+    if params['persist_file'] == params['main_config']:
+        raise InputError('persist_file', params['persist_file'], 'the same file as main_config, which includes it')
+    if params['helper_blacklist_file'] is not None:
+        text_gate.file_path('helper_blacklist_file', params['helper_blacklist_file'])
+    text_gate.absolute_path('rollback_dir', params['rollback_dir'])
+    if os.path.lexists(params['rollback_dir']) and not os.path.isdir(params['rollback_dir']):
+        raise InputError('rollback_dir', params['rollback_dir'], 'exists and is not a directory')
+    if not 0 <= params['confirm_timeout'] <= LONGEST_CONFIRM_TIMEOUT:
+        raise InputError('confirm_timeout', params['confirm_timeout'],
+                         'seconds from 1 to %d, or 0 for off' % LONGEST_CONFIRM_TIMEOUT)
 
 
-def persist(module, layout, wanted, present, diffs):
-    """Drop-in file plus its include line in the main configuration; returns (changed, persisted).
-
-    On removal the include line goes first: nft refuses a whole file whose include is missing.
-    """
+def plan_persistence(module, layout, wanted, present, diffs):
+    """The files that make the change survive a reboot: ([(path, content or None)] in the order to write
+    them, persisted). The drop-in comes before the include line that names it, and goes after it."""
     params = module.params
     persist_file, main_config = params['persist_file'], params['main_config']
     if files.in_shared_network_namespace() and main_config == DEFAULT_MAIN_CONFIG:
         module.warn('running in a named network namespace (ip netns exec), which shares /etc with the machine: '
                     '%s is the machine\'s, not this namespace\'s, and is left alone; set main_config and '
                     'persist_file to persist for this namespace' % main_config)
-        return False, False
+        return [], False
     main = files.read_text(main_config)
-    include = 'include "%s"' % persist_file
+    include = text_gate.nft_include_line('persist_file', persist_file)
     includes = (include, "include '%s'" % persist_file)
     lines = (main or '').splitlines(True)
     others = [line for line in lines if line.strip() not in includes]
+    changes = []
     if not present:
-        changed = main is not None and len(others) != len(lines) and files.sync_file(
-            module, main_config, ''.join(others), diffs)
-        return files.sync_file(module, persist_file, None, diffs) or changed, False
+        if main is not None and len(others) != len(lines) and files.planned(main_config, ''.join(others), diffs):
+            changes.append((main_config, ''.join(others)))
+        if files.planned(persist_file, None, diffs):
+            changes.append((persist_file, None))
+        return changes, False
     if main is None:
         module.warn('%s does not exist: the change is not persisted across reboot' % main_config)
-        return False, False
-    changed = files.sync_file(module, persist_file, nftables_state.persistent_script(layout, wanted), diffs)
-    if len(others) == len(lines):
-        changed = files.sync_file(module, main_config, files.with_line(main, include), diffs) or changed
-    return changed, True
+        return [], False
+    drop_in = nftables_state.persistent_script(layout, wanted, jump_position=params['jump_position'])
+    if files.planned(persist_file, drop_in, diffs):
+        changes.append((persist_file, drop_in))
+    new_main = files.with_line(main, include) if len(others) == len(lines) else main
+    if files.planned(main_config, new_main, diffs):
+        changes.append((main_config, new_main))
+    return changes, True
+
+
+def apply(module, nft, ruleset, plan, removal, file_changes):
+    """Make the change as one: save what it touches, arm the host's own restore if asked, then each step;
+    a failed step puts everything back (nftables_transaction). Returns the armed rollback or None."""
+    params = module.params
+    snapshot = nftables_transaction.take_snapshot(
+        module, nft, ruleset, (plan.tables if plan.changed else []) + removal.tables, removal.iptables,
+        [path for path, _content in file_changes])
+    rollback = None
+    if params['confirm_timeout']:
+        rollback = nftables_rollback.arm(snapshot, params['rollback_dir'], params['confirm_timeout'],
+                                         'the nftables change (%s)' % nftables_transaction.describe(snapshot))
+    transaction = nftables_transaction.Transaction(
+        snapshot, rollback and (lambda: nftables_rollback.disarm(params['rollback_dir'], rollback['id'])))
+    try:
+        if removal:
+            transaction.run('removing SIP and H.323 helper assignments', voip_helpers.apply_removal, module, nft,
+                            removal)
+        if plan.changed:
+            transaction.run('applying the nft script to %s' % ', '.join('table %s %s' % t for t in plan.tables),
+                            nft.apply, plan.script)
+        present = params['state'] == 'present'
+        main_config = params['main_config']
+        for path, content in file_changes:
+            if path == main_config and present:
+                transaction.run('checking the new boot configuration %s with nft -c -f and writing it' % path,
+                                files.put, path, content, nft.check_file)
+            else:
+                transaction.run('%s %s' % ('removing' if content is None else 'writing', path),
+                                files.put, path, content)
+        changed_paths = [path for path, _content in file_changes]
+        if present and params['persist_file'] in changed_paths and main_config not in changed_paths:
+            transaction.run('checking the boot configuration %s with nft -c -f' % main_config,
+                            nft.check_file, main_config)
+    except nftables_transaction.ChangeError as error:
+        if error.changed and rollback:
+            error.args = ('%s The host\'s own restore (rollback %s) stays armed and tries again at %s.'
+                          % (error, rollback['id'], rollback['deadline']),)
+        raise
+    return rollback
 
 
 def main():
@@ -267,48 +436,62 @@ def main():
                            required_if=[('state', 'present', ('rules',))])
     params = module.params
     present = params['state'] == 'present'
+    kept, connection = True, None
     try:
+        check_options(params)
         layout = render_nftables.Layout(**dict((k, params[k]) for k in LAYOUT_OPTIONS))
         rules = check_rules(params['rules'] or [])
         wanted = render_nftables.render(rules, layout) if present else ''
-        kept, client, port = nftables_state.connection_kept(layout, rules, os.environ.get('SSH_CONNECTION'))
+        if present and params['ssh_guard']:
+            kept, connection = nftables_state.connection_kept(layout, rules, os.environ.get('SSH_CONNECTION'))
     except (InputError, ImportError) as error:
         module.fail_json(msg=str(error))
-    if present and not kept:
-        module.fail_json(msg='refusing a change that would cut the connection Ansible is using: nothing would accept '
-                             'TCP from %s to port %s; add it to management_networks and management_ports'
-                         % (client, port))
+    if not kept:
+        module.fail_json(msg='refusing a change that would cut the connection Ansible is using: nothing in the new '
+                             'rules would accept the next connection like it, %s (every rule\'s sources, '
+                             'destinations, destination ports and source ports read as the kernel will); add the '
+                             'client\'s network to management_networks and the port to management_ports. Nothing '
+                             'was changed. (ssh_guard false turns this check off; confirm_timeout still restores '
+                             'the previous state if the play cannot reach the host again.)' % connection)
 
     nft = nftables_state.Nft.for_module(module)
     diffs = []
-    findings = []
-    changed = False
+    removal = voip_helpers.Removal()
+    rollback = None
     try:
         ruleset = nft.ruleset()
-        # Planned and checked before anything changes, helpers included.
-        plan = nftables_state.plan(nft, ruleset, layout, wanted, present)
+        # Planned and checked before anything changes, helpers and files included.
+        plan = nftables_state.plan(nft, ruleset, layout, wanted, present, params['jump_position'])
         if plan.changed:
             nft.check(plan.script)
+            diffs.append({'before': plan.before, 'after': plan.after,
+                          'before_header': 'nftables (owned part)', 'after_header': 'nftables (owned part)'})
+        file_changes, persisted = [], False
         if params['remove_voip_helpers'] and present:
-            changed, findings = voip_helpers.remove_helpers(
-                module, nft, ruleset, ('sip', 'h323'), diffs, blacklist_file=params['helper_blacklist_file'])
-        if plan.changed:
-            changed = True
-            diffs.insert(0, {'before': plan.before, 'after': plan.after,
-                             'before_header': 'nftables (owned part)', 'after_header': 'nftables (owned part)'})
-            if not module.check_mode:
-                nft.apply(plan.script)
-        persisted = False
+            removal = voip_helpers.plan_removal(module, ruleset, ('sip', 'h323'))
         if params['persist']:
-            persist_changed, persisted = persist(module, layout, wanted, present, diffs)
-            changed = changed or persist_changed
-    except nftables_state.NftError as error:
-        module.fail_json(msg=str(error), voip_helpers=findings)
+            file_changes, persisted = plan_persistence(module, layout, wanted, present, diffs)
+            for warning in plan.boot_warnings if persisted else ():
+                module.warn(warning)
+        blacklist = params['helper_blacklist_file']
+        if params['remove_voip_helpers'] and present and voip_helpers.blacklist_change(
+                module, blacklist, ('sip', 'h323'), diffs):
+            file_changes.append((blacklist, voip_helpers.blacklist_content(('sip', 'h323'))))
+        changed = plan.changed or bool(removal) or bool(file_changes)
+        if changed and not module.check_mode:
+            rollback = apply(module, nft, ruleset, plan, removal, file_changes)
+    except (nftables_state.NftError, files.FileError, voip_helpers.HelperError,
+            nftables_rollback.RollbackError) as error:
+        module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=removal.findings)
+    except nftables_transaction.ChangeError as error:
+        module.fail_json(msg=str(error), changed=error.changed, voip_helpers=removal.findings)
     result = dict(changed=changed, script=plan.script if plan.changed else '', rules=len(rules),
-                  voip_helpers=findings, persisted=persisted,
+                  voip_helpers=removal.findings, persisted=persisted,
                   checklist_done=['1.1'] if params['remove_voip_helpers'] and present else [],
                   # The rules can run to thousands of entries; echoing them back costs more than the work.
                   invocation={'module_args': dict(params, rules='%d rules' % len(rules))})
+    if rollback:
+        result['rollback'] = rollback
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)

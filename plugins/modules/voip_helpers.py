@@ -84,7 +84,14 @@ removed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.atea.anywhere.plugins.module_utils import nftables_state, voip_helpers
+from ansible_collections.atea.anywhere.plugins.module_utils import (
+    files,
+    nftables_state,
+    nftables_transaction,
+    text_gate,
+    voip_helpers,
+)
+from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
 
 def main():
@@ -97,15 +104,37 @@ def main():
         ),
         supports_check_mode=True,
     )
+    params = module.params
+    blacklist = params['blacklist_file']
+    try:
+        if blacklist is not None:
+            text_gate.file_path('blacklist_file', blacklist)
+    except InputError as error:
+        module.fail_json(msg=str(error))
     nft = nftables_state.Nft.for_module(module, unshare=False)
     diffs = []
+    removal = voip_helpers.Removal()
     try:
-        changed, findings = voip_helpers.remove_helpers(
-            module, nft, nft.ruleset(), module.params['protocols'], diffs,
-            iptables=module.params['iptables'], blacklist_file=module.params['blacklist_file'])
-    except nftables_state.NftError as error:
-        module.fail_json(msg=str(error))
-    result = dict(changed=changed, removed=findings)
+        ruleset = nft.ruleset()
+        removal = voip_helpers.plan_removal(module, ruleset, params['protocols'], iptables=params['iptables'])
+        write_blacklist = voip_helpers.blacklist_change(module, blacklist, params['protocols'], diffs)
+        changed = bool(removal) or write_blacklist
+        if changed and not module.check_mode:
+            # All or nothing, as in atea.anywhere.nftables: a failed step puts back what was removed.
+            snapshot = nftables_transaction.take_snapshot(module, nft, ruleset, removal.tables, removal.iptables,
+                                                          [blacklist] if write_blacklist else [])
+            transaction = nftables_transaction.Transaction(snapshot)
+            if removal:
+                transaction.run('removing SIP and H.323 helper assignments', voip_helpers.apply_removal, module,
+                                nft, removal)
+            if write_blacklist:
+                transaction.run('writing %s' % blacklist, files.put, blacklist,
+                                voip_helpers.blacklist_content(params['protocols']))
+    except (nftables_state.NftError, files.FileError, voip_helpers.HelperError) as error:
+        module.fail_json(msg='nothing was changed: %s' % error, removed=removal.findings)
+    except nftables_transaction.ChangeError as error:
+        module.fail_json(msg=str(error), changed=error.changed, removed=removal.findings)
+    result = dict(changed=changed, removed=removal.findings)
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)

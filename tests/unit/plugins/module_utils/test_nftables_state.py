@@ -48,8 +48,8 @@ def rules(profile='smb'):
     return engine.compact_rules(engine.build_flows(profile, **LAB))
 
 
-def converge(nft, layout, wanted, present=True):
-    plan = nftables_state.plan(nft, nft.ruleset(), layout, wanted, present)
+def converge(nft, layout, wanted, present=True, jump_position='after_user_rules'):
+    plan = nftables_state.plan(nft, nft.ruleset(), layout, wanted, present, jump_position)
     if plan.changed:
         nft.check(plan.script)
         nft.apply(plan.script)
@@ -140,7 +140,8 @@ def test_chain_mode_adds_chain_and_one_jump_and_keeps_every_user_rule(nft):
     assert first.changed
     forward = nft.listing([('chain', 'inet', 'filter', 'forward')])
     assert forward.count('jump atea_anywhere_forward') == 1
-    assert forward.index('jump atea_anywhere_forward') < forward.index('iifname "x0" drop')
+    # After the user's own rules: the user's drop still applies to the Atea flows.
+    assert forward.index('jump atea_anywhere_forward') > forward.index('iifname "x0" drop')
     assert not nftables_state.plan(nft, nft.ruleset(), layout, wanted).changed
     listing = nft.listing([('table', 'inet', 'filter')])
     assert 'iifname "x0" drop' in listing and 'ct state established accept' in listing
@@ -151,6 +152,53 @@ def test_chain_mode_adds_chain_and_one_jump_and_keeps_every_user_rule(nft):
     assert nft.listing([('chain', 'inet', 'filter', 'forward')]).count('jump atea_anywhere_forward') == 1
     converge(nft, layout, '', present=False)
     assert nft.listing([('table', 'inet', 'filter')]) == user_before
+
+
+USER_CHAIN = ('table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n'
+              '\t\tct state established,related accept\n\t\tip daddr 192.0.2.99 reject\n'
+              '\t\tiifname "x0" counter drop\n\t\tcounter packets 0 bytes 0 drop\n\t\ttcp dport 9 accept\n\t}\n}\n')
+
+
+def _forward_rules(nft):
+    return [line.strip() for line in nft.listing([('chain', 'inet', 'filter', 'forward')]).splitlines()
+            if line.startswith('\t\t') and 'type filter' not in line]
+
+
+def test_jump_goes_after_the_users_rules_but_before_an_unconditional_drop(nft):
+    nft.apply(USER_CHAIN)
+    layout = Layout(mode='chain', table='filter')
+    wanted = render(rules(), layout)
+    plan = converge(nft, layout, wanted)
+    assert 'position' in plan.script
+    assert [r.split(' comment')[0] for r in _forward_rules(nft)] == [
+        'ct state established,related accept', 'ip daddr 192.0.2.99 reject with icmp port-unreachable',
+        'iifname "x0" counter packets 0 bytes 0 drop',
+        'jump atea_anywhere_forward', 'counter packets 0 bytes 0 drop', 'tcp dport 9 accept']
+    assert not nftables_state.plan(nft, nft.ruleset(), layout, wanted).changed
+    # The boot-time drop-in appends: it warns that the jump would sit behind the chain's 'counter drop'.
+    assert plan.boot_warnings and 'counter drop (handle' in plan.boot_warnings[0]
+    assert 'add rule inet filter forward jump atea_anywhere_forward' in nftables_state.persistent_script(layout, wanted)
+
+
+def test_jump_position_first_and_a_misplaced_jump_is_moved(nft):
+    nft.apply(USER_TABLE)
+    layout = Layout(mode='chain', table='filter')
+    wanted = render(rules(), layout)
+    first = converge(nft, layout, wanted, jump_position='first')
+    assert _forward_rules(nft)[0].startswith('jump atea_anywhere_forward') and not first.boot_warnings
+    assert not nftables_state.plan(nft, nft.ruleset(), layout, wanted, jump_position='first').changed
+    assert 'insert rule inet filter forward jump' in nftables_state.persistent_script(layout, wanted,
+                                                                                      jump_position='first')
+    moved = converge(nft, layout, wanted)
+    assert moved.changed and 'delete rule inet filter forward handle' in moved.script
+    assert '# chain forward: jump atea_anywhere_forward after 0 other rules' in moved.before
+    assert '# chain forward: jump atea_anywhere_forward after 1 other rules' in moved.after
+    assert _forward_rules(nft)[-1].startswith('jump atea_anywhere_forward')
+    # A rule the user adds after ours later: the jump follows it on the next run.
+    nft.apply('add rule inet filter forward ip saddr 192.0.2.7 drop\n')
+    assert converge(nft, layout, wanted).changed
+    assert _forward_rules(nft)[-1].startswith('jump atea_anywhere_forward')
+    assert not nftables_state.plan(nft, nft.ruleset(), layout, wanted).changed
 
 
 def test_chain_mode_host_placement_with_named_parent_chains(nft):

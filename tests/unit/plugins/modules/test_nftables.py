@@ -11,13 +11,25 @@ import os
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.atea.anywhere.plugins.module_utils import engine, nftables_state
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, files, nftables_state
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import Layout
 from ansible_collections.atea.anywhere.plugins.modules import nftables
 
 RULES = engine.compact_rules(engine.build_flows('enterprise', customer_networks=['198.51.100.0/24'],
                                                 networks={'mpls': '192.0.2.0/24'}))
+
+
+class ReachedNft(Exception):
+    """The module got past every check and would now run nft."""
+
+
+@pytest.fixture(autouse=True)
+def no_nft_here(monkeypatch):
+    """These tests run the module in this process, in the machine's own network namespace: nft must not run."""
+    def refuse(*_args, **_kwargs):
+        raise ReachedNft()
+    monkeypatch.setattr(nftables_state.Nft, 'for_module', refuse)
 
 
 def run_module(capsys, args):
@@ -40,12 +52,32 @@ def test_bad_input_fails_before_anything_runs(capsys, args, message):
     assert code == 1 and message in result['msg']
 
 
+FIREWALL = '192.0.2.1'          # the firewall's own address: in the MPLS network, not in the customer networks
+
+
+def local_addresses(*addresses):
+    """An is_local for connection_kept: these addresses are this host's."""
+    return lambda address: address.split('%')[0] in addresses
+
+
 def test_refuses_to_cut_the_ssh_connection_in_use(capsys, monkeypatch):
+    monkeypatch.setattr(nftables_state, 'address_is_local', local_addresses('198.51.100.1'))
     monkeypatch.setenv('SSH_CONNECTION', '203.0.113.7 51000 198.51.100.1 22')
     code, result = run_module(capsys, {'rules': RULES, 'placement': 'host', 'management_networks': ['10.0.0.0/8']})
     assert code == 1
-    assert result['msg'].startswith('refusing a change that would cut the connection Ansible is using: '
-                                    'nothing would accept TCP from 203.0.113.7 to port 22')
+    assert result['msg'].startswith('refusing a change that would cut the connection Ansible is using: nothing in '
+                                    'the new rules would accept the next connection like it, TCP from 203.0.113.7 '
+                                    'port 51000 to this host\'s 198.51.100.1 port 22')
+
+
+def test_enterprise_profile_over_ssh_to_the_firewalls_own_address_is_refused(capsys, monkeypatch):
+    """Finding 3: 2.2 opens tcp/22 from MPLS to the customer networks, not to the firewall's own address."""
+    monkeypatch.setattr(nftables_state, 'address_is_local', local_addresses(FIREWALL))
+    monkeypatch.setenv('SSH_CONNECTION', '192.0.2.10 40000 %s 22' % FIREWALL)
+    code, result = run_module(capsys, {'rules': RULES, 'placement': 'host'})
+    assert code == 1 and 'to this host\'s 192.0.2.1 port 22' in result['msg']
+    with patch_module_args({'rules': RULES, 'placement': 'host', 'ssh_guard': False}), pytest.raises(ReachedNft):
+        nftables.main()
 
 
 @pytest.mark.parametrize('ssh_connection, kept', [
@@ -54,40 +86,71 @@ def test_refuses_to_cut_the_ssh_connection_in_use(capsys, monkeypatch):
     ('198.51.100.20 50000 198.51.100.1 2222', False),        # management network, other port
     ('203.0.113.7 50000 198.51.100.1 22', False),            # elsewhere
     ('192.0.2.10 50000 198.51.100.1 22', True),              # 2.2 lets Atea's MPLS network reach SSH on devices
+    ('192.0.2.10 50000 192.0.2.1 22', False),                # ... on customer devices, not on the firewall itself
+    ('192.0.2.1 50000 192.0.2.1 22', True),                  # from the host itself: loopback
+    ('::ffff:192.0.2.10 50000 ::ffff:198.51.100.1 22', True),  # IPv4 on an IPv6 socket
 ])
 def test_connection_guard(ssh_connection, kept):
     layout = Layout(placement='host', management_networks=['198.51.100.0/24'])
-    assert nftables_state.connection_kept(layout, RULES, ssh_connection)[0] is kept
+    is_local = local_addresses('198.51.100.1', '192.0.2.1')
+    assert nftables_state.connection_kept(layout, RULES, ssh_connection, is_local)[0] is kept
+
+
+def test_guard_reads_destinations_and_source_ports():
+    rule = dict(RULES[0], direction='inbound', protocol='tcp', family='ipv4', sources=['203.0.113.0/24'],
+                destinations=['192.0.2.1/32'], destination_ports=[(22, 22)], source_ports=[(1024, 65535)])
+    layout = Layout(placement='host')
+    is_local = local_addresses('192.0.2.1', '192.0.2.2')
+    assert nftables_state.connection_kept(layout, [rule], '203.0.113.7 50000 192.0.2.1 22', is_local)[0] is True
+    # A client port outside the rule's source ports: the kernel would not match it.
+    assert nftables_state.connection_kept(layout, [rule], '203.0.113.7 1000 192.0.2.1 22', is_local)[0] is False
+    # Another address of this host, not among the rule's destinations.
+    assert nftables_state.connection_kept(layout, [rule], '203.0.113.7 50000 192.0.2.2 22', is_local)[0] is False
+    # Another family than the rule's.
+    assert nftables_state.connection_kept(layout, [rule], '2001:db8::7 50000 2001:db8::1 22',
+                                          local_addresses('2001:db8::1'))[0] is False
+
+
+def test_controller_ssh_connection_leaking_into_a_local_run_is_not_guarded():
+    """The server address is not one of this network namespace's: it is not this host's connection."""
+    layout = Layout(placement='host')
+    assert nftables_state.connection_kept(layout, RULES, '203.0.113.7 50000 198.51.100.1 22',
+                                          local_addresses())[0] is True
+
+
+def test_address_is_local_binds_only_to_addresses_of_this_namespace():
+    assert nftables_state.address_is_local('127.0.0.1') is True
+    assert nftables_state.address_is_local('192.0.2.254') is False          # documentation range: on no host
+    assert nftables_state.address_is_local('fe80::1%no-such-interface') is False
 
 
 def test_guard_only_applies_to_host_placement():
-    assert nftables_state.connection_kept(Layout(), RULES, '203.0.113.7 50000 198.51.100.1 22')[0] is True
+    assert nftables_state.connection_kept(Layout(), RULES, '203.0.113.7 50000 198.51.100.1 22',
+                                          local_addresses('198.51.100.1'))[0] is True
 
 
 class FakeModule(object):
-    """What persist() uses of AnsibleModule: params, check_mode, warn, atomic_move."""
+    """What plan_persistence() uses of AnsibleModule: params and warn."""
 
-    def __init__(self, tmp_path, check_mode=False):
+    def __init__(self, tmp_path):
         self.params = {'persist_file': str(tmp_path / 'nftables.d' / 'atea.nft'),
-                       'main_config': str(tmp_path / 'nftables.conf')}
-        self.check_mode = check_mode
+                       'main_config': str(tmp_path / 'nftables.conf'), 'jump_position': 'after_user_rules'}
         self.warnings = []
 
     def warn(self, text):
         self.warnings.append(text)
-
-    @staticmethod
-    def atomic_move(source, destination):
-        os.replace(source, destination)
 
 
 WANTED = '# rendered table\n'
 
 
 def _persist(module, present=True):
+    """plan_persistence() then the writes, as the module's transaction makes them."""
     diffs = []
-    changed, persisted = nftables.persist(module, Layout(), WANTED, present, diffs)
-    return changed, persisted, diffs
+    changes, persisted = nftables.plan_persistence(module, Layout(), WANTED, present, diffs)
+    for path, content in changes:
+        files.put(path, content)
+    return bool(changes), persisted, diffs
 
 
 def test_persist_adds_one_include_and_removes_it_before_the_drop_in(tmp_path):
@@ -104,6 +167,17 @@ def test_persist_adds_one_include_and_removes_it_before_the_drop_in(tmp_path):
     assert (changed, persisted) == (True, False)
     assert include not in main.read_text() and not os.path.exists(module.params['persist_file'])
     assert main.read_text() == 'flush ruleset\ntable inet filter {\n}\n'
+
+
+def test_persist_orders_the_drop_in_before_the_include_and_after_it_on_removal(tmp_path):
+    module = FakeModule(tmp_path)
+    (tmp_path / 'nftables.conf').write_text('flush ruleset\n')
+    changes, _persisted = nftables.plan_persistence(module, Layout(), WANTED, True, [])
+    assert [path for path, _content in changes] == [module.params['persist_file'], module.params['main_config']]
+    for path, content in changes:
+        files.put(path, content)
+    changes, _persisted = nftables.plan_persistence(module, Layout(), WANTED, False, [])
+    assert changes == [(module.params['main_config'], 'flush ruleset\n'), (module.params['persist_file'], None)]
 
 
 def test_persist_absent_leaves_a_main_config_without_our_include_untouched(tmp_path):
@@ -123,13 +197,36 @@ def test_persist_absent_removes_the_drop_in_when_the_main_config_is_gone(tmp_pat
     assert not os.path.exists(module.params['persist_file'])
 
 
-def test_persist_in_check_mode_writes_nothing(tmp_path):
-    module = FakeModule(tmp_path, check_mode=True)
+def test_persist_plans_without_writing(tmp_path):
+    module = FakeModule(tmp_path)
     main = tmp_path / 'nftables.conf'
     main.write_text('flush ruleset\n')
-    changed, _persisted, diffs = _persist(module)
-    assert changed and len(diffs) == 2
+    diffs = []
+    changes, _persisted = nftables.plan_persistence(module, Layout(), WANTED, True, diffs)
+    assert len(changes) == 2 and len(diffs) == 2
     assert main.read_text() == 'flush ruleset\n' and not os.path.exists(module.params['persist_file'])
+
+
+def test_put_keeps_mode_and_names_the_file_not_a_temporary_one(tmp_path):
+    target = tmp_path / 'nftables.conf'
+    target.write_text('old\n')
+    os.chmod(target, 0o750)
+    files.put(str(target), 'new\n')
+    assert target.read_text() == 'new\n' and os.stat(target).st_mode & 0o777 == 0o750
+    (tmp_path / 'missing-dir-file').write_text('a file where a directory should be')
+    with pytest.raises(files.FileError) as error:
+        files.put(str(tmp_path / 'missing-dir-file' / 'x'), 'text')
+    assert str(error.value).startswith('could not write %s: ' % (tmp_path / 'missing-dir-file' / 'x'))
+    refused = []
+
+    def refuse(path):
+        refused.append(open(path, encoding='utf-8').read())
+        raise nftables_state.NftError('nft -c failed')
+
+    with pytest.raises(nftables_state.NftError):
+        files.put(str(target), 'checked\n', refuse)
+    assert refused == ['checked\n'] and target.read_text() == 'new\n'
+    assert sorted(os.listdir(tmp_path)) == ['missing-dir-file', 'nftables.conf']    # no temporary file left
 
 
 @pytest.mark.parametrize('layout, ssh_connection', [
@@ -138,11 +235,12 @@ def test_persist_in_check_mode_writes_nothing(tmp_path):
     (Layout(placement='host', table_family='ip6'), '203.0.113.7 50000 198.51.100.1 22'),
 ])
 def test_guard_ignores_what_cannot_cut_the_connection(layout, ssh_connection):
-    assert nftables_state.connection_kept(layout, RULES, ssh_connection)[0] is True
+    assert nftables_state.connection_kept(layout, RULES, ssh_connection, local_addresses('198.51.100.1'))[0] is True
 
 
 def test_guard_names_a_malformed_ssh_connection():
     with pytest.raises(InputError, match="option 'SSH_CONNECTION': not \"client port server port\""):
-        nftables_state.connection_kept(Layout(placement='host'), RULES, 'garbage')
+        nftables_state.connection_kept(Layout(placement='host'), RULES, 'garbage', local_addresses())
     link_local = Layout(placement='host', management_networks=['fe80::/64'])
-    assert nftables_state.connection_kept(link_local, RULES, 'fe80::1%eth0 5 fe80::2 22')[0] is True
+    assert nftables_state.connection_kept(link_local, RULES, 'fe80::1%eth0 5 fe80::2 22',
+                                          local_addresses('fe80::2'))[0] is True
