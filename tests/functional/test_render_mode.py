@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+
+import pytest
 
 from regression import read_reference
 
@@ -85,3 +88,61 @@ def test_render_mode_with_a_saved_running_configuration_removes_what_is_no_longe
     text = (tmp_path / 'out' / 'asa-1.asa.cfg').read_text()
     assert 'no object-group network ATEA-NET-MPLS' in text.splitlines()
     assert text.endswith(read_reference('cisco_asa', 'smb')[-200:])
+
+
+def _files(top):
+    return sorted(os.path.relpath(os.path.join(folder, name), str(top))
+                  for folder, _dirs, names in os.walk(str(top)) for name in names)
+
+
+# Host names that are not plain file names: each fails its host, naming inventory_hostname and the name.
+BAD_HOST_NAMES = ('../escaped', 'a/b', '..', '-rf', 'line\nbreak', 'h' * 250)
+
+
+def test_host_names_that_would_leave_the_render_directory_fail_cleanly_and_write_nothing(tmp_path):
+    top = tmp_path / 'top'
+    (top / 'work').mkdir(parents=True)
+    inventory = tmp_path / 'inventory.json'
+    hosts = dict((name, {'atea_anywhere_platform': 'cisco_asa'}) for name in BAD_HOST_NAMES + ('good-1',))
+    inventory.write_text(json.dumps({'all': {'hosts': hosts}}))
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory), 'playbooks/site.yml',
+         '-e', 'profile=smb', '-e', 'atea_anywhere_render_dir=%s' % (top / 'work' / 'out')],
+        cwd=REPO, capture_output=True, text=True, check=False,
+        env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json'))
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert 'Traceback' not in run.stdout + run.stderr
+    failures = {}
+    for play in json.loads(run.stdout)['plays']:
+        for task in play['tasks']:
+            for host, result in task['hosts'].items():
+                if result.get('failed'):
+                    failures.setdefault(host, ' '.join(result['msg'].split()))
+    assert sorted(failures) == sorted(BAD_HOST_NAMES)
+    for name, message in failures.items():
+        assert "option 'inventory_hostname'" in message and repr(name)[1:-1] in message, (name, message)
+    # Only the good host's file, where it belongs.
+    assert _files(top) == ['work/out/good-1.asa.cfg']
+
+
+@pytest.mark.parametrize('how', ['checkout', 'installed'])
+def test_a_relative_render_directory_is_taken_from_where_ansible_playbook_was_started(tmp_path, how):
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text('firewalls:\n  hosts:\n    asa-1:\n      atea_anywhere_platform: cisco_asa\n')
+    playbook = os.path.join(REPO, 'playbooks', 'site.yml') if how == 'checkout' else 'atea.anywhere.site'
+    # PWD says another directory, as where a program starts ansible-playbook in a directory of its choosing.
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.ansible', 'collections'),
+               PWD=os.path.join(REPO, 'playbooks'))
+    env.pop('ANSIBLE_CONFIG', None)
+    for started_in, options, folder in (('first', ['-e', 'atea_anywhere_render_dir=review/out'], 'review/out'),
+                                        ('second', [], 'rendered')):
+        cwd = tmp_path / started_in
+        cwd.mkdir()
+        run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory),
+                              playbook, '-e', 'profile=smb'] + options,
+                             cwd=str(cwd), env=env, capture_output=True, text=True, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert _files(cwd) == ['%s/asa-1.asa.cfg' % folder], started_in
+        assert (cwd / folder / 'asa-1.asa.cfg').read_text() == read_reference('cisco_asa', 'smb')
+    assert not os.path.exists(os.path.join(REPO, 'playbooks', 'rendered'))
+    assert not os.path.exists(os.path.join(REPO, 'playbooks', 'review'))
