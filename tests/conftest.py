@@ -27,3 +27,19 @@ def _collection_root():
 sys.path.insert(0, _collection_root())
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lib'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The number of examples the property-based tests ran, per platform (their user properties)."""
+    counts = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, 'when', None) != 'call':
+                continue
+            for name, value in report.user_properties:
+                if name.startswith('hypothesis_examples ') or name == 'nft -c checks':
+                    counts[name] = counts.get(name, 0) + value
+    if counts:
+        terminalreporter.write_sep('-', 'property-based examples run')
+        for name in sorted(counts):
+            terminalreporter.write_line('%s: %d' % (name.replace('hypothesis_examples ', ''), counts[name]))

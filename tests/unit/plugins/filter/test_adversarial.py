@@ -12,6 +12,7 @@ import copy
 
 import pytest
 from ansible.errors import AnsibleFilterError
+from quoting import quotes_balanced
 
 from ansible_collections.atea.anywhere.plugins.filter.flows import flows
 from ansible_collections.atea.anywhere.plugins.filter.nftables_table import nftables_table
@@ -224,29 +225,13 @@ def test_nftables_names(option, kind):
     _fails(lambda: nftables_table(ENTERPRISE, **{option: BAD[kind]}), option, BAD[kind], 'nftables')
 
 
-def _quotes_balanced(platform, line):
-    """Whether the line's double quotes pair up, reading escapes the platform's way; ASA and IOS remarks run to
-    the end of the line and quote nothing."""
-    if platform in ('cisco_asa', 'cisco_ios') and ' remark ' in line:
-        return True
-    inside, escaped = False, False
-    for char in line:
-        if escaped:
-            escaped = False
-        elif char == '\\' and inside and platform == 'routeros':
-            escaped = True
-        elif char == '"':
-            inside = not inside
-    return not inside
-
-
 @pytest.mark.parametrize('platform', PLATFORMS)
 def test_what_a_platform_can_hold_is_written_its_own_way(platform):
     plain = _render(platform, rules(flows('smb', extra_flows=_extra(purpose='placeholder'))))
     for kind in sorted(set(BAD) - set(NOT_ONE_LINE) - set(REFUSED_IN_COMMENTS[platform]) - {'long'}):
         text = _render(platform, rules(flows('smb', extra_flows=_extra(purpose=BAD[kind]))))
         assert len(text.splitlines()) == len(plain.splitlines()), (platform, kind)
-        assert all(_quotes_balanced(platform, line) for line in text.splitlines()), (platform, kind)
+        assert all(quotes_balanced(platform, line) for line in text.splitlines()), (platform, kind)
 
 
 def test_routeros_comments_cannot_substitute_or_escape_their_quotes():
