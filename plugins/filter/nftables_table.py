@@ -14,7 +14,12 @@ description:
     form C(nft list table) prints it, ready for C(nft -f).
   - Base chains drop by default and accept replies (C(ct state established,related)).
   - Each rule carries its sections as a rule comment, and each destination port its document
-    section and purpose as a set element comment (nftables keeps at most 128 bytes of each).
+    section and purpose as a set element comment (nftables keeps at most 128 bytes of each). A rule with a
+    single port range (or none, ICMP) carries the section and purpose in its rule comment instead, as nftables
+    lists a set of one element as a plain value and drops its comment.
+  - Comments take UTF-8 but no double quote (nftables has no escape for it) and no line break or control
+    character; such a purpose or name fails, naming the rule and field. Table and chain names are ASCII
+    letters, digits and underscores, starting with a letter.
   - Written for nftables 0.9.7 and later (set element comments).
 positional: _input
 options:

@@ -41,7 +41,9 @@ options:
         entries read.
     type: dict
   policy_id_base:
-    description: With V(fortios), policies take ids from this number plus one.
+    description:
+      - With V(fortios), policies take ids from this number plus one. A whole number from 0; the last id, this
+        number plus the number of rules, may not pass 4294967294, the highest policy id FortiOS takes.
     type: int
 extends_documentation_fragment:
   - atea.anywhere.rules_input

@@ -21,6 +21,13 @@ description:
   - V(panos) (PAN-OS 10.1 to 11.x) configure-mode set commands, SIP ALG disabled for the sip application.
   - V(junos_srx) (Junos OS 15.1X49 or later) set commands, C(security alg sip|h323 disable).
   - V(routeros) (RouterOS 7) script that replaces its own address lists and filter rules, service-port sip and h323 disabled.
+  - Every zone, interface or chain name and every text of a comment is checked against what the platform takes
+    before anything is rendered; what it cannot hold fails, naming the option, the value and the platform.
+    Zone and interface names are single words of letters, digits and a few separators (IOS-XE interface names as
+    C(show running-config) prints them). Comments are one line of printable ASCII (UTF-8 on nftables); ASA and
+    IOS-XE remarks take no C(?) (the CLI's help key); FortiOS no C(") C(') C(<) C(>) C(\) C(?); PAN-OS and Junos
+    no C(") C(\) C(?); RouterOS escapes C(") C(\) C($) C(?) inside its quotes, so that nothing in a comment is
+    substituted or ends the string.
 positional: _input
 options:
   platform:
@@ -58,7 +65,9 @@ options:
         O(running_config), an interface that already has someone else's access-group is an error.
     type: bool
   policy_id_base:
-    description: With V(fortios), policies take ids from this number plus one.
+    description:
+      - With V(fortios), policies take ids from this number plus one. A whole number from 0; the last id, this
+        number plus the number of rules, may not pass 4294967294, the highest policy id FortiOS takes.
     type: int
 extends_documentation_fragment:
   - atea.anywhere.rules_input

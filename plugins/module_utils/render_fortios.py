@@ -198,6 +198,10 @@ class FortiosRenderer(Renderer):
                 entry['policyid'] = kept_ids.get(entry['name']) or min(
                     number for number in range(self.policy_id_base + 1, self.policy_id_base + 2 + len(taken))
                     if number not in taken)
+                if entry['policyid'] > MAX_POLICY_ID:
+                    raise inputs.InputError('policy_id_base', self.policy_id_base, 'the device holds policy ids up to '
+                                            '%d above it; no free id is left for policy %s'
+                                            % (MAX_POLICY_ID, entry['name']))
                 taken.add(entry['policyid'])
         stale = []
         for table, module, selector, key in TABLES:
