@@ -381,7 +381,7 @@ def _port_pairs(option, value):
     """Port ranges as compact_rules() writes them: a list of [low, high] pairs of port numbers, sorted,
     disjoint and not adjacent. Returns them as tuples."""
     if not isinstance(value, list) or not all(
-            isinstance(pair, list) and len(pair) == 2 and all(type(port) is int for port in pair) for pair in value):
+            isinstance(pair, list) and len(pair) == 2 and all(inputs.is_number(port) for port in pair) for pair in value):
         raise inputs.InputError(option, value, 'expected a list of [low, high] pairs of port numbers')
     ranges = tuple(inputs.port_range('%s[%d]' % (option, index), pair) for index, pair in enumerate(value))
     if inputs.collapse_ranges(ranges) != ranges:

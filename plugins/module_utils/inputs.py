@@ -59,10 +59,15 @@ def as_list(option, value):
     raise InputError(option, value, 'expected a list')
 
 
+def is_number(value):
+    """A whole number (Ansible's templated ints included), not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _port(option, value):
     text = value.strip() if isinstance(value, str) else None
     number = int(text) if text and text.isascii() and text.isdigit() else value
-    if isinstance(number, bool) or not isinstance(number, int):
+    if not is_number(number):
         raise InputError(option, value, 'not a port number')
     if not 1 <= number <= 65535:
         raise InputError(option, value, 'port out of range 1-65535')
