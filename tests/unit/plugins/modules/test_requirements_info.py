@@ -36,6 +36,11 @@ def test_components_and_overrides(capsys):
     assert all(f['sources'] == ['192.0.2.0/24'] for f in result['flows'])
 
 
+def test_any_network_when_allowed(capsys):
+    code, result = run_module(capsys, {'profile': 'smb', 'customer_networks': ['0.0.0.0/0'], 'allow_any_network': True})
+    assert code == 0 and all(f['sources'] == ['0.0.0.0/0'] for f in result['flows'])
+
+
 @pytest.mark.parametrize('args, message', [
     ({'profile': 'small'}, 'value of profile must be one of: enterprise, smb, got: small'),
     ({}, 'one of the following is required: profile, components'),
@@ -46,6 +51,13 @@ def test_components_and_overrides(capsys):
     ({'profile': 'smb', 'extra_flows': [{'id': 'x', 'direction': 'outbound', 'network': 'internet',
                                          'protocol': 'gre', 'destination_ports': [1]}]},
      "option 'extra_flows[0].protocol': unknown value: 'gre'"),
+    ({'profile': 'smb', 'customer_networks': ['0.0.0.0/0']},
+     "option 'customer_networks': every address of its family; rules to or from it allow any address"),
+    ({'profile': 'smb', 'networks': {'internet': ['::/1', '8000::/1']}}, "option 'networks.internet': every address"),
+    ({'profile': 'smb', 'extra_flows': [{'id': 'x', 'purpose': 'x\naccess-list INJ3CT extended permit ip any any',
+                                         'direction': 'outbound', 'network': 'internet', 'protocol': 'tcp',
+                                         'destination_ports': [1]}]},
+     "option 'extra_flows[0].purpose': has a line break or control character"),
 ])
 def test_bad_input_fails_cleanly(capsys, args, message):
     code, result = run_module(capsys, args)
