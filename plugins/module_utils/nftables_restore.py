@@ -11,8 +11,10 @@ restore() puts the previous state back in the module itself when a step of a cha
 A snapshot (JSON) holds:
   nft       - one nft script that puts every touched nftables table back as it was listed (or deletes
               a table that did not exist), in one transaction;
-  iptables  - [{restore, table, saved}]: an iptables-restore/ip6tables-restore binary and the
-              iptables-save text of one table, restored with '-T <table>' (that table is flushed first);
+  iptables  - [{restore, table, saved, nft_table, nft_chains}]: an iptables-restore/ip6tables-restore
+              binary and the iptables-save text of one table, restored with '-T <table>' (that table is
+              flushed first); with iptables-nft, the table's nft name and the chains it had, so that the
+              chains iptables-restore makes beyond those are removed again;
   files     - [{path, content, mode, uid, gid}]: the file's text, or content null if it did not exist.
 
 State directory of an armed rollback: snapshot.json, the program, 'armed' (the restorer's pid and
@@ -77,6 +79,24 @@ def _run(argv, stdin_text=None):
     return result.returncode == 0, (result.stderr or result.stdout).strip()
 
 
+def _drop_new_chains(nft, table, chains):
+    """iptables-nft makes built-in chains only when used, and iptables-restore makes every chain it is given:
+    remove the chains of the table (family, name) that did not exist before, to leave it as it was."""
+    ok, listing = _run([nft, '-j', 'list', 'table'] + table)
+    if not ok:
+        return ok, listing
+    try:
+        names = [entry['chain']['name'] for entry in json.loads(listing)['nftables'] if 'chain' in entry]
+    except (ValueError, KeyError, TypeError):
+        return False, 'could not read the output of nft -j list table %s' % ' '.join(table)
+    for name in names:
+        if name not in chains:
+            ok, message = _run([nft, 'delete', 'chain'] + table + [name])
+            if not ok:
+                return ok, message
+    return True, ''
+
+
 def restore(snapshot):
     """Put every part of snapshot back; returns the errors (empty when all of it is restored).
 
@@ -96,6 +116,8 @@ def restore(snapshot):
             errors.append('nftables tables (%s) not restored: %s' % (', '.join(snapshot['tables']), message))
     for entry in snapshot.get('iptables', []):
         ok, message = _run([entry['restore'], '-T', entry['table']], entry['saved'])
+        if ok and entry.get('nft_chains') is not None:
+            ok, message = _drop_new_chains(snapshot['nft_binary'], entry['nft_table'], entry['nft_chains'])
         if not ok:
             errors.append('%s table %s not restored: %s' % (os.path.basename(entry['restore']), entry['table'],
                                                              message))

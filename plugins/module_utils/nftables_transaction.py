@@ -17,7 +17,7 @@ import os
 
 from ansible_collections.atea.anywhere.plugins.module_utils import nftables_restore
 from ansible_collections.atea.anywhere.plugins.module_utils.files import FileError
-from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import NftError, has_table
+from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import NftError, has_table, objects_of
 from ansible_collections.atea.anywhere.plugins.module_utils.voip_helpers import HelperError
 
 
@@ -65,7 +65,12 @@ def take_snapshot(module, nft, ruleset, tables, iptables, paths):
         rc, out, err = module.run_command([save, '-t', 'raw'])
         if rc != 0:
             raise ChangeError('nothing was changed: %s -t raw failed: %s' % (save, err.strip()), False)
-        saved.append({'restore': restore, 'table': 'raw', 'saved': out})
+        entry = {'restore': restore, 'table': 'raw', 'saved': out}
+        family = 'ip6' if os.path.basename(save).startswith('ip6') else 'ip'
+        if has_table(ruleset, family, 'raw'):       # iptables-nft
+            entry.update(nft_table=[family, 'raw'], nft_chains=[
+                c['name'] for c in objects_of(ruleset, 'chain') if (c.get('family'), c.get('table')) == (family, 'raw')])
+        saved.append(entry)
     files = []
     for path in paths:
         try:

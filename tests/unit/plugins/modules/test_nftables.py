@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+import uuid
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -244,3 +248,135 @@ def test_guard_names_a_malformed_ssh_connection():
     link_local = Layout(placement='host', management_networks=['fe80::/64'])
     assert nftables_state.connection_kept(link_local, RULES, 'fe80::1%eth0 5 fe80::2 22',
                                           local_addresses('fe80::2'))[0] is True
+
+
+# -- Bad input through the module, in a network namespace of the tests' own -----------------------------------
+# Each case runs the module as its own process inside the namespace (ip netns exec), as Ansible would, with
+# one bad value; the module must answer with a clean error naming the option, and the namespace's ruleset and
+# the managed files must be byte-identical before and after.
+
+COLLECTIONS = os.path.join(os.path.dirname(__file__), '..', '..', '..', '..', '.ansible', 'collections')
+NEEDS_ROOT = pytest.mark.skipif(
+    not (os.geteuid() == 0 and shutil.which('nft') and shutil.which('ip') and shutil.which('unshare')),
+    reason='needs root, nft, ip and unshare')
+USER_TABLE = ('table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n'
+              '\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n'
+              '\t\tip daddr 192.0.2.99 reject\n\t}\n}\n'
+              'table inet voip {\n\tct helper sip-5060 {\n\t\ttype "sip" protocol udp\n\t\tl3proto inet\n\t}\n'
+              '\tchain pre {\n\t\ttype filter hook prerouting priority filter; policy accept;\n'
+              '\t\tudp dport 5060 ct helper set "sip-5060"\n\t}\n}\n')
+
+
+@pytest.fixture(scope='module')
+def lab(tmp_path_factory):
+    """A namespace holding a user's table, a SIP helper and the Atea table applied once; files in a directory."""
+    name = 'ftu-%s' % uuid.uuid4().hex[:8]
+    work = tmp_path_factory.mktemp('bad-input')
+    subprocess.run(['ip', 'netns', 'add', name], check=True)
+    try:
+        subprocess.run(['ip', 'netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up'], check=True)
+        # The firewall's own address, in the MPLS network of the enterprise profile (not a customer network).
+        subprocess.run(['ip', 'netns', 'exec', name, 'ip', 'link', 'add', 'fw0', 'type', 'veth', 'peer', 'name', 'fw1'],
+                       check=True)
+        subprocess.run(['ip', 'netns', 'exec', name, 'ip', 'addr', 'add', '%s/24' % FIREWALL, 'dev', 'fw0'],
+                       check=True)
+        subprocess.run(['ip', 'netns', 'exec', name, 'nft', '-f', '-'], input=USER_TABLE, text=True, check=True)
+        (work / 'nftables.conf').write_text('flush ruleset\n' + USER_TABLE)
+        (work / 'a-file').write_text('not a directory\n')
+        lab = {'ns': name, 'work': work}
+        code, result = module_in_namespace(lab, {})
+        assert code == 0 and result['changed'], result
+        yield lab
+    finally:
+        subprocess.run(['ip', 'netns', 'del', name], check=True)
+
+
+def good_args(lab):
+    work = str(lab['work'])
+    return {'rules': RULES, 'persist_file': work + '/nftables.d/atea.nft', 'main_config': work + '/nftables.conf',
+            'rollback_dir': work + '/rollback'}
+
+
+def module_in_namespace(lab, args, env=None):
+    args_file = lab['work'] / 'args.json'
+    args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': dict(good_args(lab), **args)}))
+    environment = dict((k, v) for k, v in os.environ.items() if k != 'SSH_CONNECTION')
+    environment.update(env or {}, PYTHONPATH=os.path.abspath(COLLECTIONS))
+    process = subprocess.run(['ip', 'netns', 'exec', lab['ns'], sys.executable, '-m',
+                              'ansible_collections.atea.anywhere.plugins.modules.nftables', str(args_file)],
+                             capture_output=True, text=True, env=environment, check=False)
+    assert 'Traceback' not in process.stdout + process.stderr, process.stdout + process.stderr
+    return process.returncode, json.loads(process.stdout)
+
+
+def host_state(lab):
+    """The namespace's ruleset and every file under the work directory, as text."""
+    ruleset = subprocess.run(['ip', 'netns', 'exec', lab['ns'], 'nft', 'list', 'ruleset'], capture_output=True,
+                             text=True, check=True).stdout
+    tree = {}
+    for directory, _dirs, names in os.walk(lab['work']):
+        for name in names:
+            if name != 'args.json':
+                with open(os.path.join(directory, name), encoding='utf-8') as handle:
+                    tree[os.path.join(directory, name)] = handle.read()
+    return ruleset, tree
+
+
+BAD_PATHS = ['relative/atea.nft', '/etc/../tmp/atea.nft', '/tmp/a"b.nft', '/tmp/a\ninclude "/x".nft',
+             '/tmp/a\\b.nft', '', '/tmp/a\x00b', '/tmp/a/', '/tmp//a.nft']
+WORK = '@work'                              # stands for the namespace's work directory (an existing directory)
+BAD_MODULE_INPUT = (
+    [('persist_file', value, {}) for value in BAD_PATHS + [WORK]]
+    + [('main_config', value, {}) for value in BAD_PATHS + [WORK]]
+    + [('helper_blacklist_file', value, {}) for value in ['relative.conf', WORK, '/tmp/a\nb.conf']]
+    + [('rollback_dir', value, {}) for value in ['relative', '/run/../etc', '/run/a\nb', WORK + '/a-file']]
+    + [('persist_file', WORK + '/nftables.conf', {})]                   # the main configuration itself
+    + [('table', value, {}) for value in ['x; flush ruleset', 'a"b', 'a\nb', 'tä', '}', '$[x]', '-x', '1a',
+                                         'a' * 300]]
+    + [('chain_prefix', value, {}) for value in ['x}', '1abc', 'a b', '../x', 'a#b']]
+    + [('parent_chains', value, {'mode': 'chain', 'table': 'filter'})
+       for value in [{'forward': 'fwd; drop'}, {'forward': '$[x]'}, {'forward': 'a\nb'}, {'prerouting': 'x'},
+                     'not a mapping']]
+    + [('management_networks', value, {'placement': 'host'})
+       for value in [['0.0.0.0/0; drop'], ['192.0.2.1/24'], ['192.0.2.0/24 tcp'], ['x' * 1000], ['2001:db8::/32"']]]
+    + [('management_ports', value, {'placement': 'host'})
+       for value in [['22; drop'], [70000], [-1], ['22 tcp'], ['ssh'], [{'port': 22}]]]
+    + [('rules', value, {}) for value in [[], [{'name': 'x\ninjected'}], 'rules']]
+    + [('confirm_timeout', value, {}) for value in [-1, 100000, 'soon']]
+    + [('jump_position', 'last', {}), ('mode', 'chains', {}), ('table', 'filter', {})]
+)
+
+
+def _option_value(lab, value):
+    if isinstance(value, str) and value.startswith(WORK):
+        return str(lab['work']) + value[len(WORK):]
+    return value
+
+
+@NEEDS_ROOT
+@pytest.mark.parametrize('option, value, extra', BAD_MODULE_INPUT)
+def test_bad_module_input_is_a_clean_error_and_changes_nothing(lab, option, value, extra):
+    before = host_state(lab)
+    code, result = module_in_namespace(lab, dict(extra, **{option: _option_value(lab, value)}))
+    assert code == 1 and result['failed'] and not result.get('changed')
+    assert option.split('.')[0] in result['msg'] or option == 'table' and 'table' in result['msg']
+    assert host_state(lab) == before
+
+
+@NEEDS_ROOT
+def test_lockout_over_ssh_to_the_firewalls_own_address_is_refused_and_changes_nothing(lab):
+    """Finding 3 as the host sees it: the firewall's own address is local in its namespace."""
+    before = host_state(lab)
+    code, result = module_in_namespace(lab, {'placement': 'host'},
+                                       env={'SSH_CONNECTION': '192.0.2.10 40000 %s 22' % FIREWALL})
+    assert code == 1 and result['msg'].startswith('refusing a change that would cut the connection')
+    assert host_state(lab) == before
+    # The controller's SSH_CONNECTION leaking into a local run names an address this namespace lacks: no guard.
+    code, result = module_in_namespace(lab, {'placement': 'host', '_ansible_check_mode': True},
+                                       env={'SSH_CONNECTION': '192.0.2.10 40000 203.0.113.1 22'})
+    assert code == 0 and host_state(lab) == before
+
+
+def test_bad_module_input_count():
+    """The README's Safety section cites this number."""
+    assert len(BAD_MODULE_INPUT) >= 30
