@@ -22,7 +22,7 @@ STOPPING = ('drop', 'reject', 'tarpit')
 
 
 # A value of only these characters is one word of a command; any other is quoted, with RouterOS's escapes.
-_PLAIN_VALUE = re.compile(r'[A-Za-z0-9_.:,/^-]+')
+_PLAIN_VALUE = re.compile(r'[A-Za-z0-9_.:,/-]+')
 
 
 def _word(field, value):
