@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.atea.anywhere.plugins.module_utils import nftables_restore
-from ansible_collections.atea.anywhere.plugins.module_utils.files import FileError
+from ansible_collections.atea.anywhere.plugins.module_utils.files import FileError, read_text
 from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import NftError, has_table, objects_of
 from ansible_collections.atea.anywhere.plugins.module_utils.voip_helpers import HelperError
 
@@ -68,8 +68,8 @@ def take_snapshot(module, nft, ruleset, tables, iptables, paths):
         entry = {'restore': restore, 'table': 'raw', 'saved': out}
         family = 'ip6' if os.path.basename(save).startswith('ip6') else 'ip'
         if has_table(ruleset, family, 'raw'):       # iptables-nft
-            entry.update(nft_table=[family, 'raw'], nft_chains=[
-                c['name'] for c in objects_of(ruleset, 'chain') if (c.get('family'), c.get('table')) == (family, 'raw')])
+            entry.update(nft_table=[family, 'raw'], nft_chains=[c['name'] for c in objects_of(ruleset, 'chain')
+                                                                if (c.get('family'), c.get('table')) == (family, 'raw')])
         saved.append(entry)
     files = []
     for path in paths:
@@ -80,9 +80,7 @@ def take_snapshot(module, nft, ruleset, tables, iptables, paths):
             continue
         except OSError as error:
             raise FileError('could not read %s: %s' % (path, error.strerror))
-        with open(path, encoding='utf-8') as handle:
-            content = handle.read()
-        files.append({'path': path, 'content': content, 'mode': info.st_mode & 0o7777,
+        files.append({'path': path, 'content': read_text(path), 'mode': info.st_mode & 0o7777,
                       'uid': info.st_uid, 'gid': info.st_gid})
     return {'nft': script, 'nft_binary': nft.nft, 'tables': ['%s %s' % t for t in tables],
             'iptables': saved, 'files': files}

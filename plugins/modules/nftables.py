@@ -89,11 +89,12 @@ options:
         or last when there is none. A jump found elsewhere is moved. The boot-time drop-in appends it
         (C(add rule)) after the user's rules as the main configuration loads them; a warning says when a
         rule that only drops would stand before it.
-      - V(first) places it before every rule of the chain, as versions before 0.3.0 did: the Atea flows are
+      - V(first) places it before every rule of the chain, as versions before 0.3.0 did; the Atea flows are
         accepted before any rule of the user's is looked at, including the user's drops and rejects.
     type: str
     default: after_user_rules
     choices: [after_user_rules, first]
+    version_added: 0.3.0
   management_networks:
     description:
       - With O(placement=host), networks that keep TCP access to O(management_ports) (to any address of the host).
@@ -104,18 +105,20 @@ options:
     description:
       - When Ansible reaches the host over SSH, refuse a change that would not accept the next SSH
         connection, before anything is changed.
-      - The connection is read as the kernel will see it (C(SSH_CONNECTION) on the host, C(client port server port)):
-        a new TCP connection from the client's address and port to the server address (the host's own)
-        and port, of that address family. It is kept by O(management_networks) with O(management_ports),
-        by loopback, or by a rule whose sources, destinations (the host's own address must be among them),
-        destination ports and source ports all hold it; the current client port stands for the next
-        connection's. Only O(mode=table) with O(placement=host) and O(policy=drop) can cut it.
+      - The connection is read as the kernel will see it (C(SSH_CONNECTION) on the host,
+        C(client port server port)) as a new TCP connection from the client's address and port to the
+        server address (the host's own) and port, of that address family. It is kept by
+        O(management_networks) with O(management_ports), by loopback, or by a rule whose sources,
+        destinations (the host's own address must be among them), destination ports and source ports all
+        hold it; the current client port stands for the next connection's. Only O(mode=table) with
+        O(placement=host) and O(policy=drop) can cut it.
       - When the server address is not one of this host's (in its network namespace), for example the
         controller's own C(SSH_CONNECTION) leaking into a local connection, there is nothing to guard.
       - V(false) turns the check off; O(confirm_timeout) still restores the previous state when the
         play cannot reach the host again.
     type: bool
     default: true
+    version_added: 0.3.0
   management_ports:
     description: TCP ports that O(management_networks) keep access to.
     type: list
@@ -174,12 +177,14 @@ options:
       - The play should confirm over a fresh connection, so that the new rules are what let it in.
     type: int
     default: 0
+    version_added: 0.3.0
   rollback_dir:
     description:
       - Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700). C(/run) is
         emptied at boot, when the boot configuration applies anyway.
     type: path
     default: /run/atea-anywhere
+    version_added: 0.3.0
 requirements:
   - nft (nftables)
   - unshare (util-linux)
