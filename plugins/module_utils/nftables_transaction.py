@@ -114,10 +114,15 @@ class Transaction(object):
         errors = nftables_restore.restore(self.snapshot)
         failed = 'the change failed while %s: %s.' % (step, error)
         if not errors:
+            note = ''
             if self.on_restored is not None:
-                self.on_restored()
-            return ChangeError('%s The previous state was restored (%s); nothing is changed.'
-                               % (failed, describe(self.snapshot)), False)
+                try:
+                    self.on_restored()
+                except OSError as cause:
+                    note = (' Its armed restore could not be called off (%s): at its deadline it puts back the same '
+                            'previous state once more.' % cause)
+            return ChangeError('%s The previous state was restored (%s); nothing is changed.%s'
+                               % (failed, describe(self.snapshot), note), False)
         done = ('Done before the failure: %s.' % '; '.join(self.done)) if self.done else 'No step had completed.'
         return ChangeError('%s Restoring the previous state failed too: %s. %s Everything else of %s was restored; '
                            'the host holds a mix of the old and new state for what failed to restore.'

@@ -250,6 +250,19 @@ def test_guard_names_a_malformed_ssh_connection():
                                           local_addresses('fe80::2'))[0] is True
 
 
+@pytest.mark.parametrize('expr, terminal', [
+    ([{'drop': None}], True),
+    ([{'counter': {'packets': 0, 'bytes': 0}}, {'drop': None}], True),
+    ([{'log': {'prefix': 'x'}}, {'reject': {'type': 'icmpx', 'expr': 'admin-prohibited'}}], True),
+    ([{'match': {'op': '==', 'left': {'meta': {'key': 'iifname'}}, 'right': 'x0'}}, {'drop': None}], False),
+    ([{'accept': None}], False),
+    ([{'counter': None}], False),
+    ([], False),
+])
+def test_a_terminal_rule_is_only_a_drop_or_reject(expr, terminal):
+    assert nftables_state._is_terminal({'expr': expr}) is terminal  # pylint: disable=protected-access
+
+
 # -- Bad input through the module, in a network namespace of the tests' own -----------------------------------
 # Each case runs the module as its own process inside the namespace (ip netns exec), as Ansible would, with
 # one bad value; the module must answer with a clean error naming the option, and the namespace's ruleset and
@@ -341,7 +354,8 @@ BAD_MODULE_INPUT = (
        for value in [['0.0.0.0/0; drop'], ['192.0.2.1/24'], ['192.0.2.0/24 tcp'], ['x' * 1000], ['2001:db8::/32"']]]
     + [('management_ports', value, {'placement': 'host'})
        for value in [['22; drop'], [70000], [-1], ['22 tcp'], ['ssh'], [{'port': 22}]]]
-    + [('rules', value, {}) for value in [[], [{'name': 'x\ninjected'}], 'rules']]
+    + [('rules', value, {}) for value in [[], [{'name': 'x\ninjected'}], 'rules',
+                                         [dict(RULES[0], destination_ports='443')]]]
     + [('confirm_timeout', value, {}) for value in [-1, 100000, 'soon']]
     + [('jump_position', 'last', {}), ('mode', 'chains', {}), ('table', 'filter', {})]
 )
