@@ -119,8 +119,8 @@ def restore(snapshot):
         if ok and entry.get('nft_chains') is not None:
             ok, message = _drop_new_chains(snapshot['nft_binary'], entry['nft_table'], entry['nft_chains'])
         if not ok:
-            errors.append('%s table %s not restored: %s' % (os.path.basename(entry['restore']), entry['table'],
-                                                             message))
+            command = os.path.basename(entry['restore'])
+            errors.append('%s table %s not restored: %s' % (command, entry['table'], message))
     for entry in snapshot.get('files', []):
         try:
             if entry['content'] is None:
@@ -183,4 +183,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv))
+    raise SystemExit(main(sys.argv))

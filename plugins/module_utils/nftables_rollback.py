@@ -168,8 +168,8 @@ def confirm(rollback_dir, rollback_id, check_mode=False):
                        ', '.join(snapshot.get('tables', [])) or 'files only', directory)))
             return True, dict(result, rolled_back=True, msg=(
                 'the host restored its previous state at %s because the play did not confirm %s within %s seconds '
-                '(rollback %s): the change is not in force' % (status['at'], change, snapshot.get('timeout'),
-                                                              rollback_id)))
+                '(rollback %s): the change is not in force'
+                % (status['at'], change, snapshot.get('timeout'), rollback_id)))
         if check_mode:
             return False, dict(result, changed=True, msg='rollback %s would be confirmed' % rollback_id)
         running = _stop(directory)

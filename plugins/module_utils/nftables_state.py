@@ -367,8 +367,8 @@ class Connection(object):
         return '%s%%%s' % (address, self.zone) if self.zone and address.is_link_local else str(address)
 
     def __str__(self):
-        return 'TCP from %s port %d to this host\'s %s port %d' % (self.client, self.client_port, self.server,
-                                                                  self.server_port)
+        return ('TCP from %s port %d to this host\'s %s port %d'
+                % (self.client, self.client_port, self.server, self.server_port))
 
 
 def _accepts(rule, connection):

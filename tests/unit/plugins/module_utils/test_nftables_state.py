@@ -281,4 +281,3 @@ def test_a_network_namespace_sharing_etc_is_recognised(netns):
                             text=True, check=True).stdout.strip()
     outside = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout.strip()
     assert (inside, outside) == ('True', 'False')
-

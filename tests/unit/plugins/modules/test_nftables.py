@@ -344,8 +344,8 @@ BAD_MODULE_INPUT = (
     + [('helper_blacklist_file', value, {}) for value in ['relative.conf', WORK, '/tmp/a\nb.conf']]
     + [('rollback_dir', value, {}) for value in ['relative', '/run/../etc', '/run/a\nb', WORK + '/a-file']]
     + [('persist_file', WORK + '/nftables.conf', {})]                   # the main configuration itself
-    + [('table', value, {}) for value in ['x; flush ruleset', 'a"b', 'a\nb', 'tä', '}', '$[x]', '-x', '1a',
-                                         'a' * 300]]
+    + [('table', value, {})
+       for value in ['x; flush ruleset', 'a"b', 'a\nb', 'tä', '}', '$[x]', '-x', '1a', 'a' * 300]]
     + [('chain_prefix', value, {}) for value in ['x}', '1abc', 'a b', '../x', 'a#b']]
     + [('parent_chains', value, {'mode': 'chain', 'table': 'filter'})
        for value in [{'forward': 'fwd; drop'}, {'forward': '$[x]'}, {'forward': 'a\nb'}, {'prerouting': 'x'},
@@ -354,8 +354,8 @@ BAD_MODULE_INPUT = (
        for value in [['0.0.0.0/0; drop'], ['192.0.2.1/24'], ['192.0.2.0/24 tcp'], ['x' * 1000], ['2001:db8::/32"']]]
     + [('management_ports', value, {'placement': 'host'})
        for value in [['22; drop'], [70000], [-1], ['22 tcp'], ['ssh'], [{'port': 22}]]]
-    + [('rules', value, {}) for value in [[], [{'name': 'x\ninjected'}], 'rules',
-                                         [dict(RULES[0], destination_ports='443')]]]
+    + [('rules', value, {})
+       for value in [[], [{'name': 'x\ninjected'}], 'rules', [dict(RULES[0], destination_ports='443')]]]
     + [('confirm_timeout', value, {}) for value in [-1, 100000, 'soon']]
     + [('jump_position', 'last', {}), ('mode', 'chains', {}), ('table', 'filter', {})]
 )
