@@ -71,8 +71,15 @@ def restorer_pid(directory):
     return pid if os.fsencode(directory) in arguments else None
 
 
-def pending(rollback_dir):
-    """Ids of rollbacks in rollback_dir whose restorer still waits (neither confirmed nor done)."""
+def network_namespace():
+    """This process's network namespace, as device:inode of /proc/self/ns/net."""
+    info = os.stat('/proc/self/ns/net')
+    return '%d:%d' % (info.st_dev, info.st_ino)
+
+
+def pending(rollback_dir, namespace):
+    """Ids of rollbacks in rollback_dir, armed in this network namespace, whose restorer still waits (neither
+    confirmed nor done). Namespaces sharing /run (a lab of several firewalls) do not wait for each other."""
     try:
         names = sorted(os.listdir(rollback_dir))
     except FileNotFoundError:
@@ -81,7 +88,8 @@ def pending(rollback_dir):
     for name in names:
         directory = os.path.join(rollback_dir, name)
         if (ID_PATTERN.match(name) and not os.path.exists(os.path.join(directory, CONFIRMED))
-                and not os.path.exists(os.path.join(directory, STATUS)) and restorer_pid(directory)):
+                and not os.path.exists(os.path.join(directory, STATUS)) and restorer_pid(directory)
+                and (read_json(os.path.join(directory, SNAPSHOT)) or {}).get('namespace') == namespace):
             waiting.append(name)
     return waiting
 
@@ -95,7 +103,8 @@ def arm(snapshot, rollback_dir, timeout, change, python=None):
         os.makedirs(rollback_dir, mode=0o700, exist_ok=True)
     except OSError as error:
         raise RollbackError('could not make the rollback directory %s: %s' % (rollback_dir, error.strerror))
-    others = pending(rollback_dir)
+    namespace = network_namespace()
+    others = pending(rollback_dir, namespace)
     if others:
         raise RollbackError('rollback %s of an earlier run still waits for its confirmation in %s; confirm it '
                             '(atea.anywhere.nftables_confirm) or let it restore before changing the host again'
@@ -105,7 +114,8 @@ def arm(snapshot, rollback_dir, timeout, change, python=None):
     try:
         os.mkdir(directory, 0o700)
         write_file(os.path.join(directory, SNAPSHOT),
-                   json.dumps(dict(snapshot, timeout=timeout, change=change, armed_at=nftables_restore.now_text())))
+                   json.dumps(dict(snapshot, timeout=timeout, change=change, namespace=namespace,
+                                   armed_at=nftables_restore.now_text())))
         write_file(os.path.join(directory, PROGRAM), inspect.getsource(nftables_restore))
         with open(os.path.join(directory, LOG), 'w', encoding='utf-8') as log:
             process = subprocess.Popen(  # pylint: disable=consider-using-with

@@ -79,7 +79,7 @@ def test_a_failed_restore_says_what_state_the_host_is_in(tmp_path):
     assert 'Done before the failure: writing the first file.' in message
 
 
-def _state(tmp_path, timeout=60):
+def _state(tmp_path):
     target = tmp_path / 'etc' / 'drop-in.nft'
     target.parent.mkdir()
     target.write_text('before\n')
@@ -152,3 +152,20 @@ def test_confirm_after_the_host_restored_reports_it(tmp_path, status, expected):
 def test_rollback_ids_cannot_name_anything_else(tmp_path, rollback_id):
     with pytest.raises(InputError, match="option 'id'"):
         nftables_rollback.confirm(str(tmp_path), rollback_id)
+
+
+def test_a_rollback_waiting_in_another_network_namespace_does_not_block(tmp_path):
+    """Firewalls in network namespaces share /run: each waits only for its own earlier rollback."""
+    _target, snapshot = _state(tmp_path)
+    rollback_dir = str(tmp_path / 'rollback')
+    first = nftables_rollback.arm(snapshot, rollback_dir, 60, 'the change')
+    saved = os.path.join(nftables_rollback.state_dir(rollback_dir, first['id']), nftables_restore.SNAPSHOT)
+    with open(saved, encoding='utf-8') as handle:
+        other = dict(json.load(handle), namespace='0:1')
+    nftables_restore.write_file(saved, json.dumps(other))
+    second = nftables_rollback.arm(snapshot, rollback_dir, 60, 'a change in this namespace')
+    pids = [nftables_rollback.restorer_pid(nftables_rollback.state_dir(rollback_dir, r['id'])) for r in (first, second)]
+    for rollback in (first, second):
+        assert nftables_rollback.confirm(rollback_dir, rollback['id'])[1]['confirmed']
+    for pid in pids:
+        os.waitpid(pid, 0)
