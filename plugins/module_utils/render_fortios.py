@@ -83,10 +83,10 @@ class FortiosRenderer(Renderer):
 
     def __init__(self, rules, zones=None, policy_id_base=9000):
         super(FortiosRenderer, self).__init__(rules, zones)
-        if not inputs.is_number(policy_id_base) or not 0 <= policy_id_base <= MAX_POLICY_ID - len(self.rules):
+        highest = MAX_POLICY_ID - len(self.rules)
+        if not inputs.is_number(policy_id_base) or not 0 <= policy_id_base <= highest:
             raise inputs.InputError('policy_id_base', policy_id_base, 'the policies take ids from this number plus '
-                                    'one: a whole number from 0 to %d for %d rules' % (MAX_POLICY_ID - len(self.rules),
-                                                                                        len(self.rules)))
+                                    'one: a whole number from 0 to %d for %d rules' % (highest, len(self.rules)))
         self.policy_id_base = policy_id_base
         names = {}
         for index, rule in enumerate(self.rules):
