@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import socket
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs
@@ -342,6 +343,29 @@ def address_is_local(address):
     finally:
         probe.close()
     return True
+
+
+def ssh_connection(environ=None, proc='/proc', pid=None):
+    """SSH_CONNECTION of this process or, where become dropped it (sudo's env_reset), of the nearest
+    ancestor process that has it (sudo itself, or the shell sshd started); None when there is none."""
+    environ = os.environ if environ is None else environ
+    if environ.get('SSH_CONNECTION'):
+        return environ['SSH_CONNECTION']
+    pid = os.getppid() if pid is None else pid
+    while pid > 1:
+        try:
+            with open(os.path.join(proc, str(pid), 'environ'), 'rb') as handle:
+                variables = handle.read().split(b'\0')
+            with open(os.path.join(proc, str(pid), 'stat'), 'rb') as handle:
+                # 'pid (command) state ppid ...': the command may hold spaces and parentheses.
+                parent = int(handle.read().rsplit(b')', 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
+        for variable in variables:
+            if variable.startswith(b'SSH_CONNECTION='):
+                return variable.split(b'=', 1)[1].decode('ascii', 'replace')
+        pid = parent
+    return None
 
 
 class Connection(object):

@@ -112,6 +112,8 @@ options:
         destinations (the host's own address must be among them), destination ports and source ports all
         hold it; the current client port stands for the next connection's. Only O(mode=table) with
         O(placement=host) and O(policy=drop) can cut it.
+      - With become, where sudo's C(env_reset) drops C(SSH_CONNECTION), it is read from the nearest
+        ancestor process that has it (sudo, or the shell sshd started).
       - When the server address is not one of this host's (in its network namespace), for example the
         controller's own C(SSH_CONNECTION) leaking into a local connection, there is nothing to guard.
       - V(false) turns the check off; O(confirm_timeout) still restores the previous state when the
@@ -448,7 +450,7 @@ def main():
         rules = check_rules(params['rules'] or [])
         wanted = render_nftables.render(rules, layout) if present else ''
         if present and params['ssh_guard']:
-            kept, connection = nftables_state.connection_kept(layout, rules, os.environ.get('SSH_CONNECTION'))
+            kept, connection = nftables_state.connection_kept(layout, rules, nftables_state.ssh_connection())
     except (InputError, ImportError) as error:
         module.fail_json(msg=str(error))
     if not kept:

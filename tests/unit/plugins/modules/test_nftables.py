@@ -122,6 +122,22 @@ def test_controller_ssh_connection_leaking_into_a_local_run_is_not_guarded():
                                           local_addresses())[0] is True
 
 
+def test_ssh_connection_dropped_by_become_is_read_from_an_ancestor(tmp_path):
+    """sudo's env_reset drops SSH_CONNECTION from the module's environment; sudo itself still has it."""
+    def process(pid, parent, command, environment):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / 'stat').write_bytes(b'%d (%s) S %d 1 1' % (pid, command, parent))
+        (tmp_path / str(pid) / 'environ').write_bytes(b'\0'.join(environment) + b'\0')
+    process(40, 30, b'python3', [b'HOME=/root'])
+    process(30, 20, b'sudo (x) y', [b'SSH_CONNECTION=192.0.2.10 40000 192.0.2.1 22', b'USER=ops'])
+    process(20, 1, b'sh', [b'SSH_CONNECTION=198.51.100.1 1 198.51.100.2 22'])
+    assert nftables_state.ssh_connection({}, str(tmp_path), 40) == '192.0.2.10 40000 192.0.2.1 22'
+    assert nftables_state.ssh_connection({'SSH_CONNECTION': 'own'}, str(tmp_path), 40) == 'own'
+    process(50, 1, b'init-child', [b'HOME=/'])
+    assert nftables_state.ssh_connection({}, str(tmp_path), 50) is None
+    assert nftables_state.ssh_connection({}, str(tmp_path), 99) is None          # gone meanwhile
+
+
 def test_address_is_local_binds_only_to_addresses_of_this_namespace():
     assert nftables_state.address_is_local('127.0.0.1') is True
     assert nftables_state.address_is_local('192.0.2.254') is False          # documentation range: on no host
