@@ -32,6 +32,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.requirements import 
 
 FAMILIES = ('ipv4', 'ipv6')
 CUSTOMER = 'customer'
+# The names a rule's ends may have (None where flows came without them).
+NETWORK_NAMES = (CUSTOMER,) + tuple(sorted(ATEA_NETWORKS))
 EXTRA_SECTION = 'extra'
 
 _SECTIONS_BY_KEY = dict((s.number, s) for s in SECTIONS)
@@ -427,6 +429,9 @@ def _check_rule(where, rule):
     if rule['icmp_type'] != (ICMP_ECHO if protocol == 'icmp' else None):
         raise inputs.InputError(where + '.icmp_type', rule['icmp_type'], 'ICMP rules allow %s only; others have '
                                 'none' % ICMP_ECHO)
+    for key in ('source_network', 'destination_network'):
+        if rule[key] is not None:
+            inputs.choose('%s.%s' % (where, key), rule[key], NETWORK_NAMES)
     for key in ('sources', 'destinations'):
         cidrs = inputs.as_list('%s.%s' % (where, key), rule[key])
         if not cidrs:

@@ -238,3 +238,12 @@ def test_routeros_comments_cannot_substitute_or_escape_their_quotes():
     text = vendor_config(rules(flows('smb', extra_flows=_extra(purpose='$[/system reset] x\\'))), platform='routeros')
     line = next(line for line in text.splitlines() if 'extra' in line)
     assert 'comment="ATEA: extra inbound-internet-tcp-ipv4: extra \\$[/system reset] x\\\\"' in line
+
+
+@pytest.mark.parametrize('key', ['source_network', 'destination_network'])
+@pytest.mark.parametrize('value', [1, 'dmz', ['mpls'], 'mpls\nx'])
+@pytest.mark.parametrize('call', [rule_table, lambda rule_list: vendor_config(rule_list, platform='cisco_ios')])
+def test_rule_network_names(key, value, call):
+    rule_list = copy.deepcopy(ENTERPRISE)
+    rule_list[5][key] = value
+    _fails(lambda: call(rule_list), 'rules[5].%s' % key, value)
