@@ -153,8 +153,9 @@ class SshLab(object):
             'atea_anywhere_platform': 'nftables',
             'atea_anywhere_nftables_persist_file': self.path('nftables.d/atea_anywhere.nft'),
             'atea_anywhere_nftables_main_config': self.path('nftables.conf'),
-            # The lab shares the machine's kernel and /etc: no modprobe.d file.
+            # The lab shares the machine's kernel, /etc and /run: no modprobe.d file, and rollbacks of its own.
             'atea_anywhere_helper_blacklist_file': '',
+            'atea_anywhere_nftables_rollback_dir': self.path('rollback'),
         }
         inventory = {'all': {'children': {'atea_anywhere_firewalls': {'hosts': {self.firewall: host_vars}}}}}
         with open(self.path('inventory.json'), 'w', encoding='utf-8') as handle:
