@@ -397,6 +397,17 @@ def plan_persistence(module, layout, wanted, present, diffs):
     return changes, True
 
 
+def boot_check(nft, main_config):
+    """A check of the new text of main_config, written next to it as a candidate file, with nft -c -f."""
+    def check(candidate):
+        try:
+            nft.check_file(candidate)
+        except nftables_state.NftError as error:
+            raise nftables_state.NftError('nft refused the new %s (its candidate %s, with the include line): %s'
+                                          % (main_config, candidate, error))
+    return check
+
+
 def apply(module, nft, ruleset, plan, removal, file_changes):
     """Make the change as one: save what it touches, arm the host's own restore if asked, then each step;
     a failed step puts everything back (nftables_transaction). Returns the armed rollback or None."""
@@ -422,7 +433,7 @@ def apply(module, nft, ruleset, plan, removal, file_changes):
         for path, content in file_changes:
             if path == main_config and present:
                 transaction.run('checking the new boot configuration %s with nft -c -f and writing it' % path,
-                                files.put, path, content, nft.check_file)
+                                files.put, path, content, boot_check(nft, path))
             else:
                 transaction.run('%s %s' % ('removing' if content is None else 'writing', path),
                                 files.put, path, content)

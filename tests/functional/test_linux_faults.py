@@ -114,8 +114,8 @@ class Host(object):
         if read_only:
             command += (' unshare --mount sh -c \'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" "$0" '
                         '&& exec "$@"\' %s' % read_only)
-        path.write_text('#!/bin/sh\nPATH=%s:$PATH\nexport PATH\nexec %s %s "$@"\n' % (self.shim, command,
-                                                                                    sys.executable))
+        wrapper = '#!/bin/sh\nPATH=%s:$PATH\nexport PATH\nexec %s %s "$@"\n'
+        path.write_text(wrapper % (self.shim, command, sys.executable))
         os.chmod(path, 0o755)
         return str(path)
 
@@ -217,7 +217,9 @@ def test_boot_configuration_failing_its_check_is_not_written(host):
     host.fault('fail-boot-check')
     result = host.ansible(host.args())
     assert result['failed'] and result['changed'] is False
-    assert 'checking the new boot configuration %s' % (host.files / 'nftables.conf') in result['msg']
+    main_config = host.files / 'nftables.conf'
+    assert 'checking the new boot configuration %s' % main_config in result['msg']
+    assert 'nft refused the new %s (its candidate %s/.atea_anywhere.' % (main_config, host.files) in result['msg']
     assert host.state() == before
     assert host.converges()
 
