@@ -129,6 +129,7 @@ def test_the_ssh_guard_refuses_the_same_change_before_anything_changes(lab, tmp_
     said = ' '.join(out.split())
     assert 'refusing' in said and ssh_lab.CONTROLLER_ADDRESS in said, out
     assert 'rolled back' not in said, out
+    assert not os.path.exists(lab.path('rollback')) or not os.listdir(lab.path('rollback')), 'a restore was armed'
     assert lab.ruleset() == before
     assert _host_files(lab) == files_before
     assert lab.ssh_works()
