@@ -31,7 +31,7 @@ CHANGE = {
     'atea_anywhere_placement': 'host',
     'atea_anywhere_networks': {'mpls': ['192.0.2.0/24'], 'internet': ['203.0.113.0/24']},
     'atea_anywhere_customer_networks': ['198.51.100.0/24'],
-    'atea_anywhere_confirm': 'always',
+    # atea_anywhere_confirm is left at auto: on, as the connection is SSH.
     'atea_anywhere_confirm_timeout': CONFIRM_TIMEOUT,
 }
 LOCKOUT = dict(CHANGE, atea_anywhere_nftables_ssh_guard=False)
