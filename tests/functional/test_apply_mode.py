@@ -29,6 +29,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_fortios impor
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NETWORKS = {'mpls': '198.51.100.0/24', 'internet': '203.0.113.0/24'}
 IOS_FOREIGN = """hostname atea-lab-ios
+archive
+ path bootflash:atea-lab
 object-group network BRANCH-OFFICES
  10.99.0.0 255.255.0.0
 ip access-list extended CUSTOMER-OWN
@@ -156,18 +158,22 @@ def _wanted(platform, profile, components):
     return vendor_platforms.render_config(_rules(profile, components), platform)
 
 
-# A stand-in Junos minute, in seconds: a commit confirmed of the default 120 seconds (2 minutes) rolls back
-# after 20 seconds.
-JUNOS_MINUTE = 10
-STAND_IN_OPTIONS = {'junos_srx': ['--seconds-per-minute', str(JUNOS_MINUTE)]}
+# A stand-in minute, in seconds: a commit confirmed or revert timer of the default 120 seconds (2 minutes)
+# rolls back after 20 seconds.
+MINUTE = 10
+STAND_IN_OPTIONS = {'junos_srx': ['--seconds-per-minute', str(MINUTE)],
+                    'cisco_ios': ['--seconds-per-minute', str(MINUTE)]}
 
 
 @pytest.fixture(name='stand_in', params=sorted(DEVICES))
 def stand_in_fixture(request, tmp_path):
     """(platform, site(profile, *options), the device's configuration file) for each stand-in. A test
-    parametrised indirectly with (platform, option, ...) starts the stand-in with those options too."""
+    parametrised indirectly with (platform, option, ...) starts the stand-in with those options too, and
+    with (platform, ..., {'starting': text}) from that configuration."""
     platform, *options = request.param if isinstance(request.param, tuple) else (request.param,)
     script, starting = DEVICES[platform]
+    if options and isinstance(options[-1], dict):
+        starting = options.pop()['starting']
     options = STAND_IN_OPTIONS.get(platform, []) + options
     namespace = 'atea-apply-%d' % os.getpid()
     subprocess.run(['ip', 'netns', 'add', namespace], check=True)
@@ -336,7 +342,7 @@ def test_junos_commit_is_confirmed_on_a_fresh_connection_and_stays(stand_in):
     assert pending, confirmed
     confirmed_by = re.fullmatch(r'session (\d+): commit, confirming the commit confirmed', confirming)
     assert confirmed_by and confirmed_by.group(1) != pending.group(1), confirming
-    time.sleep(2 * JUNOS_MINUTE + 5)
+    time.sleep(2 * MINUTE + 5)
     assert config.read_text() == committed
     assert len(_journal(config)) == 2
     # Nothing to commit the second time, so nothing to confirm.
@@ -392,3 +398,57 @@ def test_fortios_apply_that_fails_midway_says_what_the_device_holds_and_a_rerun_
     assert 'changed=0' not in _recap(site(profile, components=components))
     _check_fortios(config, profile, components, GONE['fortios'][0])
     assert 'changed=0' in _recap(site(profile, components=components))
+
+
+def _ios_running(text):
+    """An IOS configuration as the collection reads it: each block with its entries unnumbered."""
+    return dict((header, [normalized_entry(child) for child in children]) for header, children in _blocks(text).items())
+
+
+@pytest.mark.parametrize('stand_in', ['cisco_ios'], indirect=True)
+def test_ios_changes_go_in_under_the_revert_timer_are_confirmed_on_a_fresh_connection_then_saved(stand_in):
+    site, config = stand_in[1:]
+    assert 'changed=0' not in _recap(site('smb'))
+    running = config.read_text()
+    armed, confirmed = _journal(config)
+    pending = re.fullmatch(r'session (\d+): configure terminal revert timer 2', armed)
+    assert pending, armed
+    confirmed_by = re.fullmatch(r'session (\d+): configure confirm', confirmed)
+    assert confirmed_by and confirmed_by.group(1) != pending.group(1), confirmed
+    # Saved once confirmed.
+    assert config.with_name('device.cfg.startup').read_text() == running
+    time.sleep(2 * MINUTE + 5)
+    assert config.read_text() == running
+    assert len(_journal(config)) == 2
+
+
+@pytest.mark.parametrize('stand_in', [('cisco_ios', '--cut-off-while-pending')], indirect=True)
+def test_ios_change_that_cuts_access_is_reverted_by_the_device_and_reported(stand_in):
+    site, config = stand_in[1:]
+    before = config.read_text()
+    run = site('smb')
+    assert run.returncode == 2, run.stdout + run.stderr
+    said = ' '.join(run.stdout.split())
+    assert 'The changes were reverted by the device: no fresh connection could confirm them' in said, said
+    assert 'IOS-XE restored the running configuration it had before this run 2 minute(s) after they were sent' in said
+    assert _ios_running(config.read_text()) == _ios_running(before)
+    assert _journal(config)[-1] == 'rollback confirmed change timer expired; configuration reverted'
+    assert not config.with_name('device.cfg.startup').exists()
+
+
+@pytest.mark.parametrize('stand_in', [('cisco_ios', {'starting': IOS_FOREIGN.replace(
+    'archive\n path bootflash:atea-lab\n', '') + IOS_STALE})], indirect=True)
+def test_ios_without_an_archive_has_no_revert_timer_and_says_so(stand_in):
+    site, config = stand_in[1:]
+    before = config.read_text()
+    run = site('smb', '-e', 'atea_anywhere_confirm=always')
+    assert run.returncode == 2, run.stdout + run.stderr
+    said = ' '.join(run.stdout.split())
+    assert 'atea_anywhere_confirm is always, but IOS-XE reverts an unconfirmed change only from its configuration ' \
+           'archive, and this device has none (Archive feature not enabled)' in said, said
+    assert config.read_text() == before
+    run = site('smb')
+    assert 'changed=0' not in _recap(run)
+    said = ' '.join(run.stdout.split())
+    assert 'IOS-XE has no revert timer here: the device keeps no configuration archive' in said, said
+    assert not _journal(config)

@@ -11,11 +11,22 @@ device, refuses to remove an entry that is not there and to delete an object-gro
 still uses, so the tests show that removals come in a working order. It does not check what IOS-XE would accept
 beyond that; the reviewed references and the vendor documentation do.
 
+Where the configuration has an archive (an 'archive' block with a 'path'), it answers the Configuration
+Rollback Confirmed Change feature as cisco.ios's cliconf plugin drives it ('show archive', 'show archive
+config rollback timer', 'configure terminal revert timer <minutes>', 'configure confirm'): unless confirmed
+within the minutes, the running configuration reverts to what it was when the timer was set (Cisco IOS XE
+Managing Configuration Files Configuration Guide, "Configuration Rollback Confirmed Change"). Each revert
+timer, confirmation and revert is written to <config>.journal with the session that made it.
+--seconds-per-minute shortens the tests' wait; --cut-off-while-pending refuses new connections while a
+change awaits confirmation, as if that change had cut the management path.
+
     python fake_ios.py --listen 127.0.0.1:8022 --config running.cfg --user lab --password lab
 """
 
 from __future__ import annotations
 
+import copy
+import itertools
 import re
 import threading
 
@@ -53,11 +64,15 @@ def _submode(header):
 class Device(object):
     """The running configuration: top-level lines, each with its children, saved to a file."""
 
-    def __init__(self, path):
+    def __init__(self, path, seconds_per_minute=60):
         self.path = path
+        self.seconds_per_minute = seconds_per_minute
         self.lock = threading.Lock()
         self.blocks = []
         self.startup = None
+        # While a change awaits confirmation: the configuration a revert restores, and its timer.
+        self.revert_to = None
+        self.timer = None
         with open(path, encoding='utf-8') as handle:
             for line in handle.read().splitlines():
                 if not line.strip() or line.startswith('!'):
@@ -92,6 +107,35 @@ class Device(object):
         self.startup = self.text()
         with open(self.path + '.startup', 'w', encoding='utf-8') as handle:
             handle.write(self.startup)
+
+    def archive(self):
+        """The archive path, or None where no archive is configured."""
+        block = self._block('archive')
+        return next((child.split(None, 1)[1] for child in block[1] if child.startswith('path ')), None) if block else None
+
+    def journal(self, event):
+        with open(self.path + '.journal', 'a', encoding='utf-8') as handle:
+            handle.write(event + '\n')
+
+    def arm_revert(self, session, minutes):
+        self.revert_to = copy.deepcopy(self.blocks)
+        self.timer = threading.Timer(minutes * self.seconds_per_minute, self.revert)
+        self.timer.daemon = True
+        self.timer.start()
+        self.journal('session %d: configure terminal revert timer %d' % (session, minutes))
+
+    def confirm(self, session):
+        self.timer.cancel()
+        self.revert_to = self.timer = None
+        self.journal('session %d: configure confirm' % session)
+
+    def revert(self):
+        with self.lock:
+            if self.revert_to is None:
+                return
+            self.blocks, self.revert_to, self.timer = self.revert_to, None, None
+            self.save()
+            self.journal('rollback confirmed change timer expired; configuration reverted')
 
     def _block(self, header):
         return next((block for block in self.blocks if block[0] == header), None)
@@ -142,12 +186,32 @@ class Device(object):
         return ''
 
 
-def _exec(device, line):
+def _exec(device, line, session):
     """One exec-mode line: the reply, and whether it enters configuration mode."""
     if line in ('terminal length 0', 'terminal width 512', 'terminal width 0', 'end', ''):
         return '', False
     if line == 'configure terminal':
         return 'Enter configuration commands, one per line.  End with CNTL/Z.', True
+    if line == 'show archive':
+        if device.archive() is None:
+            return 'Archive feature not enabled', False
+        return ('The maximum archive configurations allowed is 10.\nThe next archive file will be named %s-<timestamp>-0'
+                % device.archive()), False
+    if line == 'show archive config rollback timer':
+        if device.revert_to is None:
+            return '%No Rollback Confirmed Change pending', False
+        return 'Timeout : %d' % device.timer.interval, False
+    revert = re.fullmatch(r'configure terminal revert timer (\d+)', line)
+    if revert and device.archive() is not None and device.revert_to is None:
+        with device.lock:
+            device.arm_revert(session, int(revert.group(1)))
+        return 'Rollback Confirmed Change: Rollback will begin in %s minutes' % revert.group(1), True
+    if line == 'configure confirm':
+        if device.revert_to is None:
+            return '%No Rollback Confirmed Change pending', False
+        with device.lock:
+            device.confirm(session)
+        return '', False
     if line == 'show version':
         return SHOW_VERSION.format(host=HOSTNAME), False
     if line == 'show privilege':
@@ -161,7 +225,7 @@ def _exec(device, line):
     return INVALID, False
 
 
-def _session(channel, device):
+def _session(channel, device, session):
     configuring, saving, context, pending = False, False, None, b''
 
     def prompt():
@@ -198,15 +262,21 @@ def _session(channel, device):
                         context, reply = device.configure(line, context)
                     device.save()
             else:
-                reply, configuring = _exec(device, line)
+                reply, configuring = _exec(device, line, session)
             output = line + '\r\n' + (reply.replace('\n', '\r\n') + '\r\n' if reply else '')
             channel.sendall((output + prompt()).encode())
 
 
 def main():
-    args = stand_in.arguments(__doc__.splitlines()[0])
-    device = Device(args.config)
-    stand_in.serve(args, lambda channel: _session(channel, device))
+    args = stand_in.arguments(
+        __doc__.splitlines()[0],
+        ('--seconds-per-minute', dict(type=float, default=60, help='length of a revert timer minute')),
+        ('--cut-off-while-pending', dict(action='store_true', help='refuse connections while a change awaits '
+                                                                    'confirmation')))
+    device = Device(args.config, args.seconds_per_minute)
+    sessions = itertools.count(1)
+    stand_in.serve(args, lambda channel: _session(channel, device, next(sessions)),
+                   admit=(lambda: device.revert_to is None) if args.cut_off_while_pending else None)
 
 
 if __name__ == '__main__':
