@@ -16,6 +16,7 @@ import json
 import re
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -190,14 +191,19 @@ def stand_in_fixture(request, tmp_path):
         inventory = tmp_path / 'inventory.yml'
         inventory.write_text(INVENTORY.format(platform=platform, connection=CONNECTION[platform]))
 
-        def site(profile, *options, components=None, zones=None):
+        def command(profile, *options, components=None, zones=None):
             extra = {'atea_anywhere_networks': NETWORKS, 'atea_anywhere_render_dir': str(tmp_path / 'out'),
                      'atea_anywhere_components': components or [], 'atea_anywhere_zones': zones or {}}
-            return subprocess.run(
-                ['ip', 'netns', 'exec', namespace, os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-                 '-i', str(inventory), 'playbooks/site.yml', '-e', 'profile=%s' % profile,
-                 '-e', json.dumps(extra)] + list(options),
-                cwd=REPO, capture_output=True, text=True, check=False)
+            return (['ip', 'netns', 'exec', namespace, os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+                     '-i', str(inventory), 'playbooks/site.yml', '-e', 'profile=%s' % profile,
+                     '-e', json.dumps(extra)] + list(options))
+
+        def site(profile, *options, components=None, zones=None):
+            return subprocess.run(command(profile, *options, components=components, zones=zones),
+                                  cwd=REPO, capture_output=True, text=True, check=False)
+
+        # The command line, for a test that starts the run itself.
+        site.command = command
 
         yield platform, site, config
     finally:
@@ -355,6 +361,31 @@ def test_junos_commits_without_confirmation_when_told_so(stand_in):
     site, config = stand_in[1:]
     assert 'changed=0' not in _recap(site('smb', '-e', 'atea_anywhere_confirm=never'))
     assert [re.sub(r'\d+', 'N', line) for line in _journal(config)] == ['session N: commit']
+
+
+@pytest.mark.parametrize('stand_in', ['junos_srx'], indirect=True)
+def test_junos_commit_of_a_controller_killed_before_it_confirms_is_rolled_back_and_the_next_run_converges(stand_in):
+    site, config = stand_in[1:]
+    before = config.read_text()
+    run = subprocess.Popen(site.command('smb'), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not _journal(config) and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        # The whole run, as when AWX cancels a job or the controller goes away.
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+    assert [re.sub(r'\d+', 'N', line) for line in _journal(config)] == [
+        'session N: commit confirmed, rolled back in N minutes unless confirmed'], 'killed too late'
+    assert config.read_text() != before
+    time.sleep(2 * MINUTE + 5)
+    assert config.read_text() == before
+    assert _journal(config)[-1] == 'commit not confirmed; automatic rollback complete'
+    assert 'changed=0' not in _recap(site('smb'))
+    _check_srx(config, 'smb', None, GONE['junos_srx'][0])
+    assert 'changed=0' in _recap(site('smb'))
 
 
 @pytest.mark.parametrize('stand_in', [('junos_srx', '--cut-off-while-pending')], indirect=True)
