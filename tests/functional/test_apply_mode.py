@@ -340,7 +340,9 @@ def _journal(config):
 @pytest.mark.parametrize('stand_in', ['junos_srx'], indirect=True)
 def test_junos_commit_is_confirmed_on_a_fresh_connection_and_stays(stand_in):
     site, config = stand_in[1:]
-    assert 'changed=0' not in _recap(site('smb'))
+    run = site('smb')
+    assert 'changed=0' not in _recap(run)
+    assert '        confirmation: confirmed' in run.stdout.splitlines()
     committed = config.read_text()
     confirmed, confirming = _journal(config)
     # 120 seconds by default, rounded up to Junos' whole minutes.
@@ -439,7 +441,9 @@ def _ios_running(text):
 @pytest.mark.parametrize('stand_in', ['cisco_ios'], indirect=True)
 def test_ios_changes_go_in_under_the_revert_timer_are_confirmed_on_a_fresh_connection_then_saved(stand_in):
     site, config = stand_in[1:]
-    assert 'changed=0' not in _recap(site('smb'))
+    run = site('smb')
+    assert 'changed=0' not in _recap(run)
+    assert '        confirmation: confirmed' in run.stdout.splitlines()
     running = config.read_text()
     armed, confirmed = _journal(config)
     pending = re.fullmatch(r'session (\d+): configure terminal revert timer 2', armed)
