@@ -131,6 +131,9 @@ HOST_CASES = {
                                'sometimes'),
     'confirm-timeout-text-nft': Case('nftables', {'atea_anywhere_confirm_timeout': 'soon'},
                                      'atea_anywhere_confirm_timeout', 'soon'),
+    'confirm-always-no-timeout-nft': Case('nftables', {'atea_anywhere_confirm': 'always',
+                                                       'atea_anywhere_confirm_timeout': 0},
+                                          'atea_anywhere_confirm_timeout', 'is 0'),
 }
 # Host names that would leave the render directory (render mode).
 NAME_CASES = {
