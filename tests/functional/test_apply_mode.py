@@ -419,8 +419,8 @@ def test_fortios_apply_that_fails_midway_says_what_the_device_holds_and_a_rerun_
     addresses = [entry['name'] for entry in tables['firewall/address'] if entry['name'].startswith('ATEA-NET-')
                  and entry['name'] != 'ATEA-NET-LEGACY-1']
     assert 'FortiOS apply stopped: "Set the addresses" failed' in said, said
-    assert 'stand-in fault: write 3 (PUT firewall/address) refused' in said or \
-        'stand-in fault: write 3 (POST firewall/address) refused' in said, said
+    assert re.search(r'"Set the addresses" failed \(firewall_address ATEA-NET-[A-Z]+-\d: Error in repo '
+                     r'\(stand-in fault: write 3 \(POST firewall/address\) refused\)\)\.', said), said
     # What it says is done is what the device holds: the stale policy gone, every address but the refused one.
     assert 9050 not in [entry['policyid'] for entry in tables['firewall/policy']]
     assert 'deleted firewall_policy 9050, ' + ', '.join('set firewall_address %s' % name for name in addresses) \
