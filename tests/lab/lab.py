@@ -92,6 +92,17 @@ def netns(name, *argv, **kwargs):
     return run(['ip', 'netns', 'exec', name] + list(argv), **kwargs)
 
 
+def remove_namespaces(names):
+    """Kill whatever still runs in each namespace (services, sessions, an armed restorer), then delete it."""
+    for name in names:
+        for pid in run(['ip', 'netns', 'pids', name], check=False).stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        run(['ip', 'netns', 'del', name], check=False)
+
+
 class Lab(object):
     def __init__(self, prefix, topology=None, state_dir=None):
         self.prefix = prefix
@@ -242,13 +253,7 @@ class Lab(object):
                         os.killpg(pid, signal.SIGTERM)
                     except (ProcessLookupError, PermissionError):
                         pass
-        for name in self.existing_namespaces():
-            for pid in run(['ip', 'netns', 'pids', name], check=False).stdout.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            run(['ip', 'netns', 'del', name], check=False)
+        remove_namespaces(self.existing_namespaces())
         if os.path.isdir(self.state_dir):
             shutil.rmtree(self.state_dir)
         left = self.existing_namespaces()

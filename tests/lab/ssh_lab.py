@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+from lab import netns, remove_namespaces, run  # the namespace lab's helpers, beside this file
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 SEGMENT = '192.0.2.0/24'
@@ -52,17 +54,6 @@ UsePAM no
 StrictModes no
 LogLevel VERBOSE
 """
-
-
-def run(argv, data=None, check=True):
-    result = subprocess.run(argv, input=data, capture_output=True, text=True, check=False)
-    if check and result.returncode != 0:
-        raise RuntimeError('%s failed: %s' % (' '.join(argv), result.stderr.strip()))
-    return result
-
-
-def netns(name, *argv, **kwargs):
-    return run(['ip', 'netns', 'exec', name] + list(argv), **kwargs)
 
 
 def missing_tools():
@@ -194,14 +185,7 @@ class SshLab(object):
                     os.killpg(int(text), signal.SIGTERM)
                 except (ProcessLookupError, PermissionError):
                     pass
-        for name in self.existing_namespaces():
-            # Whatever still runs inside (sshd sessions, a restorer armed by a run) goes with the namespace.
-            for pid in run(['ip', 'netns', 'pids', name], check=False).stdout.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            run(['ip', 'netns', 'del', name], check=False)
+        remove_namespaces(self.existing_namespaces())
         if os.path.isdir(self.state_dir):
             shutil.rmtree(self.state_dir)
         left = self.existing_namespaces()
