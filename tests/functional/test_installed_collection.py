@@ -140,9 +140,10 @@ def test_installed_site_playbook_refuses_a_missing_or_unknown_profile_before_any
 
 
 def test_installed_docs_render(installed):
-    for kind, name in (('module', 'requirements_info'), ('module', 'nftables'), ('module', 'voip_helpers'),
-                       ('filter', 'flows'), ('filter', 'rules'), ('filter', 'nftables_table'), ('filter', 'rule_table'),
-                       ('filter', 'vendor_config'), ('filter', 'vendor_api_requests'), ('filter', 'routeros_moves')):
+    for kind, name in (('module', 'requirements_info'), ('module', 'nftables'), ('module', 'nftables_confirm'),
+                       ('module', 'voip_helpers'), ('filter', 'flows'), ('filter', 'rules'), ('filter', 'nftables_table'),
+                       ('filter', 'rule_table'), ('filter', 'vendor_config'), ('filter', 'vendor_api_requests'),
+                       ('filter', 'routeros_moves'), ('filter', 'render_path')):
         run = ansible(installed, 'ansible-doc', '-t', kind, 'atea.anywhere.' + name)
         assert run.returncode == 0, run.stderr
         assert 'EXAMPLES' in run.stdout and 'RETURN VALUES' in run.stdout, (name, run.stdout)
@@ -150,3 +151,4 @@ def test_installed_docs_render(installed):
         run = ansible(installed, 'ansible-doc', '-t', 'role', 'atea.anywhere.' + role)
         assert run.returncode == 0 and 'ENTRY POINT: *main*' in run.stdout, (role, run.stdout, run.stderr)
     assert 'atea_anywhere_nftables_mode' in run.stdout and 'atea_anywhere_routeros_api_tls' in run.stdout
+    assert 'atea_anywhere_confirm_timeout' in run.stdout and 'atea_anywhere_allow_any_network' in run.stdout
