@@ -47,7 +47,9 @@ def test_rule_table_lists_every_port_range():
     (lambda: flows('small'), "atea.anywhere.flows: option 'profile': unknown value: 'small'"),
     (lambda: flows('smb', customer_networks=['10.0.0.1/8']),
      "atea.anywhere.flows: option 'customer_networks[0]': host bits set"),
-    (lambda: flows('smb', colour='red'), "atea.anywhere.flows: unknown option colour; valid options: allow_any_network, components, customer_networks, extra_flows, networks"),
+    (lambda: flows('smb', colour='red'),
+     "atea.anywhere.flows: unknown option colour; valid options: allow_any_network, components, customer_networks, "
+     "extra_flows, networks"),
     (lambda: rules([{'id': 'x'}]), "atea.anywhere.rules: option 'flows[0]': missing key 'section'"),
     (lambda: nftables_table(rules(flows('smb')), placement='edge'),
      'atea.anywhere.nftables_table: value of placement must be one of: gateway, host, got: edge'),
