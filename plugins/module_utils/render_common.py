@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.atea.anywhere.plugins.module_utils import text_gate
+from ansible_collections.atea.anywhere.plugins.module_utils.engine import EXTRA_SECTION
 
 
 COMMENT_PREFIX = 'atea-anywhere'
@@ -40,8 +41,12 @@ def check_comment_texts(platform, rules):
         for number, section in enumerate(rule['sections']):
             text_gate.comment_text(platform, 'rules[%d].sections[%d]' % (index, number), section)
         for number, entry in enumerate(rule['provenance']):
+            where = 'rules[%d].provenance[%d]' % (index, number)
+            if entry['section'] == EXTRA_SECTION:
+                # A survey user wrote it as an extra flow: name that, not the rule it was merged into.
+                where = 'extra_flows[id=%s]' % entry['id']
             for key in ('section', 'purpose', 'name'):
-                text_gate.comment_text(platform, 'rules[%d].provenance[%d].%s' % (index, number, key), entry[key])
+                text_gate.comment_text(platform, '%s.%s' % (where, key), entry[key])
 
 
 def port_text(port_range):

@@ -104,11 +104,14 @@ def _placeholder(platform, option):
 
 def _names(option, named):
     """Whether an error naming named is about option: an extra flow's text may be refused by the renderer, as
-    the rule's provenance; a rule's text by its field in some rule (FortiOS names two rules by one cut name)."""
+    the extra flow by its id (or the rule it is in); a rule's text by its field in some rule (FortiOS names two
+    rules by one cut name), or the extra flow its provenance came from."""
     if option.startswith('extra_flows'):
-        return named == option or named.startswith('rules[')
+        return named == option or named.startswith(('rules[', 'extra_flows[id='))
     if option.startswith('rules'):
-        return named.startswith('rules[') and named.endswith(option.split('.', 1)[1])
+        path = option.split('.', 1)[1]
+        return (named.startswith('rules[') and named.endswith(path)) or (
+            named.startswith('extra_flows[id=') and named.endswith('.' + path.split('.')[-1]))
     return named == option
 
 
