@@ -103,6 +103,16 @@ def remove_namespaces(names):
         run(['ip', 'netns', 'del', name], check=False)
 
 
+def remove_lab(state_dir, existing_namespaces):
+    """Remove a lab's namespaces (existing_namespaces() lists them) and its state folder; say what is left."""
+    remove_namespaces(existing_namespaces())
+    if os.path.isdir(state_dir):
+        shutil.rmtree(state_dir)
+    left = existing_namespaces()
+    if left:
+        raise RuntimeError('namespaces left behind: %s' % ', '.join(left))
+
+
 class Lab(object):
     def __init__(self, prefix, topology=None, state_dir=None):
         self.prefix = prefix
@@ -253,12 +263,7 @@ class Lab(object):
                         os.killpg(pid, signal.SIGTERM)
                     except (ProcessLookupError, PermissionError):
                         pass
-        remove_namespaces(self.existing_namespaces())
-        if os.path.isdir(self.state_dir):
-            shutil.rmtree(self.state_dir)
-        left = self.existing_namespaces()
-        if left:
-            raise RuntimeError('namespaces left behind: %s' % ', '.join(left))
+        remove_lab(self.state_dir, self.existing_namespaces)
 
     # -- probing ----------------------------------------------------------------------------------
     def state(self):

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from lab import netns, remove_namespaces, run  # the namespace lab's helpers, beside this file
+from lab import netns, remove_lab, run  # the namespace lab's helpers, beside this file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -185,12 +185,7 @@ class SshLab(object):
                     os.killpg(int(text), signal.SIGTERM)
                 except (ProcessLookupError, PermissionError):
                     pass
-        remove_namespaces(self.existing_namespaces())
-        if os.path.isdir(self.state_dir):
-            shutil.rmtree(self.state_dir)
-        left = self.existing_namespaces()
-        if left:
-            raise RuntimeError('namespaces left behind: %s' % ', '.join(left))
+        remove_lab(self.state_dir, self.existing_namespaces)
 
 
 def main(argv=None):
