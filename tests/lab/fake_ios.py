@@ -268,11 +268,7 @@ def _session(channel, device, session):
 
 
 def main():
-    args = stand_in.arguments(
-        __doc__.splitlines()[0],
-        ('--seconds-per-minute', dict(type=float, default=60, help='length of a revert timer minute')),
-        ('--cut-off-while-pending',
-         dict(action='store_true', help='refuse connections while a change awaits confirmation')))
+    args = stand_in.arguments(__doc__.splitlines()[0], *stand_in.confirm_options('revert timer'))
     device = Device(args.config, args.seconds_per_minute)
     sessions = itertools.count(1)
     stand_in.serve(args, lambda channel: _session(channel, device, next(sessions)),

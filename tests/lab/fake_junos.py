@@ -237,11 +237,7 @@ def _session(channel, device, session_id):
 
 
 def main():
-    args = stand_in.arguments(
-        __doc__.splitlines()[0],
-        ('--seconds-per-minute', dict(type=float, default=60, help='length of a confirm-timeout minute')),
-        ('--cut-off-while-pending',
-         dict(action='store_true', help='refuse connections while a change awaits confirmation')))
+    args = stand_in.arguments(__doc__.splitlines()[0], *stand_in.confirm_options('confirm-timeout'))
     device = Device(args.config, args.seconds_per_minute)
     sessions = iter(range(1, 1 << 30))
     stand_in.serve(args, lambda channel: _session(channel, device, next(sessions)),

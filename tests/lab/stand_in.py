@@ -71,6 +71,14 @@ def arguments(description, *options):
     return parser.parse_args()
 
 
+def confirm_options(minute):
+    """The options of a stand-in whose changes await confirmation (IOS-XE revert timer, Junos commit confirmed):
+    how long its minute lasts, and whether it refuses connections while a change awaits confirmation."""
+    return (('--seconds-per-minute', dict(type=float, default=60, help='length of a %s minute' % minute)),
+            ('--cut-off-while-pending',
+             dict(action='store_true', help='refuse connections while a change awaits confirmation')))
+
+
 def serve(args, session, ssh=True, admit=None):
     """Accept connections on args.listen for ever; session(channel) runs each in a thread, on an SSH
     channel after login, or with ssh=False on the TCP socket itself. Where admit() says no, a new
