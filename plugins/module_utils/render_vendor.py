@@ -123,6 +123,8 @@ class Renderer(object):
     SOFTWARE = ''
     # How many source port ranges a rule may have here (one where a term or entry holds a single range).
     SOURCE_RANGES = None
+    # The platform's limits this renderer keeps to (platform_limits.Limit by name, each with its vendor source).
+    LIMITS = {}
 
     def __init__(self, rules, zones=None):
         self.rules = check_rules(rules)
