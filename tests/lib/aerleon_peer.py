@@ -13,6 +13,7 @@ terms of its own, the way an Aerleon user would.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ElementTree
 
 from aerleon import api
 from aerleon.lib import naming
@@ -24,9 +25,12 @@ ZONES = {
     'cisco_asa': {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'},
     'cisco_ios': {'customer': 'GigabitEthernet1', 'mpls': 'GigabitEthernet2', 'internet': 'GigabitEthernet3'},
     'junos_srx': {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'},
+    'panos': {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'},
 }
+# Platforms whose filters are zone pairs rather than access lists bound on an ingress interface.
+ZONE_PAIRS = ('junos_srx', 'panos')
 # The Aerleon generator of each platform.
-TARGETS = {'cisco_asa': 'ciscoasa', 'cisco_ios': 'cisco', 'junos_srx': 'srx'}
+TARGETS = {'cisco_asa': 'ciscoasa', 'cisco_ios': 'cisco', 'junos_srx': 'srx', 'panos': 'paloalto'}
 ATEA = {'91.184.140.0/24': 'mpls', '88.151.163.0/24': 'internet'}
 
 
@@ -89,14 +93,14 @@ def policy(profile, platform):
     groups = {}
     for number, flow in enumerate(flows(profile)):
         protocol, source, destination = flow[:3]
-        key = (source, destination) if platform == 'junos_srx' else (source,)
+        key = (source, destination) if platform in ZONE_PAIRS else (source,)
         groups.setdefault(key, []).append(_term(flow, number))
         if platform == 'cisco_ios':
             # Stateless ACLs: an Aerleon user writes the replies as terms of the other side's filter.
             groups.setdefault((destination,), []).append(_term(flow, number, reply=True))
     filters = []
     for key, terms in groups.items():
-        if platform == 'junos_srx':
+        if platform in ZONE_PAIRS:
             target = 'from-zone %s to-zone %s' % (zones[key[0]], zones[key[1]])
         else:
             target = 'PEER-%s-IN%s' % (key[0].upper(), ' extended' if platform == 'cisco_ios' else '')
@@ -110,6 +114,8 @@ def render(profile, platform):
     zones = ZONES[platform]
     if platform == 'junos_srx':
         return '\n'.join(curly_to_set(text)) + '\n'
+    if platform == 'panos':
+        return '\n'.join(xml_to_set(text)) + '\n'
     bound = sorted(set(re.findall(r'(?:ip access-list extended|access-list) (PEER-(\w+)-IN)', text)))
     for acl, side in bound:
         interface = zones[side.lower()]
@@ -154,3 +160,24 @@ def curly_to_set(text):
         else:
             statement.append(token.replace('replace:', ''))
     return [line for line in lines if line.strip() != 'set']
+
+
+def xml_to_set(text):
+    """A PAN-OS configuration in XML as configure-mode set commands, as `set cli config-output-format set`
+    prints it: a named entry is its name, a list of members is `[ a b ]`, a leaf is its text."""
+    vsys = ElementTree.fromstring(text).find('devices/entry/vsys/entry')
+    lines = []
+
+    def walk(element, path):
+        children = list(element)
+        if children and all(child.tag == 'member' for child in children):
+            lines.append('set %s [ %s ]' % (' '.join(path), ' '.join(child.text for child in children)))
+        elif not children and (element.text or '').strip():
+            value = element.text.strip()
+            lines.append('set %s %s' % (' '.join(path), '"%s"' % value if ' ' in value else value))
+        for child in children if not (children and children[0].tag == 'member') else ():
+            walk(child, path + [child.get('name')] if child.tag == 'entry' else path + [child.tag])
+
+    for child in vsys:
+        walk(child, [child.tag])
+    return lines
