@@ -195,6 +195,11 @@ class Renderer(object):
     def conflicts(self, running):
         """Raise InputError where the running configuration makes the rendered one unsafe to apply."""
 
+    def placements(self, running):
+        """Lines that end the configuration and move objects of ours to where the running configuration needs
+        them (Junos: before a zone pair's first deny)."""
+        return []
+
     def removals(self, running, rendered):
         """Commands removing the ATEA-* objects and lines of a running configuration that are no longer wanted."""
         if self.RUNNING_FORMAT == 'block':

@@ -47,7 +47,7 @@ def render_config(rules, platform, zones=None, running_config=None, changes_only
     renderer.conflicts(running_config)
     if changes_only:
         return '\n'.join(renderer.changes(running_config)) + '\n'
-    text = renderer.render()
+    text = renderer.render() + ''.join(line + '\n' for line in renderer.placements(running_config))
     removals = renderer.removals(running_config, text)
     if not removals:
         return text
