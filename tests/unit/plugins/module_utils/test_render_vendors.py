@@ -24,7 +24,7 @@ INSPECTION_OFF = {
     'cisco_asa': ['  no inspect sip', '  no inspect h323 h225', '  no inspect h323 ras'],
     'cisco_ios': ['no ip nat service sip tcp port 5060', 'no ip nat service sip udp port 5060',
                   'no ip nat service h225', 'no ip nat service ras'],
-    'fortios': ['    set default-voip-alg-mode kernel-helper-based', 'config system session-helper'],
+    'fortios': ['    set default-voip-alg-mode kernel-helper-based', '#   config system session-helper'],
     'panos': ['set shared alg-override application sip alg-disabled yes'],
     'junos_srx': ['set security alg sip disable', 'set security alg h323 disable'],
     'routeros': ['/ip firewall service-port', 'set sip disabled=yes', 'set h323 disabled=yes'],
