@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.atea.anywhere.plugins.module_utils import inputs
+import collections
+import shlex
+
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs, platform_limits
+from ansible_collections.atea.anywhere.plugins.module_utils.platform_limits import Limit
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, port_spec
 
 _ADDRESS = {'ipv4': ('firewall address', 'firewall addrgrp', 'srcaddr', 'dstaddr'),
@@ -13,11 +17,25 @@ _ADDRESS = {'ipv4': ('firewall address', 'firewall addrgrp', 'srcaddr', 'dstaddr
 _ICMP = {'ipv4': ('ICMP', 8), 'ipv6': ('ICMP6', 128)}
 
 
-# FortiGate takes policy ids 0 to 4294967294 (FortiManager administration guide, "Policy ID support"), and
-# 'edit 0' on the CLI means the next free id: the collection's ids start at policy_id_base + 1.
-MAX_POLICY_ID = 4294967294
-# config firewall policy: 'set name {string}', maximum length 35 (FortiOS CLI reference).
-POLICY_NAME_LIMIT = 35
+_POLICY_CLI = 'FortiOS CLI Reference: config firewall policy - ' \
+    'https://docs.fortinet.com/document/container-fortios/7.2.2/cli-reference/333889629'
+_ADDRGRP_CLI = 'FortiOS CLI Reference: config firewall addrgrp - ' \
+    'https://docs.fortinet.com/document/fortigate/6.4.4/cli-reference/253620'
+LIMITS = {
+    # 'edit 0' on the CLI means the next free id: the collection's ids start at policy_id_base + 1.
+    'policy_id': Limit(4294967294, 'as the highest policy id', 'FortiManager Administration Guide: Appendix B - '
+                       'Policy ID support - https://docs.fortinet.com/document/fortimanager/7.4.0/administration-guide/680706'),
+    'policy_name': Limit(35, 'characters in a policy name', _POLICY_CLI),
+    'policy_comment': Limit(1023, 'characters in a policy comment', _POLICY_CLI),
+    'object_name': Limit(79, 'characters in an address, address group or custom service name', _ADDRGRP_CLI),
+    'object_comment': Limit(255, 'characters in an address, address group or custom service comment', _ADDRGRP_CLI),
+    # The Maximum Values Table gives members per group per model; the collection keeps well below what any
+    # model takes and spreads a larger network over further groups.
+    'group_members': Limit(255, 'members per address group (kept low: the table gives it per model)',
+                           'FortiOS Maximum Values Table (firewall.addrgrp:member) - https://docs.fortinet.com/max-value-table'),
+}
+MAX_POLICY_ID = LIMITS['policy_id'].value
+POLICY_NAME_LIMIT = LIMITS['policy_name'].value
 
 # Fields whose values are keywords or numbers, written without quotes.
 _PLAIN = ('subnet', 'ip6', 'protocol', 'icmptype', 'tcp-portrange', 'udp-portrange', 'action', 'logtraffic')
@@ -67,6 +85,68 @@ VOIP_HELPERS = ('sip', 'h323', 'ras')
 SELECTORS = [selector for _table, _module, selector, _key in TABLES] + ['system_session-helper']
 
 
+def read_sections(text, sections):
+    """Section -> [(edit key, {field: [words]})] for each of sections a FortiOS 'show' output holds, at any
+    depth (inside 'config vdom' too), in the order listed; a section the text does not hold is left out."""
+    found, stack, entry = {}, [], None
+    for line in text.splitlines():
+        if line.lstrip().startswith('#'):
+            continue
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            # A line of a value that spans lines (a certificate, a script): its words as they stand.
+            words = line.split()
+        if not words:
+            continue
+        if words[0] == 'config':
+            stack.append(' '.join(words[1:]))
+            if stack[-1] in sections:
+                found.setdefault(stack[-1], [])
+        elif words[0] == 'end' and stack:
+            stack.pop()
+        elif words[0] == 'edit' and len(words) > 1 and stack and stack[-1] in sections:
+            entry = (words[1], {})
+            found[stack[-1]].append(entry)
+        elif words[0] == 'next':
+            entry = None
+        elif words[0] == 'set' and len(words) > 1 and entry is not None and stack and stack[-1] in sections:
+            entry[1][words[1]] = words[2:]
+    return found
+
+
+# A policy as its place in the list matters: its id, its interfaces, whether it denies, whether it is ours.
+Policy = collections.namedtuple('Policy', 'id srcintf dstintf denies ours')
+
+
+def _policy(key, srcintf, dstintf, action, status, ours):
+    # A policy 'show' lists without 'set action' is taken as a deny: the safe reading, as ours then go above it.
+    return Policy(key, frozenset(srcintf), frozenset(dstintf), action not in ('accept', 'ipsec') and status != 'disable',
+                  ours)
+
+
+def _stops(deny, policy):
+    """Whether deny, above policy, would take its traffic: the same interfaces, or 'any'."""
+    return deny.denies and not deny.ours and all(
+        'any' in theirs or theirs & ours for theirs, ours in ((deny.srcintf, policy.srcintf),
+                                                                (deny.dstintf, policy.dstintf)))
+
+
+def policy_moves(order):
+    """(our policy id, id it must go before) for each policy of ours that a deny of someone else's above it
+    would stop (first match): each goes just above the first such deny, in their order. order: Policy
+    entries as the device will list them."""
+    order, moves = list(order), []
+    for policy in [p for p in order if p.ours]:
+        position = order.index(policy)
+        deny = next((other for other in order[:position] if _stops(other, policy)), None)
+        if deny is not None:
+            order.remove(policy)
+            order.insert(order.index(deny), policy)
+            moves.append((policy.id, deny.id))
+    return moves
+
+
 def _module_data(entry):
     """A CLI entry as a fortinet.fortios module takes it: underscores, lists of names as [{'name': ...}]."""
     return dict((field.replace('-', '_'), [{'name': name} for name in value] if isinstance(value, list) else value)
@@ -78,8 +158,9 @@ class FortiosRenderer(Renderer):
     SOFTWARE = 'FortiOS 6.4 to 7.4'
     DEFAULT_ZONES = {'customer': 'internal', 'mpls': 'mpls', 'internet': 'wan1'}
     SOURCE_RANGES = 1
-    COMMENT_LIMIT = 255  # service and address comments; policy comments take 1023
-    POLICY_COMMENT_LIMIT = 1023
+    LIMITS = LIMITS
+    COMMENT_LIMIT = LIMITS['object_comment'].value
+    POLICY_COMMENT_LIMIT = LIMITS['policy_comment'].value
 
     def __init__(self, rules, zones=None, policy_id_base=9000):
         super(FortiosRenderer, self).__init__(rules, zones)
@@ -96,9 +177,27 @@ class FortiosRenderer(Renderer):
                                         'are cut to %d characters) is that of rules[%d] too'
                                         % (name, POLICY_NAME_LIMIT, names[name]))
             names[name] = index
+            platform_limits.check(self.PLATFORM, LIMITS, 'object_name', len(self.service_object(rule)),
+                                  'rules[%d].name' % index, rule['name'])
+        # What the running configuration holds (conflicts() reads it): section -> entries.
+        self.running = None
 
     def policy_name(self, rule):
         return self.rule_object(rule)[:POLICY_NAME_LIMIT]
+
+    def conflicts(self, running):
+        """Read the running configuration: a policy id the collection renders that someone else's policy holds
+        is an error ('edit' would overwrite it); the session helpers and the policy list it holds are kept for
+        render(), which deletes the helpers by their ids and places the policies."""
+        self.running = read_sections(running, ('firewall policy', 'system session-helper'))
+        ours = set(str(self.policy_id_base + index) for index in range(1, len(self.rules) + 1))
+        for key, fields in self.running.get('firewall policy', []):
+            name = ' '.join(fields.get('name', []))
+            if key in ours and not name.startswith('ATEA-'):
+                raise inputs.InputError('running_config', 'edit %s (%s)' % (key, name or 'no name'),
+                                        "this policy id is someone else's policy and the collection's policies take "
+                                        'ids %d to %d; choose another policy_id_base'
+                                        % (self.policy_id_base + 1, self.policy_id_base + len(self.rules)))
 
     def removals(self, running, rendered):
         wanted = set(owned_entries(rendered))
@@ -110,14 +209,25 @@ class FortiosRenderer(Renderer):
                 lines += ['config %s' % section] + ['    delete %s' % key for key in keys] + ['end']
         return lines
 
+    def address_groups(self, family):
+        """Network object -> its groups [(group name, member address names)] for the family: at most
+        group_members a group, the first group named as the object, the others -G2, -G3 ..."""
+        size = LIMITS['group_members'].value
+        groups = {}
+        for group, cidrs in self.network_groups(family).items():
+            members = ['%s-%d' % (group, index) for index in range(1, len(cidrs) + 1)]
+            groups[group] = [(group if number == 1 else '%s-G%d' % (group, number), chunk)
+                             for number, chunk in enumerate(platform_limits.chunks(members, size), 1)]
+        return groups
+
     def entries(self):
         """(table, entry) for everything the rules want, in the order the device needs them: addresses,
         groups, services, policies. Entries map CLI field names to text, or to lists of names."""
         found = []
+        groups = {}
         for family in ('ipv4', 'ipv6'):
             address, group_table = _ADDRESS[family][:2]
-            groups = self.network_groups(family)
-            for group, cidrs in groups.items():
+            for group, cidrs in self.network_groups(family).items():
                 for index, cidr in enumerate(cidrs, 1):
                     entry = {'name': '%s-%d' % (group, index), 'comment': 'Atea Anywhere'}
                     if family == 'ipv6':
@@ -125,8 +235,9 @@ class FortiosRenderer(Renderer):
                     else:
                         entry['subnet'] = '%s %s' % netmask(cidr)
                     found.append((address, entry))
-            found += [(group_table, {'name': group, 'member': ['%s-%d' % (group, i) for i in range(1, len(cidrs) + 1)]})
-                      for group, cidrs in groups.items()]
+            groups[family] = self.address_groups(family)
+            found += [(group_table, {'name': name, 'member': members})
+                      for parts in groups[family].values() for name, members in parts]
         for rule in self.rules:
             entry = {'name': self.service_object(rule), 'comment': self.comment(rule)}
             if rule['protocol'] == 'icmp':
@@ -138,13 +249,16 @@ class FortiosRenderer(Renderer):
             found.append(('firewall service custom', entry))
         for index, rule in enumerate(self.rules, 1):
             source_key, destination_key = _ADDRESS[rule['family']][2:]
+            network_groups = groups[rule['family']]
             found.append(('firewall policy', {
                 'policyid': self.policy_id_base + index,
                 'name': self.policy_name(rule),
                 'srcintf': [self.zones[rule['source_network']]],
                 'dstintf': [self.zones[rule['destination_network']]],
-                source_key: [self.network_object(rule['source_network'], rule['family'])],
-                destination_key: [self.network_object(rule['destination_network'], rule['family'])],
+                source_key: [name for name, _members in
+                             network_groups[self.network_object(rule['source_network'], rule['family'])]],
+                destination_key: [name for name, _members in
+                                  network_groups[self.network_object(rule['destination_network'], rule['family'])]],
                 'action': 'accept',
                 'schedule': 'always',
                 'service': [self.service_object(rule)],
@@ -158,7 +272,8 @@ class FortiosRenderer(Renderer):
                  '# Addresses, groups, services and policies named ATEA-* are the collection\'s own;',
                  '# policies use ids from %d up.' % (self.policy_id_base + 1)]
         table = None
-        for kind, entry in self.entries():
+        entries = self.entries()
+        for kind, entry in entries:
             if kind != table:
                 lines += ['end'] * (table is not None) + ['config %s' % kind]
                 table = kind
@@ -168,20 +283,64 @@ class FortiosRenderer(Renderer):
                       for field, value in entry.items() if field != key]
             lines.append('    next')
         lines.append('end')
-        lines += ['config system settings', '    set default-voip-alg-mode kernel-helper-based', 'end',
-                  '# The SIP session helper is entry 13 on a factory configuration: check with',
-                  '# "show system session-helper" before deleting, as ids differ where helpers were edited.',
-                  '# A VoIP profile on a policy overrides this; keep VoIP profiles off the ATEA-* policies.',
-                  'config system session-helper', '    delete 13', 'end',
-                  '# H.323 inspection (1.1): delete the h323 and ras helpers as well, by the ids',
-                  '# "show system session-helper" lists (apply mode finds them by name).']
+        lines += self._placement_lines([entry for kind, entry in entries if kind == 'firewall policy'])
+        lines += ['config system settings', '    set default-voip-alg-mode kernel-helper-based', 'end']
+        lines += self._session_helper_lines()
         return '\n'.join(lines) + '\n'
+
+    def _placement_lines(self, policies):
+        """Moves placing our policies above the first deny of their interfaces, from the running policy list
+        (none without it, or where none is needed), after a note saying why."""
+        lines = ['# FortiOS matches the first policy in the list and adds new ones at its end: the collection\'s',
+                 '# must stand above every policy that denies their interfaces (or "any"). Rendered with the',
+                 '# running configuration, this file moves them there itself (move <id> before <id>).']
+        running = (self.running or {}).get('firewall policy')
+        if running is None:
+            return lines
+        ours = dict((entry['policyid'], entry) for entry in policies)
+        # Policies of ours the file deletes first (removals) are gone by then.
+        stale = set(key for key, fields in running if not key.isdigit() or (
+            ' '.join(fields.get('name', [])).startswith('ATEA-') and int(key) not in ours))
+        order = [_policy(int(key), fields.get('srcintf', []), fields.get('dstintf', []),
+                         (fields.get('action') or [None])[0], (fields.get('status') or [None])[0], int(key) in ours)
+                 for key, fields in running if key not in stale]
+        present = set(policy.id for policy in order)
+        order += [_policy(entry['policyid'], entry['srcintf'], entry['dstintf'], 'accept', None, True)
+                  for entry in policies if entry['policyid'] not in present]
+        moves = policy_moves(order)
+        return lines + (['config firewall policy'] + ['    move %d before %d' % move for move in moves] + ['end']
+                        if moves else [])
+
+    def _session_helper_lines(self):
+        """1.1: delete the sip, h323 and ras session helpers by the ids the running configuration lists;
+        without it, no id is deleted blindly (they differ where helpers were edited)."""
+        helpers = (self.running or {}).get('system session-helper')
+        if helpers is None:
+            return ['# 1.1 also needs the sip, h323 and ras session helpers deleted. Their ids differ per device',
+                    '# (sip is 13 on a factory configuration, not where helpers were edited), so this file deletes',
+                    '# none: render with the running configuration (atea_anywhere_running_config_dir), use apply',
+                    '# mode, or list them with "show system session-helper" and delete each by its id:',
+                    '#   config system session-helper',
+                    '#       delete <id of sip>',
+                    '#       delete <id of h323>',
+                    '#       delete <id of ras>',
+                    '#   end',
+                    '# A VoIP profile on a policy overrides this; keep VoIP profiles off the ATEA-* policies.']
+        ids = [(key, fields.get('name', [''])[0]) for key, fields in helpers
+               if fields.get('name', [''])[0] in VOIP_HELPERS]
+        lines = ['# A VoIP profile on a policy overrides this; keep VoIP profiles off the ATEA-* policies.']
+        if not ids:
+            return lines + ['# 1.1: the running configuration lists no sip, h323 or ras session helper to delete.']
+        return lines + ['# 1.1: the SIP and H.323 session helpers (%s), by the ids the running configuration lists.'
+                        % ', '.join('%s %s' % (name, key) for key, name in ids),
+                        'config system session-helper'] + ['    delete %s' % key for key, _name in ids] + ['end']
 
     def api_requests(self, current):
         """Requests to fortinet.fortios' modules against the current tables (selector -> entries as
         fortios_configuration_fact reads them): stale policies of ours to delete first, the entries to set,
-        stale objects of ours to delete last (users before what they use), the system settings, and the
-        ids of the session helpers to delete (SIP and H.323: sip, h323, ras).
+        the moves placing our policies above the first deny of their interfaces, stale objects of ours to
+        delete last (users before what they use), the system settings, and the ids of the session helpers to
+        delete (SIP and H.323: sip, h323, ras).
 
         Objects are ours by their ATEA-* name; policies by that name and an id above the base. A policy of
         ours keeps its id; a new one takes the lowest id above the base that no policy holds, so nobody
@@ -214,11 +373,31 @@ class FortiosRenderer(Renderer):
         return {
             'delete_first': [item for item in stale if item['module'] == 'firewall_policy'],
             'set': [{'module': modules[kind], 'data': _module_data(entry)} for kind, entry in wanted],
+            'moves': [{'module': 'firewall_policy', 'key': key, 'before': before} for key, before in
+                      self._api_moves(policies, [entry for kind, entry in wanted if kind == 'firewall policy'], stale)],
             'delete_last': [item for item in reversed(stale) if item['module'] != 'firewall_policy'],
             'settings': {'default_voip_alg_mode': 'kernel-helper-based'},
             'session_helpers': [entry['id'] for entry in current['system_session-helper']
                                 if entry.get('name') in VOIP_HELPERS],
         }
+
+    @staticmethod
+    def _api_moves(policies, wanted, stale):
+        """The moves, against the policy list as it stands once stale policies of ours are gone and new ones
+        are added at its end (a kept policy keeps its place)."""
+        gone = set(item['key'] for item in stale if item['module'] == 'firewall_policy')
+        ours = set(entry['policyid'] for entry in wanted)
+
+        def names(entry, field):
+            return [item.get('name') if isinstance(item, dict) else item for item in entry.get(field) or []]
+
+        order = [_policy(entry.get('policyid'), names(entry, 'srcintf'), names(entry, 'dstintf'), entry.get('action'),
+                         entry.get('status'), entry.get('policyid') in ours)
+                 for entry in policies if entry.get('policyid') not in gone]
+        present = set(policy.id for policy in order)
+        order += [_policy(entry['policyid'], entry['srcintf'], entry['dstintf'], 'accept', None, True)
+                  for entry in wanted if entry['policyid'] not in present]
+        return policy_moves(order)
 
     def _our_policy(self, entry):
         return str(entry.get('name', '')).startswith('ATEA-') and isinstance(entry.get('policyid'), int) \

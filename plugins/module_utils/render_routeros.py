@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_gate
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs, platform_limits, text_gate
+from ansible_collections.atea.anywhere.plugins.module_utils.platform_limits import Limit
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, port_spec
 
 _MENU = {'ipv4': 'ip firewall', 'ipv6': 'ipv6 firewall'}
 _ICMP = {'ipv4': ('icmp', '8:0'), 'ipv6': ('icmpv6', '128:0')}
-# RouterOS takes at most 15 ports or ranges in one dst-port.
-MAX_PORTS = 15
+LIMITS = {
+    # MikroTik's page documents port lists without a count; RouterOS's firewall is Linux netfilter, whose
+    # multiport match takes at most 15 ports in a list, and the collection keeps to that.
+    'ports_per_rule': Limit(15, 'ports or port ranges in one src-port or dst-port list',
+                            'iptables-extensions(8): multiport - https://ipset.netfilter.org/iptables-extensions.man.html'),
+}
+MAX_PORTS = LIMITS['ports_per_rule'].value
+# The connection states of the replies (and of related traffic such as ICMP errors) of an accepted flow.
+REPLY_STATES = 'established,related'
 # What marks an entry as the collection's own, per kind of menu: (field, regular expression).
 OWNED = {'address-list': ('list', '^ATEA-'), 'filter': ('comment', '^ATEA:')}
 SERVICE_PORTS = 'ip firewall service-port'
@@ -37,6 +45,7 @@ class RouterOsRenderer(Renderer):
     # Filter chains, not interfaces: gateway traffic is the forward chain.
     DEFAULT_ZONES = {'customer': 'forward', 'mpls': 'forward', 'internet': 'forward'}
     COMMENT_LIMIT = 200
+    LIMITS = LIMITS
     # A custom chain would need a jump from a built-in one; the collection writes to these only.
     CHAINS = ('forward', 'input', 'output')
 
@@ -57,15 +66,30 @@ class RouterOsRenderer(Renderer):
             rules = [r for r in self.rules if r['family'] == family]
             for group, cidrs in (self.network_groups(family).items() if rules else ()):
                 addresses.extend({'list': group, 'address': cidr, 'comment': 'ATEA: Atea Anywhere'} for cidr in cidrs)
+            filters.extend(self._reply_entries(rules))
             for rule in rules:
                 filters.extend(self._filter_entries(rule, family))
         menus[SERVICE_PORTS] = [{'name': 'sip', 'disabled': True}, {'name': 'h323', 'disabled': True}]
         return menus
 
+    def _chain(self, rule):
+        return self.zones[rule['destination_network'] if rule['direction'] == 'inbound' else rule['source_network']]
+
+    def _reply_entries(self, rules):
+        """One rule per chain the rules use, first among ours: accept the replies (established, related) of
+        what the chain accepted. The default configuration has such a rule; a customer's chain may not."""
+        chains = {}
+        for rule in rules:
+            sections = chains.setdefault(self._chain(rule), [])
+            sections.extend(section for section in rule['sections'] if section not in sections)
+        return [{'chain': chain, 'action': 'accept', 'connection-state': REPLY_STATES,
+                 'comment': 'ATEA: %s replies of the flows below (connection-state %s)' % ('/'.join(sections),
+                                                                                             REPLY_STATES)}
+                for chain, sections in chains.items()]
+
     def _filter_entries(self, rule, family):
         entry = {
-            'chain': self.zones[rule['destination_network'] if rule['direction'] == 'inbound'
-                                else rule['source_network']],
+            'chain': self._chain(rule),
             'action': 'accept',
             'protocol': rule['protocol'],
         }
@@ -77,6 +101,8 @@ class RouterOsRenderer(Renderer):
         if rule['protocol'] == 'icmp':
             return [dict(entry, comment=comment)]
         if rule['source_ports']:
+            platform_limits.check(self.PLATFORM, LIMITS, 'ports_per_rule', len(rule['source_ports']),
+                                  'rules', rule['name'])
             entry['src-port'] = ','.join(port_spec(r) for r in rule['source_ports'])
         ports = [port_spec(r) for r in rule['destination_ports']]
         return [dict(entry, **{'dst-port': ','.join(ports[start:start + MAX_PORTS]), 'comment': comment})
@@ -100,8 +126,9 @@ class RouterOsRenderer(Renderer):
     def render(self):
         lines = ['# atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
                  '# Address lists ATEA-* and filter rules whose comment starts with "ATEA:" are the collection\'s own;',
-                 '# running this script replaces them and nothing else. The rules are added at the end of the',
-                 '# chain: where it ends in a drop (the default configuration does), move them above it.']
+                 '# running this script replaces them and nothing else. The rules are added at the end of their',
+                 '# chain: move them, together and in order, above the chain\'s first drop or reject (the default',
+                 '# configuration ends in one), or apply with atea_anywhere_mode apply, which moves them itself.']
         menus = self.entries()
         for family in ('ipv4', 'ipv6'):
             if not menus['%s filter' % _MENU[family]]:
@@ -124,13 +151,15 @@ def _ours(entry):
 
 
 def placement_moves(menus):
-    """Moves keeping the collection's filter rules of each chain together and above its last drop or reject.
+    """Moves keeping the collection's filter rules of each chain together, in order, above its first drop or
+    reject that could take their traffic.
 
-    RouterOS adds new rules at the end of a chain, where a chain ending in a drop (as the default
-    configuration's forward chain does) would make them useless. Where all of ours are below the last drop
-    or reject of someone else's, they go just above it; otherwise they are gathered after the first of them,
-    so a person may place them higher. menus: filter menu -> its entries as read (with '.id', 'chain',
-    'action', 'comment'), in order. Returns [{'path': menu, 'numbers': '*A,*B', 'destination': '*D'}].
+    RouterOS adds new rules at the end of a chain, and a chain matches first: below a drop of someone
+    else's, ours would not be in force. Where the first of ours is below that drop, all of ours go just above
+    it; otherwise the rest are gathered after the first of them. A drop of connection-state=invalid alone
+    takes no packet of a connection the rules accept, so ours stay below it (the default configuration's
+    "drop invalid"). menus: filter menu -> its entries as read (with '.id', 'chain', 'action', 'comment'), in
+    order. Returns [{'path': menu, 'numbers': '*A,*B', 'destination': '*D'}].
     """
     if not isinstance(menus, dict):
         raise inputs.InputError('menus', menus, 'expected a mapping of filter menu to its entries')
@@ -142,6 +171,14 @@ def placement_moves(menus):
     return moves
 
 
+def _stops_our_traffic(entry):
+    """Whether someone else's enabled rule ends the way of packets the collection's rules accept."""
+    if _ours(entry) or entry.get('action') not in STOPPING or entry.get('disabled') in (True, 'true', 'yes'):
+        return False
+    states = set(str(entry.get('connection-state') or '').split(',')) - {''}
+    return not states or not states <= {'invalid'}
+
+
 def _chain_moves(entries):
     moves = []
     chains = []
@@ -151,10 +188,9 @@ def _chain_moves(entries):
     for chain in chains:
         in_chain = [entry for entry in entries if entry.get('chain') == chain]
         ours = [index for index, entry in enumerate(in_chain) if _ours(entry)]
-        stops = [index for index, entry in enumerate(in_chain)
-                 if not _ours(entry) and entry.get('action') in STOPPING and entry.get('disabled') is not True]
-        if stops and ours[0] > stops[-1]:
-            moving, destination = ours, stops[-1]
+        stops = [index for index, entry in enumerate(in_chain) if _stops_our_traffic(entry)]
+        if stops and ours[0] > stops[0]:
+            moving, destination = ours, stops[0]
         else:
             run_end = ours[0]
             while run_end + 1 < len(in_chain) and _ours(in_chain[run_end + 1]):

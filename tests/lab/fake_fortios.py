@@ -6,8 +6,9 @@
 It answers what the httpapi plugin and the fortios_* modules use (login check, system status, cmdb GET,
 POST, PUT, DELETE with revision_changed) for the tables the collection writes, and keeps them in a JSON
 file the tests read. Like FortiOS it refuses a field a table does not have, a group member, policy
-address or service that does not exist, a policy name another policy has, and the deletion of an entry
-something still uses. With --fail-write N the N-th write (POST, PUT or DELETE) is refused once and changes
+address or service that does not exist, a policy name another policy has, the deletion of an entry
+something still uses, and a name, comment or policy id longer or larger than FortiOS takes. Policies keep their order, and a PUT with action=move and before= or
+after= another policy's id moves one, as FortiOS's REST API does. With --fail-write N the N-th write (POST, PUT or DELETE) is refused once and changes
 nothing, as a device that drops a request halfway through a run would: the tests show what a run that stops
 there leaves behind, and that the next run converges.
 
@@ -48,6 +49,13 @@ REFERENCES = {
     ('firewall/policy', 'dstaddr6'): ('firewall/address6', 'firewall/addrgrp6'),
     ('firewall/policy', 'service'): ('firewall.service/custom',),
 }
+# FortiOS CLI reference sizes (config firewall address, addrgrp, service custom, policy) and the policy id
+# range (FortiManager "Policy ID support"), written here apart from the renderer's own table.
+NAME_LENGTH = {'firewall/policy': 35}
+COMMENT_LENGTH = {'firewall/policy': 1023}
+OBJECT_NAME_LENGTH = 79
+OBJECT_COMMENT_LENGTH = 255
+MAX_POLICY_ID = 4294967294
 CMDB = re.compile(r'/api/v2/cmdb/(?P<table>[\w.-]+/[\w-]+)(/(?P<key>[^/?]+))?$')
 
 
@@ -81,6 +89,13 @@ class Device(object):
         if unknown:
             return 'invalid field %s' % unknown[0]
         key = TABLES[table][0]
+        if len(str(entry.get('name', ''))) > NAME_LENGTH.get(table, OBJECT_NAME_LENGTH):
+            return 'name too long: %s' % entry['name']
+        comment = entry.get('comments', entry.get('comment', ''))
+        if len(str(comment)) > COMMENT_LENGTH.get(table, OBJECT_COMMENT_LENGTH):
+            return 'comment too long (%d characters)' % len(comment)
+        if table == 'firewall/policy' and not 0 <= int(entry.get(key, 0)) <= MAX_POLICY_ID:
+            return 'policy id out of range: %s' % entry.get(key)
         if table == 'firewall/policy' and any(other.get('name') == entry.get('name') and other[key] != entry[key]
                                               for other in self.tables[table]):
             return 'duplicate policy name %s' % entry.get('name')
@@ -91,6 +106,21 @@ class Device(object):
                 if not any(item.get('name') in self._names(target) for target in targets):
                     return 'entry not found in datasource: %s %s' % (field, item.get('name'))
         return None
+
+    def move(self, table, key, query):
+        """Move the entry before or after another (PUT ?action=move&before=<key>): its new place, or the reason
+        FortiOS would refuse."""
+        entry, entries = self.find(table, key), self.tables[table]
+        where = 'before' if 'before' in query else 'after'
+        target = self.find(table, query.get(where, [''])[0])
+        if entry is None or target is None:
+            return None, 'entry not found'
+        if entry is target:
+            return None, 'cannot move an entry %s itself' % where
+        rest = [other for other in entries if other is not entry]
+        at = rest.index(target) + (where == 'after')
+        self.tables[table] = rest[:at] + [entry] + rest[at:]
+        return self.tables[table] != entries, None
 
     def used(self, table, key):
         """Who still uses the entry, or None."""
@@ -138,16 +168,25 @@ class _Handler(BaseHTTPRequestHandler):
         table, key = found.group('table'), found.group('key')
         key = unquote(key) if key else None
         length = int(self.headers.get('Content-Length') or 0)
-        body = json.loads(self.rfile.read(length) or b'{}') if length else {}
+        # A move sends the JSON null as its body.
+        body = (json.loads(self.rfile.read(length) or b'{}') if length else {}) or {}
         with self.device.lock:
-            return self._cmdb(method, table, key, body)
+            return self._cmdb(method, table, key, body, query)
 
-    def _cmdb(self, method, table, key, body):
+    def _cmdb(self, method, table, key, body, query):
         device, field = self.device, TABLES[table][0]
         if method != 'GET':
             device.writes += 1
             if device.writes == device.fail_write:
                 return self._error(503, 'stand-in fault: write %d (%s %s) refused' % (device.writes, method, table))
+        if method == 'PUT' and query.get('action') == ['move']:
+            if table != 'firewall/policy':
+                return self._error(405, 'move is for ordered tables')
+            changed, reason = device.move(table, key, query)
+            if reason:
+                return self._error(500, reason)
+            device.save()
+            return self._reply(200, {'status': 'success', 'mkey': key, 'revision_changed': changed})
         if field is None:
             if method == 'GET':
                 return self._reply(200, {'status': 'success', 'results': device.tables[table]})

@@ -5,8 +5,9 @@
 
 It speaks the API's sentences (login, print, add, set, remove, move) on the firewall menus the
 collection uses and keeps them in a JSON file the tests read. Fields outside what those menus take
-are refused, like RouterOS' "unknown parameter", service ports can only be set, not added, and only
-filter rules can be moved.
+are refused, like RouterOS' "unknown parameter", service ports can only be set, not added, only
+filter rules can be moved, and a port list of more than 15 ports or ranges is refused (the netfilter
+multiport limit the RouterOS renderer keeps to).
 
     python fake_routeros.py --listen 127.0.0.1:8728 --config menus.json --user lab --password lab
 """
@@ -31,6 +32,7 @@ FIELDS = {
     '/ip/firewall/service-port': {'name', 'ports', 'disabled'},
 }
 FIXED = {'/ip/firewall/service-port'}
+MAX_PORTS = 15
 
 
 def _value(value):
@@ -77,6 +79,9 @@ class Device(object):
         unknown = [k for k in fields if k not in FIELDS[menu]]
         if unknown:
             raise ValueError('unknown parameter %s' % unknown[0])
+        for field in ('src-port', 'dst-port'):
+            if len(arguments.get(field, '').split(',')) > MAX_PORTS:
+                raise ValueError('too many ports in %s (at most %d)' % (field, MAX_PORTS))
         if verb == 'add':
             if menu in FIXED:
                 raise ValueError('entries here can only be set')

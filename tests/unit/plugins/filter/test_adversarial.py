@@ -238,7 +238,7 @@ def test_what_a_platform_can_hold_is_written_its_own_way(platform):
 
 def test_routeros_comments_cannot_substitute_or_escape_their_quotes():
     text = vendor_config(rules(flows('smb', extra_flows=_extra(purpose='$[/system reset] x\\'))), platform='routeros')
-    line = next(line for line in text.splitlines() if 'extra' in line)
+    line = next(line for line in text.splitlines() if 'extra inbound' in line)
     assert 'comment="ATEA: extra inbound-internet-tcp-ipv4: extra \\$[/system reset] x\\\\"' in line
 
 

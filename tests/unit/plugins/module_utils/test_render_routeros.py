@@ -52,8 +52,30 @@ def test_every_owned_menu_is_listed_and_restricted_to_ours_even_when_empty():
         'path': 'ip firewall service-port', 'restrict': None, 'ensure_order': False,
         'data': [{'name': 'sip', 'disabled': True}, {'name': 'h323', 'disabled': True}]}
     assert [r['path'] for r in requests.values() if r['ensure_order']] == ['ip firewall filter', 'ipv6 firewall filter']
-    ports = [entry['dst-port'] for entry in requests['ip firewall filter']['data']]
-    assert ports == ['443,5061,5222,8443,40000-49999', '36002-59999']
+    ports = [entry.get('dst-port') for entry in requests['ip firewall filter']['data']]
+    assert ports == [None, '443,5061,5222,8443,40000-49999', '36002-59999']
+
+
+@pytest.mark.parametrize('profile, options', [('smb', {}), ('enterprise', {}), ('enterprise', DUAL_STACK)])
+def test_each_chain_used_accepts_the_replies_first_marked_as_ours(profile, options):
+    # 0.2.0 relied on the default configuration's 'accept established,related', which a customer's chain may lack.
+    rules = engine.compact_rules(engine.build_flows(profile, **options))
+    for family, menu in (('ipv4', 'ip firewall filter'), ('ipv6', 'ipv6 firewall filter')):
+        filters = next(r['data'] for r in _requests(profile, **options) if r['path'] == menu)
+        used = [rule for rule in rules if rule['family'] == family]
+        chains = sorted(set(entry['chain'] for entry in filters))
+        replies = [entry for entry in filters if entry.get('connection-state') == 'established,related']
+        assert [entry['chain'] for entry in replies] == chains
+        for reply in replies:
+            first = next(entry for entry in filters if entry['chain'] == reply['chain'])
+            assert first is reply and reply['action'] == 'accept' and set(reply) == {
+                'chain', 'action', 'connection-state', 'comment'}
+            sections = sorted(set(s for rule in used for s in rule['sections']))
+            assert reply['comment'].startswith('ATEA: %s replies' % '/'.join(sections)), reply['comment']
+        assert bool(replies) == bool(used)
+    script = vendor_platforms.render_config(rules, 'routeros')
+    assert script.count('action=accept connection-state=established,related comment="ATEA: ') == len(
+        set(rule['family'] for rule in rules))
 
 
 def test_every_source_port_range_is_kept_and_chains_are_built_in_ones():
@@ -76,14 +98,27 @@ def _rule(ident, chain='forward', action='accept', comment='', **fields):
     return dict({'.id': ident, 'chain': chain, 'action': action, 'comment': comment}, **fields)
 
 
-DEFCONF = [_rule('*1', comment='defconf: accept established'), _rule('*2', action='drop', comment='defconf: drop invalid'),
-           _rule('*3', action='drop', comment='defconf: drop all from WAN not DSTNATed')]
+DEFCONF = [_rule('*1', comment='defconf: accept established', **{'connection-state': 'established,related'}),
+           _rule('*2', action='drop', comment='defconf: drop invalid', **{'connection-state': 'invalid'}),
+           _rule('*3', action='drop', comment='defconf: drop all from WAN not DSTNATed', **{'connection-state': 'new'})]
 
 
 def test_rules_appended_below_the_last_drop_go_just_above_it():
     menu = DEFCONF + [_rule('*A', comment='ATEA: a'), _rule('*B', comment='ATEA: b')]
     assert placement_moves({'ip firewall filter': menu}) == [
         {'path': 'ip firewall filter', 'numbers': '*A,*B', 'destination': '*3'}]
+
+
+def test_rules_go_above_the_customers_first_drop_not_its_last():
+    # 0.2.0 put them above the chain's last drop, where the customer's drop of the same traffic stopped them.
+    customer = [_rule('*1', comment='accept established', **{'connection-state': 'established,related'}),
+                _rule('*2', action='drop', protocol='udp', **{'dst-port': '5060'}, comment='no SIP from outside'),
+                _rule('*3', action='reject', comment='reject all')]
+    menu = customer + [_rule('*A', comment='ATEA: replies'), _rule('*B', comment='ATEA: b')]
+    assert placement_moves({'ip firewall filter': menu}) == [
+        {'path': 'ip firewall filter', 'numbers': '*A,*B', 'destination': '*2'}]
+    settled = customer[:1] + menu[3:] + customer[1:]
+    assert placement_moves({'ip firewall filter': settled}) == []
 
 
 def test_rules_placed_higher_stay_and_the_rest_joins_them():
