@@ -8,8 +8,13 @@ sub-modes of access lists and object-groups, show version/running-config) and ke
 configuration in a file the tests read, printed as IOS-XE prints it (numbered access-list entries,
 some ports by name). It accepts only the command forms it knows, so a malformed line fails as on a
 device, refuses to remove an entry that is not there and to delete an object-group an access list
-still uses, so the tests show that removals come in a working order. It does not check what IOS-XE would accept
-beyond that; the reviewed references and the vendor documentation do.
+still uses, so the tests show that removals come in a working order. Access-list lines keep their sequence
+numbers as IOS-XE does ('IP Access List Entry Sequence Numbering'): a line given with a number ('25 permit ...',
+IPv6 'sequence 25 permit ...') goes at that place, a number already used is refused ('% Duplicate sequence
+number'), a line without one goes 10 after the last, 'no 25' ('no sequence 25') removes one, and
+'ip access-list resequence NAME first step' ('ipv6 access-list resequence ...') renumbers a list. It keeps the
+device's limits on its own (not from the renderer): a remark of more than 100 characters, a list of more than
+2048 object-group entries, a sequence number past 2147483647 are refused. It does not check what IOS-XE would accept beyond that; the reviewed references and the vendor documentation do.
 
 Where the configuration has an archive (an 'archive' block with a 'path'), it answers the Configuration
 Rollback Confirmed Change feature as cisco.ios's cliconf plugin drives it ('show archive', 'show archive
@@ -50,7 +55,20 @@ SUBMODES = (
      re.compile(r'description .+|host [\d.]+|[\d.]+ [\d.]+|group-object [\w-]+')),
     (re.compile(r'object-group v6-network [\w-]+'), 'config-v6-network-group',
      re.compile(r'description .+|host [\da-fA-F:]+|[\da-fA-F:]+/\d+|group-object [\w-]+')),
+    # Only an interface the configuration has (Device.configure checks).
+    (re.compile(r'interface [\w/.:-]+'), 'config-if',
+     re.compile(r'description .+|ip address .+|(ip access-group|ipv6 traffic-filter) [\w-]+ (in|out)')),
 )
+ACCESS_LISTS = ('ip access-list ', 'ipv6 access-list ')
+# A line of an access list with the number that places it: 'N line', in IPv6 lists 'sequence N line'.
+NUMBERED = {False: re.compile(r'(\d+) (.+)'), True: re.compile(r'sequence (\d+) (.+)')}
+# 'no 20' ('no sequence 20') removes the line of that number.
+NUMBER = {False: re.compile(r'(\d+)'), True: re.compile(r'sequence (\d+)')}
+RESEQUENCE = re.compile(r'(ip|ipv6) access-list resequence ([\w-]+) (\d+) (\d+)')
+# The device's limits: the highest sequence number, and object-group entries in one list (a remark's 100
+# characters are in the SUBMODES patterns).
+LAST_SEQUENCE = 2147483647
+OBJECT_GROUP_ENTRIES = 2048
 GLOBAL_LINES = re.compile(r'hostname [\w-]+|(no )?ip nat service (sip (tcp|udp) port \d+|h225|ras)')
 
 
@@ -75,12 +93,17 @@ class Device(object):
         self.timer = None
         with open(path, encoding='utf-8') as handle:
             for line in handle.read().splitlines():
-                if not line.strip() or line.startswith('!'):
+                if not line.strip() or line.startswith('!') or line == 'end':
                     continue
-                if line.startswith(' '):
-                    self.blocks[-1][1].append(line.strip())
-                else:
+                if not line.startswith(' '):
                     self.blocks.append([line.strip(), []])
+                elif self.blocks[-1][0].startswith(ACCESS_LISTS):
+                    children, ipv6 = self.blocks[-1][1], self.blocks[-1][0].startswith('ipv6')
+                    numbered = NUMBERED[ipv6].fullmatch(line.strip())
+                    children.append([int(numbered.group(1)), numbered.group(2)] if numbered
+                                    else [(children[-1][0] if children else 0) + 10, line.strip()])
+                else:
+                    self.blocks[-1][1].append(line.strip())
         self.startup = self.text()
 
     def text(self):
@@ -89,12 +112,13 @@ class Device(object):
         lines = []
         for header, children in self.blocks:
             lines.append(header)
-            numbered = header.startswith(('ip access-list ', 'ipv6 access-list '))
-            for number, child in enumerate(children, 1):
-                if numbered:
+            for child in children:
+                if header.startswith(ACCESS_LISTS):
+                    number, child = child
                     child = re.sub(r'^(permit tcp .*) eq 80$', r'\1 eq www', child)
+                    child = re.sub(r'^(permit tcp .* eq )80 (.*)$', r'\1www \2', child)
                     child = re.sub(r'^(permit udp .*) eq 69$', r'\1 eq tftp', child)
-                    child = '%s%d %s' % ('sequence ' if header.startswith('ipv6') else '', number * 10, child)
+                    child = '%s%d %s' % ('sequence ' if header.startswith('ipv6') else '', number, child)
                 lines.append(' ' + child)
             lines.append('!')
         return '\n'.join(lines) + '\nend\n'
@@ -143,23 +167,33 @@ class Device(object):
     def configure(self, line, context):
         """One configuration-mode line; returns the new context (a block, or None) and the reply."""
         if context is not None:
-            body = line[3:] if line.startswith('no ') else line
-            if context[2].fullmatch(body):
-                children = context[0][1]
-                if line.startswith('no '):
-                    if body not in children:
-                        return context, '%% Entry not found: %s' % body
-                    children.remove(body)
-                elif body not in children:
-                    children.append(body)
-                return context, ''
+            if context[0][0].startswith(ACCESS_LISTS):
+                reply = self._access_list_line(context, line)
+                if reply is not None:
+                    return context, reply
+            else:
+                body = line[3:] if line.startswith('no ') else line
+                if context[2].fullmatch(body):
+                    children = context[0][1]
+                    if line.startswith('no '):
+                        if body not in children:
+                            return context, '%% Entry not found: %s' % body
+                        children.remove(body)
+                    elif body not in children:
+                        children.append(body)
+                    return context, ''
             if line == 'exit':
                 return None, ''
         if line.startswith('no ') and _submode(line[3:]):
             return None, self._remove(line[3:])
+        resequence = RESEQUENCE.fullmatch(line)
+        if resequence:
+            return None, self._resequence(*resequence.groups())
         submode = _submode(line)
         if submode:
             block = self._block(line)
+            if block is None and line.startswith('interface '):
+                return context, INVALID
             if block is None:
                 block = [line, []]
                 self.blocks.append(block)
@@ -172,6 +206,56 @@ class Device(object):
             return None, ''
         return context, INVALID
 
+    @staticmethod
+    def _access_list_line(context, line):
+        """A line inside an access list: the reply, or None where it is not one (then it may leave the mode)."""
+        (header, children), _prompt, pattern = context
+        ipv6 = header.startswith('ipv6')
+        negated = line.startswith('no ')
+        body = line[3:] if negated else line
+        numbered = NUMBERED[ipv6].fullmatch(body)
+        if negated and NUMBER[ipv6].fullmatch(body):
+            number = int(body.split()[-1])
+            found = [child for child in children if child[0] == number]
+            if not found:
+                return '%% Entry %d not found' % number
+            children.remove(found[0])
+            return ''
+        number, body = (int(numbered.group(1)), numbered.group(2)) if numbered else (None, body)
+        if not pattern.fullmatch(body):
+            return None
+        same = [child for child in children if child[1] == body]
+        if negated:
+            if number is not None or not same:
+                return '%% Entry not found: %s' % body
+            children.remove(same[0])
+            return ''
+        if same and not body.startswith('remark '):
+            # As IOS-XE: an entry that is already there (whatever its number) changes nothing.
+            return ''
+        if number is None:
+            number = (children[-1][0] if children else 0) + 10
+        if number > LAST_SEQUENCE:
+            return '%% Exceeded maximum sequence number.'
+        if any(child[0] == number for child in children):
+            return '%% Duplicate sequence number'
+        if not body.startswith('remark ') and len([c for c in children if ' object-group ' in ' ' + c[1]]) \
+                >= OBJECT_GROUP_ENTRIES and 'object-group ' in body:
+            return '%% Object-group ACL entries exceed the maximum of %d' % OBJECT_GROUP_ENTRIES
+        children.append([number, body])
+        children.sort()
+        return ''
+
+    def _resequence(self, family, name, first, step):
+        block = self._block(('ip access-list extended %s' if family == 'ip' else 'ipv6 access-list %s') % name)
+        if block is None:
+            return '%% Access list %s does not exist' % name
+        if int(first) + int(step) * len(block[1]) > LAST_SEQUENCE:
+            return '%% Exceeded maximum sequence number.'
+        for index, child in enumerate(block[1]):
+            child[0] = int(first) + int(step) * index
+        return ''
+
     def _remove(self, header):
         block = self._block(header)
         if block is None:
@@ -179,7 +263,8 @@ class Device(object):
         if header.startswith('object-group '):
             name = header.split()[-1]
             users = [other[0] for other in self.blocks
-                     if any(re.search(r'object-group %s( |$)' % re.escape(name), child) for child in other[1])]
+                     if any(re.search(r'object-group %s( |$)' % re.escape(name), child if isinstance(child, str)
+                                      else child[1]) for child in other[1])]
             if users:
                 return '%% Invalid: object-group %s is still used by %s' % (name, users[0])
         self.blocks.remove(block)
