@@ -1,30 +1,146 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Cisco ASA (software 9.x): object-groups, one extended ACL per ingress interface, inspection off."""
+"""Cisco ASA (software 9.x): object-groups, entries in the access list each ingress interface uses, ICMP
+inspection on, SIP and H.323 inspection off."""
 
 from __future__ import annotations
 
 import re
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs
-from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import Renderer, netmask, object_name
+from ansible_collections.atea.anywhere.plugins.module_utils.platform_limits import Limit
+from ansible_collections.atea.anywhere.plugins.module_utils.render_common import COMMENT_PREFIX
+from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import (
+    Renderer, block_removals, netmask, object_name)
 
 _ICMP = {'ipv4': ('icmp', 'echo'), 'ipv6': ('icmp6', 'echo')}
+# Our remarks start with the marker; our entries name only our object-groups, as _entry() writes them. Both
+# are how the collection finds its own lines in an access list that is not its own.
+_OUR_REMARK = 'remark %s ' % COMMENT_PREFIX
+_OUR_ENTRY = re.compile(r'extended permit (tcp|udp|icmp|icmp6) object-group ATEA-NET-\S+ (range \d+ \d+ )?'
+                        r'object-group ATEA-NET-\S+ (object-group ATEA-SVC-\S+|echo)$')
+_ACCESS_LIST = re.compile(r'access-list (\S+) (.+)$')
+_ACCESS_GROUP = re.compile(r'access-group (\S+) in interface (\S+)$')
+
+_OBJECTS_GUIDE = ('Cisco ASA Series Firewall ASDM Configuration Guide 7.12, Objects for Access Control - '
+                  'https://cisco.com/c/en/us/td/docs/security/asa/asa912/asdm712/firewall/asdm-712-firewall-config/'
+                  'access-objects.html')
+
+
+def is_ours(entry):
+    """Whether an access-list entry (the text after 'access-list NAME ') is one the collection wrote."""
+    return entry.startswith(_OUR_REMARK) or bool(_OUR_ENTRY.match(entry))
+
+
+def _provenance(rule):
+    return '%s %s' % ('/'.join(rule['sections']), rule['name'])
+
+
+def _is_deny(entry):
+    words = entry.split()
+    return words[:2] in (['extended', 'deny'], ['standard', 'deny']) and 'inactive' not in words
+
+
+def _insert_position(entries):
+    """Where our entries go: before the first deny, and before the customer's remarks that lead to it.
+
+    None where the list has no deny: its end (the implicit deny) is then the place.
+    """
+    position = next((index for index, entry in enumerate(entries) if _is_deny(entry)), None)
+    if position is None:
+        return None
+    while position and entries[position - 1].startswith('remark ') and not is_ours(entries[position - 1]):
+        position -= 1
+    return position
+
+
+def merge_into(acl, entries, wanted):
+    """The commands that put wanted, pairs of (remark, entry), into the access list acl that holds entries.
+
+    Returns (removals, insertions, result). Only our lines are named: ours that are no longer wanted, or that
+    sit behind a deny, are removed; each wanted pair missing is inserted before the list's first deny with
+    'line N' as ASA counts lines (from 1, remarks included, after the removals), or appended where the list has
+    no deny. Nothing else of the list moves relative to the rest.
+    """
+    entries = list(entries)
+    first_deny = next((index for index, entry in enumerate(entries) if _is_deny(entry)), len(entries))
+    kept = set()
+    for remark, entry in wanted:
+        if entry in entries[:first_deny]:
+            index = entries.index(entry)
+            kept.add(index)
+            if index and entries[index - 1] == remark:
+                kept.add(index - 1)
+    removals = ['no access-list %s %s' % (acl, entry) for index, entry in enumerate(entries)
+                if is_ours(entry) and index not in kept]
+    entries = [entry for index, entry in enumerate(entries) if index in kept or not is_ours(entry)]
+    insertions = []
+
+    def insert(position, text):
+        if position is None:
+            entries.append(text)
+            insertions.append('access-list %s %s' % (acl, text))
+        else:
+            entries.insert(position, text)
+            insertions.append('access-list %s line %d %s' % (acl, position + 1, text))
+
+    for remark, entry in wanted:
+        if entry in entries:
+            index = entries.index(entry)
+            if not index or entries[index - 1] != remark:
+                insert(index, remark)
+            continue
+        position = _insert_position(entries)
+        insert(position, remark)
+        insert(None if position is None else position + 1, entry)
+    return removals, insertions, entries
+
+
+def read_access_lists(running):
+    """Access list name -> its entries in order (the text after 'access-list NAME '), as the configuration shows them."""
+    lists = {}
+    for line in running.splitlines():
+        match = _ACCESS_LIST.match(line.strip())
+        if match:
+            lists.setdefault(match.group(1), []).append(match.group(2).strip())
+    return lists
+
+
+def read_access_groups(running):
+    """Interface -> the access list bound inbound to it (access-group NAME in interface IFACE)."""
+    groups = {}
+    for line in running.splitlines():
+        match = _ACCESS_GROUP.match(line.strip())
+        if match:
+            groups[match.group(2)] = match.group(1)
+    return groups
 
 
 class AsaRenderer(Renderer):
+    """With the running configuration (render_config calls conflicts() with it before render()), the
+    entries go into the access list each interface already uses; without it, into ATEA-ANYWHERE-<INTERFACE>."""
+
     PLATFORM = 'cisco_asa'
     SOFTWARE = 'Cisco ASA software 9.x'
     DEFAULT_ZONES = {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'}
-    COMMENT_LIMIT = 100  # access-list remark text
     SOURCE_RANGES = 1
     RUNNING_FORMAT = 'block'
     OWNED = re.compile(r'(object-group (network|service) |access-list )ATEA-\S+( |$)')
+    # Remarks are cut to fit (comment()); the longest object name, ATEA-SVC- and a rule name of 48, is 57.
+    LIMITS = {
+        'remark_length': Limit(100, 'characters in an access-list remark',
+                               'Cisco ASA 5500 Series Configuration Guide using the CLI 8.2, Adding Remarks to Access '
+                               'Lists ("The text can be up to 100 characters") - https://www.cisco.com/c/en/us/td/docs/'
+                               'security/asa/asa82/configuration/guide/config/objectgroups.html'),
+        'object_name_length': Limit(64, 'characters in an object-group name', _OBJECTS_GUIDE),
+    }
+    COMMENT_LIMIT = LIMITS['remark_length'].value
 
     def __init__(self, rules, zones=None, bind_access_groups=False):
         super(AsaRenderer, self).__init__(rules, zones)
         self.bind_access_groups = bind_access_groups
+        self.running = None
 
     def acl_name(self, rule):
         """Rules filter on the interface their traffic enters by: the source network's."""
@@ -59,34 +175,128 @@ class AsaRenderer(Renderer):
         service = 'object-group %s' % self.service_object(rule)
         return 'extended permit %s %s %s %s' % (rule['protocol'], source, destination, service)
 
+    def _remark(self, rule):
+        return _OUR_REMARK + self.comment(rule, self.COMMENT_LIMIT - len(COMMENT_PREFIX) - 1)
+
+    def _wanted(self):
+        """Interface -> the (remark, entry) pairs of the rules entering by it, in rule order."""
+        wanted = {}
+        for rule in self.rules:
+            wanted.setdefault(self.zones[rule['source_network']], []).append((self._remark(rule), self._entry(rule)))
+        return wanted
+
     def conflicts(self, running):
-        """Refuse to bind an ACL where the interface already has someone else's access-group."""
+        """Read the running configuration: the lists the interfaces use. With bind_access_groups, refuse an
+        interface that has none (binding one there would cut what it passes today)."""
+        self.running = {'lists': read_access_lists(running), 'groups': read_access_groups(running)}
+        self._refuse_unbound()
+
+    def _refuse_unbound(self):
         if not self.bind_access_groups:
             return
-        bound = set(self.zones[rule['source_network']] for rule in self.rules)
-        for line in running.splitlines():
-            words = line.split()
-            if words[:1] == ['access-group'] and words[2:4] == ['in', 'interface'] and len(words) > 4 \
-                    and words[4] in bound and not words[1].startswith('ATEA-'):
+        for interface in self._wanted():
+            if self.running is None:
                 raise inputs.InputError(
-                    'bind_access_groups', True, 'interface %s already has access-group %s; binding the '
-                    'collection\'s access list would replace it. Leave bind_access_groups off and add the ATEA-* '
-                    'entries to %s, or remove its access-group first' % (words[4], words[1], words[1]))
+                    'bind_access_groups', True, 'needs the running configuration (running_config; the role\'s '
+                    'atea_anywhere_running_config_dir) to know which access list interface %s uses' % interface)
+            if interface not in self.running['groups']:
+                raise inputs.InputError(
+                    'bind_access_groups', True, 'interface %s has no access-group. Binding one would replace ASA\'s '
+                    'security-level permit with the list\'s implicit deny and cut traffic the interface passes '
+                    'today. Bind an access list of your own that keeps that traffic (for example ending in the '
+                    'permits you want) and run again: the entries then go into it' % interface)
+
+    def _customer_list(self, interface):
+        """The access list not of ours bound inbound to the interface, where the running configuration shows one."""
+        if self.running is None:
+            return None
+        acl = self.running['groups'].get(interface)
+        return acl if acl and not acl.startswith('ATEA-') else None
+
+    def _customer_lists(self):
+        """(ACL, removals, insertions) for each interface that uses someone else's access list, and the removals
+        of our entries from lists no interface of ours uses any more."""
+        plans = []
+        targets = {}
+        for interface, wanted in self._wanted().items():
+            acl = self._customer_list(interface)
+            if acl:
+                targets[acl] = (interface, wanted)
+        for acl, entries in sorted((self.running or {}).get('lists', {}).items()):
+            if acl.startswith('ATEA-') or acl in targets:
+                continue
+            stale = ['no access-list %s %s' % (acl, entry) for entry in entries if is_ours(entry)]
+            if stale:
+                plans.append((acl, None, stale, []))
+        for acl, (interface, wanted) in targets.items():
+            removals, insertions, _result = merge_into(acl, self.running['lists'].get(acl, []), wanted)
+            plans.append((acl, interface, removals, insertions))
+        return plans
+
+    def _policy(self):
+        lines = []
+        icmp = [_provenance(rule) for rule in self.rules if rule['protocol'] == 'icmp']
+        if icmp:
+            lines.append('! %s: echo replies pass only where ASA tracks ICMP, which it does with ICMP inspection '
+                         '(inspect icmp); TCP and UDP replies pass by the connection table.' % ', '.join(icmp))
+        lines.append('! Requirement 1.1: SIP and H.323 inspection off.')
+        lines += ['policy-map global_policy', ' class inspection_default']
+        lines += ['  inspect icmp'] if icmp else []
+        return lines + ['  no inspect sip', '  no inspect h323 h225', '  no inspect h323 ras']
+
+    def _intra_interface(self):
+        hairpin = [rule for rule in self.rules
+                   if self.zones[rule['source_network']] == self.zones[rule['destination_network']]]
+        if not hairpin:
+            return []
+        interfaces = sorted(set(self.zones[rule['source_network']] for rule in hairpin))
+        return ['! %s: traffic enters and leaves interface %s; ASA sends traffic back out the interface it came in '
+                'only with same-security-traffic permit intra-interface.'
+                % (', '.join(_provenance(rule) for rule in hairpin), ', '.join(interfaces)),
+                'same-security-traffic permit intra-interface']
 
     def render(self):
+        self._refuse_unbound()
         lines = ['! atea.anywhere: Atea Anywhere firewall requirements for %s.' % self.SOFTWARE,
-                 '! Objects and access lists named ATEA-* are the collection\'s own.']
+                 '! Objects and access lists named ATEA-* are the collection\'s own; in other access lists, the '
+                 'entries naming only ATEA-* object-groups and the remarks starting "%s".' % COMMENT_PREFIX]
         lines += self._network_groups() + self._service_groups()
-        interfaces = {}  # ACL name -> the interface it filters
-        for rule in self.rules:
-            acl = self.acl_name(rule)
-            interfaces[acl] = self.zones[rule['source_network']]
-            lines.append('access-list %s remark %s' % (acl, self.comment(rule)))
-            lines.append('access-list %s %s' % (acl, self._entry(rule)))
-        lines += ['policy-map global_policy', ' class inspection_default',
-                  '  no inspect sip', '  no inspect h323 h225', '  no inspect h323 ras']
-        for acl, interface in interfaces.items():
-            binding = 'access-group %s in interface %s' % (acl, interface)
-            lines.append(binding if self.bind_access_groups else
-                         '! Bind it (this replaces the interface\'s current access-group): %s' % binding)
+        customer = set()
+        for acl, interface, _removals, insertions in self._customer_lists():
+            if interface:
+                customer.add(interface)
+                lines.append('! Interface %s filters with access list %s: entries of ours go in before its first deny; '
+                             'nothing else of it is changed.' % (interface, acl))
+                lines += insertions
+        bindings = []
+        for interface, wanted in self._wanted().items():
+            if interface in customer:
+                continue
+            acl = object_name('ANYWHERE', interface)
+            if self.running is not None and self.running['groups'].get(interface, '').startswith('ATEA-'):
+                acl = self.running['groups'][interface]
+            for remark, entry in wanted:
+                lines += ['access-list %s %s' % (acl, remark), 'access-list %s %s' % (acl, entry)]
+            if self.running is None or interface not in self.running['groups']:
+                bindings.append('! Not bound: binding it (access-group %s in interface %s) would replace the '
+                                'interface\'s current access list, or its security-level permit with the list\'s '
+                                'implicit deny. Give the running configuration and the entries go into the list '
+                                'the interface uses.' % (acl, interface))
+        lines += self._intra_interface() + self._policy() + bindings
         return '\n'.join(lines) + '\n'
+
+    def removals(self, running, rendered):
+        """Our entries in other access lists first, then our own lists and object-groups (which those entries use).
+
+        An object-group of ours that a line of someone else's still names stays (ASA would refuse to remove it).
+        """
+        ours_elsewhere = [command for _acl, _interface, removals, _insertions in self._customer_lists()
+                          for command in removals]
+        used, header = set(), ''
+        for line in running.splitlines():
+            header = line.strip() if line[:1] not in (' ', '!') else header
+            match = _ACCESS_LIST.match(line.strip())
+            if not self.OWNED.match(header) and not (match and is_ours(match.group(2))):
+                used.update(line.split())
+        return ours_elsewhere + [command for command in block_removals(running, rendered, self.OWNED)
+                                 if not (command.startswith('no object-group ') and command.split()[3] in used)]
