@@ -91,12 +91,6 @@ def test_bad_options_fail_naming_them(platform, kwargs, message):
     assert str(caught.value).startswith(message)
 
 
-def test_asa_binds_access_groups_only_when_asked():
-    text = vendor_platforms.render_config(_rules('enterprise'), 'cisco_asa', bind_access_groups=True)
-    assert 'access-group ATEA-ANYWHERE-INSIDE in interface inside' in text.splitlines()
-    assert 'access-group ATEA-ANYWHERE-MPLS in interface mpls' in text.splitlines()
-
-
 def test_ios_binds_to_interfaces_given():
     text = vendor_platforms.render_config(_rules('smb'), 'cisco_ios', zones={'customer': 'GigabitEthernet0/0/1'})
     assert 'interface GigabitEthernet0/0/1\n ip access-group ATEA-ANYWHERE-CUSTOMER-IN-V4 in' in text
@@ -221,10 +215,6 @@ def test_ios_refuses_to_replace_an_interface_acl_and_asa_an_access_group():
     with pytest.raises(InputError, match=r"option 'zones.customer': .*GigabitEthernet2 already filters inbound with LAN-IN"):
         vendor_platforms.render_config(_rules('smb'), 'cisco_ios', zones={'customer': 'GigabitEthernet2'},
                                        running_config=running)
-    asa = 'access-group INSIDE-IN in interface inside\n'
-    with pytest.raises(InputError, match='interface inside already has access-group INSIDE-IN'):
-        vendor_platforms.render_config(_rules('smb'), 'cisco_asa', running_config=asa, bind_access_groups=True)
-    assert vendor_platforms.render_config(_rules('smb'), 'cisco_asa', running_config=asa)
 
 
 @pytest.mark.parametrize('kwargs, message', [
