@@ -84,14 +84,19 @@ def _range(text):
 
 
 def applications(text):
-    """Application name -> its terms: {'protocol', 'destination-port', 'source-port', 'icmp'}."""
-    terms = {}
+    """Application or application-set name -> its terms: {'protocol', 'destination-port', 'source-port',
+    'icmp-type' or 'icmp6-type'}, an application set's being those of its applications."""
+    terms, sets = {}, {}
     for line in text.splitlines():
         words = line.split()
         if words[:3] == ['set', 'applications', 'application']:
             term = terms.setdefault(words[3], {}).setdefault(words[5], {})
             term[words[6]] = words[7]
-    return dict((name, list(found.values())) for name, found in terms.items())
+        elif words[:3] == ['set', 'applications', 'application-set']:
+            sets.setdefault(words[3], []).append(words[5])
+    found = dict((name, list(by_name.values())) for name, by_name in terms.items())
+    found.update((name, [term for member in members for term in found.get(member, [])]) for name, members in sets.items())
+    return found
 
 
 def junos_meaning(text, tmp_path):

@@ -7,8 +7,14 @@ It answers the RPCs junos_config and junos_command use (lock, load-configuration
 validate, get-configuration with compare or format=set, commit-configuration, discard-changes,
 unlock) on a candidate and a committed configuration of set lines; the committed one is kept in a
 file the tests read. A commit check refuses a policy that names an address or application the
-configuration does not define, as Junos does, and a line outside the security and applications
-hierarchies is a syntax error. The diff it returns lists set lines, not Junos' hierarchical form.
+configuration does not define (and a set member that is not defined), as Junos does, and a line outside
+the security and applications hierarchies is a syntax error. It enforces the limits the renderer declares
+(JunosSrxRenderer.LIMITS, kept here apart from it): a ninth term in an application fails with Junos' own message ("'term' number of
+elements exceeds limit of 8"), and a policy naming more addresses or applications than allowed (sets
+expanded) fails. Policies keep their order in their zone pair: a new one goes to the end, `insert ...
+policy P before policy Q` moves P before Q ("Reordering Security Policies", Junos security policies user
+guide). The diff it returns lists set lines, not Junos' hierarchical form, and a line per zone pair whose
+order changed.
 
 A commit confirmed (<commit-configuration><confirmed/><confirm-timeout>minutes</confirm-timeout>) commits
 the candidate and rolls back to the configuration committed before it once the timeout passes, unless a
@@ -51,7 +57,18 @@ REFERENCES = (
      ('security address-book global address %s ', 'security address-book global address-set %s '), ('any',)),
     (re.compile(r'security policies .* match application (\S+)$'),
      ('applications application %s ', 'applications application-set %s '), ('any',)),
+    (re.compile(r'applications application-set \S+ application (\S+)$'), ('applications application %s ',), ()),
+    (re.compile(r'security address-book global address-set \S+ address (\S+)$'),
+     ('security address-book global address %s ',), ()),
 )
+POLICY = re.compile(r'security policies from-zone (\S+) to-zone (\S+) policy (\S+)( |$)')
+INSERT = re.compile(r'insert security policies from-zone (\S+) to-zone (\S+) policy (\S+) before policy (\S+)$')
+# As a device holds them, written down apart from the renderer: terms per application (the commit check's
+# own message, google/capirca issue 30), and address and application objects per policy on the smallest SRX of
+# Juniper's "Best Practices for Defining Policies on High-End SRX Series Devices".
+TERMS_PER_APPLICATION = 8
+ADDRESSES_PER_POLICY = 1024
+APPLICATIONS_PER_POLICY = 128
 
 
 def _local(tag):
@@ -73,12 +90,17 @@ class Device(object):
         self.deadline = None
 
     def load(self, text):
-        """Apply set and delete lines to the candidate; the first bad line is the error."""
+        """Apply set, delete and insert lines to the candidate; the first bad line is the error."""
         for line in text.splitlines():
             line = line.strip()
             if not line:
                 continue
             verb, path = (line.split(None, 1) + [''])[:2]
+            if verb == 'insert':
+                failure = self._insert(line)
+                if failure:
+                    return failure
+                continue
             if verb not in ('set', 'delete') or not path.startswith(HIERARCHIES) or path.count('"') % 2:
                 return 'syntax error: %s' % line
             if verb == 'delete':
@@ -88,7 +110,82 @@ class Device(object):
                 owner = path.split(' description ', 1)[0]
                 self.candidate = [have for have in self.candidate if not have.startswith(owner + ' description ')]
             if path not in self.candidate:
-                self.candidate.append(path)
+                self._add(path)
+        return None
+
+    def _add(self, path):
+        """A new statement of a policy joins that policy's others; a new policy, or anything else, goes last."""
+        found = POLICY.match(path)
+        if found:
+            own = [index for index, have in enumerate(self.candidate) if POLICY.match(have)
+                   and POLICY.match(have).groups()[:3] == found.groups()[:3]]
+            if own:
+                self.candidate.insert(own[-1] + 1, path)
+                return
+        self.candidate.append(path)
+
+    def _insert(self, line):
+        """insert security policies from-zone A to-zone B policy P before policy Q: P's statements go right
+        before Q's, both policies of that zone pair."""
+        found = INSERT.match(line)
+        if not found:
+            return 'syntax error: %s' % line
+        from_zone, to_zone, moved, before = found.groups()
+
+        def statements(name):
+            return [have for have in self.candidate if POLICY.match(have)
+                    and POLICY.match(have).groups()[:3] == (from_zone, to_zone, name)]
+        lines, anchor = statements(moved), statements(before)
+        if not lines or not anchor or moved == before:
+            return 'statement not found: %s' % line
+        rest = [have for have in self.candidate if have not in lines]
+        at = rest.index(anchor[0])
+        self.candidate = rest[:at] + lines + rest[at:]
+        return None
+
+    def policy_order(self, lines):
+        """Zone pair -> its policy names in order, as the configuration lines hold them."""
+        order = {}
+        for line in lines:
+            found = POLICY.match(line)
+            if found:
+                names = order.setdefault(found.groups()[:2], [])
+                if found.group(3) not in names:
+                    names.append(found.group(3))
+        return order
+
+    def _expanded(self, kind, name):
+        """The addresses or applications a name stands for, its sets expanded."""
+        prefix = {'address': 'security address-book global address-set %s address ',
+                  'application': 'applications application-set %s application '}[kind] % name
+        members = [have[len(prefix):] for have in self.candidate if have.startswith(prefix)]
+        if not members:
+            return [name]
+        return [leaf for member in members for leaf in self._expanded(kind, member)]
+
+    def _limits(self):
+        """What a commit check refuses beyond the references: the limits of a device."""
+        terms = {}
+        for line in self.candidate:
+            found = re.match(r'applications application (\S+) term (\S+) ', line)
+            if found:
+                terms.setdefault(found.group(1), set()).add(found.group(2))
+        for application, names in terms.items():
+            if len(names) > TERMS_PER_APPLICATION:
+                return ("[edit applications application %s]\n  'term'\n    number of elements exceeds limit of %d\n"
+                        'error: configuration check-out failed: (number of elements exceeds limit)'
+                        % (application, TERMS_PER_APPLICATION))
+        matches = {}
+        for line in self.candidate:
+            found = re.match(r'(security policies from-zone \S+ to-zone \S+ policy \S+) match '
+                             r'(source-address|destination-address|application) (\S+)$', line)
+            if found:
+                kind = 'application' if found.group(2) == 'application' else 'address'
+                matches.setdefault((found.group(1), kind), []).extend(self._expanded(kind, found.group(3)))
+        for (policy, kind), names in matches.items():
+            most = APPLICATIONS_PER_POLICY if kind == 'application' else ADDRESSES_PER_POLICY
+            if len(names) > most:
+                return '[edit %s]\n  %d %s objects exceed the limit of %d per policy' % (policy, len(names), kind, most)
         return None
 
     def check(self):
@@ -103,12 +200,17 @@ class Device(object):
                     continue
                 if not any(have.startswith(form % name) for form in definitions for have in self.candidate):
                     return 'commit check failed: %s is not defined, referenced by: %s' % (name, line)
-        return None
+        return self._limits()
 
     def diff(self):
         gone = ['- set %s' % line for line in self.committed if line not in self.candidate]
         new = ['+ set %s' % line for line in self.candidate if line not in self.committed]
-        return '\n'.join(gone + new)
+        before, after = self.policy_order(self.committed), self.policy_order(self.candidate)
+        moved = ['! policies from-zone %s to-zone %s now in the order %s' % (pair + (' '.join(names),))
+                 for pair, names in after.items()
+                 if [name for name in names if name in before.get(pair, [])]
+                 != [name for name in before.get(pair, []) if name in names]]
+        return '\n'.join(gone + new + moved)
 
     def journal(self, event):
         with open(self.path + '.journal', 'a', encoding='utf-8') as handle:
