@@ -14,7 +14,9 @@ description:
     engineer of the brand would write, with named objects for the networks and services (prefix C(ATEA-)),
     compact rules with their document sections and purposes as remarks or descriptions, and SIP and
     H.323 inspection off the brand's way.
-  - V(cisco_asa) (ASA 9.x) object-groups, one ACL per ingress interface, C(no inspect sip), C(no inspect h323)
+  - V(cisco_asa) (ASA 9.x) object-groups, entries per ingress interface in the access list it uses (or an unbound
+    C(ATEA-ANYWHERE-*) list), C(inspect icmp) for echo replies, C(same-security-traffic permit intra-interface) where
+    a rule enters and leaves one interface, C(no inspect sip), C(no inspect h323).
   - V(cisco_ios) (IOS-XE 16.x, 17.x) network object-groups, named extended ACLs, C(no ip nat service sip).
   - V(fortios) (FortiOS 6.4 to 7.4) addresses, custom services, named policies, C(default-voip-alg-mode
     kernel-helper-based) and the SIP session helper deleted.
@@ -48,6 +50,10 @@ options:
         set format, FortiOS C(show)).
       - The output then starts by removing the C(ATEA-*) objects and lines that the rules no longer want;
         nothing without the prefix is ever named. RouterOS scripts always replace their own.
+      - With V(cisco_asa), where an interface already has an access list (C(access-group NAME in interface IFACE)),
+        the entries go into it with C(access-list NAME line N) before its first deny, marked by their C(ATEA-*)
+        object-groups and remarks starting C(atea-anywhere); only those are removed later, nothing else of the list
+        is named.
     type: str
   changes_only:
     description:
@@ -61,8 +67,11 @@ options:
     default: false
   bind_access_groups:
     description:
-      - With V(cisco_asa), bind the ACLs with C(access-group), which replaces an interface's current one; with
-        O(running_config), an interface that already has someone else's access-group is an error.
+      - With V(cisco_asa), ask that every rule be in force. Where an interface has no access list, binding one would
+        replace ASA's security-level permit with the list's implicit deny and cut what it passes today, so V(true)
+        fails naming that interface, and fails without O(running_config). Otherwise the output is the same as
+        with V(false), the entries going into the lists the interfaces use. No C(access-group) is ever rendered;
+        with V(false) an interface without a list gets an unbound C(ATEA-ANYWHERE-*) list.
     type: bool
   policy_id_base:
     description:
