@@ -30,8 +30,9 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The number of examples the property-based tests ran, per platform (their user properties)."""
-    counts = {}
+    """The number of examples the property-based tests ran, per platform, and the device model walk's counts per
+    platform and reference (their user properties)."""
+    counts, walked = {}, {}
     for reports in terminalreporter.stats.values():
         for report in reports:
             if getattr(report, 'when', None) != 'call':
@@ -39,7 +40,15 @@ def pytest_terminal_summary(terminalreporter):
             for name, value in report.user_properties:
                 if name.startswith('hypothesis_examples ') or name == 'nft -c checks':
                     counts[name] = counts.get(name, 0) + value
+                elif name.startswith('device model '):
+                    kind, platform, case = name.split()[2:]
+                    walked.setdefault((platform, case), {})[kind] = value
     if counts:
         terminalreporter.write_sep('-', 'property-based examples run')
         for name in sorted(counts):
             terminalreporter.write_line('%s: %d' % (name.replace('hypothesis_examples ', ''), counts[name]))
+    if walked:
+        terminalreporter.write_sep('-', 'device model walk: flows, replies and closed flows walked')
+        for platform, case in sorted(walked):
+            terminalreporter.write_line('%s %s: %s' % (platform, case, ', '.join(
+                '%s %d' % (kind, value) for kind, value in sorted(walked[(platform, case)].items()))))
