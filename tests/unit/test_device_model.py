@@ -1,0 +1,381 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The device model (tests/lib/device_model.py): each reference walked on a model of its device, flows and
+replies passing and a sample staying closed; mutations of the references caught by name; the model's own
+reading of each platform's semantics on small hand-written configurations."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from device_model import (BASES, LIMITS, MODELS, describe, document_flows, load, packet, reply_of, summary,
+                          walk)
+from regression import read_reference
+
+RFC1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
+MPLS, INTERNET = '91.184.140.0/24', '88.151.163.0/24'
+# The networks each reference was rendered with (CASES and DUAL_STACK of test_render_vendors.py).
+NETWORKS = {
+    'smb': {'customer': RFC1918, 'mpls': [MPLS], 'internet': [INTERNET]},
+    'enterprise': {'customer': RFC1918, 'mpls': [MPLS], 'internet': [INTERNET]},
+    'enterprise-dual-stack': {'customer': ['10.20.0.0/16', '2001:db8:20::/48'],
+                              'mpls': [MPLS, '2001:db8:9::/48'], 'internet': [INTERNET]},
+}
+PLATFORMS = sorted(MODELS)
+
+
+def as_entered(platform, text):
+    """The reference as a person enters it on the device: where it leaves an ATEA-* access list unbound and
+    names the binding in a comment, the binding is entered as that comment gives it (ASA: access-group ... in
+    interface X; IOS-XE: ip access-group / ipv6 traffic-filter on the side's interface); where it says to move
+    its RouterOS rules above the chain's first drop, they are moved there."""
+    zones = MODELS[platform].DEFAULT_ZONES
+    lines = [text]
+    for line in text.splitlines():
+        if not line.startswith('!'):
+            continue
+        if platform == 'cisco_asa':
+            for acl, interface in re.findall(r'access-group (ATEA-\S+) in interface (\w+)', line):
+                if not re.search(r'^access-group %s in interface %s$' % (acl, interface), text, re.M):
+                    lines.append('access-group %s in interface %s' % (acl, interface))
+        elif platform == 'cisco_ios':
+            side = re.search(r'on the (\w+) side', line)
+            for command, acl in re.findall(r'(ip access-group|ipv6 traffic-filter) (ATEA-\S+) in', line):
+                if side and not re.search(r'^ %s %s in$' % (command, acl), text, re.M):
+                    lines += ['interface %s' % zones[side.group(1)], ' %s %s in' % (command, acl)]
+    if platform == 'routeros' and re.search(r'^#.*move them[^\n]*(\n#)?[^\n]*above', text, re.M):
+        lines += ['/%s firewall filter move [find where comment~"^ATEA:"] [find where action=drop]' % menu
+                  for menu in ('ip', 'ipv6')]
+    return '\n'.join(lines)
+
+
+def walk_reference(platform, case, text=None):
+    text = read_reference(platform, case) if text is None else text
+    device = load(platform, as_entered(platform, text))
+    return device, walk(device, case.split('-')[0], NETWORKS[case])
+
+
+@pytest.mark.parametrize('platform', PLATFORMS)
+@pytest.mark.parametrize('case', sorted(NETWORKS))
+def test_reference_carries_every_flow_and_reply_and_nothing_else(platform, case, record_property):
+    device, result = walk_reference(platform, case)
+    record_property('device model flows %s %s' % (platform, case), result.flows)
+    record_property('device model replies %s %s' % (platform, case), result.replies)
+    record_property('device model closed %s %s' % (platform, case), result.closed)
+    if device.STATELESS:
+        record_property('device model reply-shaped %s %s' % (platform, case), result.reply_shaped)
+    assert result.flows >= len(document_flows(case.split('-')[0], NETWORKS[case]))
+    assert result.closed > 0
+    assert not device.errors and not result.failures, '%s %s on the device model:\n%s\nfirst: %s' % (
+        platform, case, summary(device.errors + result.failures), '\n'.join(result.failures[:5]))
+
+
+# ---------------------------------------------------------------------------------------------- mutations
+
+
+def _new_failures(platform, case, mutate):
+    text = read_reference(platform, case)
+    mutated = mutate(text)
+    assert mutated != text, 'the mutation changed nothing in %s %s' % (platform, case)
+    device, before = walk_reference(platform, case)
+    mutated_device, after = walk_reference(platform, case, mutated)
+    return [f for f in mutated_device.errors + after.failures if f not in device.errors + before.failures]
+
+
+DROP_PORT_443 = {
+    'cisco_asa': lambda text: text.replace(' port-object eq 443\n', '\n', 1),
+    'cisco_ios': lambda text: re.sub(r'^ (\d+ )?permit tcp .* eq 443\n', '', text, count=1, flags=re.M),
+    'junos_srx': lambda text: re.sub(r'^set applications application-set \S+ application \S+(?<!\d)443\n', '', text,
+                                     flags=re.M) if re.search(r'application-set .*(?<!\d)443$', text, re.M) else
+    re.sub(r'^set applications application \S+ term p443 .*\n', '', text, flags=re.M),
+    'panos': lambda text: re.sub(r'(port \S*?)\b443,', r'\1', text),
+    'fortios': lambda text: re.sub(r'(tcp-portrange (?:\S+ )*?)443(:\S+)? ', r'\1', text, count=1),
+    'routeros': lambda text: re.sub(r'(dst-port=\S*?)\b443,', r'\1', text),
+}
+
+
+@pytest.mark.parametrize('platform', PLATFORMS)
+def test_a_dropped_port_is_reported_by_name(platform):
+    found = _new_failures(platform, 'smb', DROP_PORT_443[platform])
+    assert found and all(':443 ' in f and f.startswith('4 HTTPS') for f in found), found[:5]
+
+
+def test_a_dropped_reply_entry_is_reported_ios():
+    def drop(text):
+        return re.sub(r'^ (\d+ )?permit tcp .* established\n', '', text, count=1, flags=re.M)
+    found = _new_failures('cisco_ios', 'enterprise', drop)
+    assert found and all('the reply of tcp' in f for f in found), found[:5]
+
+
+def test_a_ninth_term_is_refused_junos():
+    text = read_reference('junos_srx', 'enterprise')
+    application = re.search(r'^set applications application (\S+) term ', text, re.M).group(1)
+    terms = ''.join('set applications application %s term extra%d protocol tcp\n'
+                    'set applications application %s term extra%d destination-port %d\n'
+                    % (application, n, application, n, 60000 + n) for n in range(9))
+    found = _new_failures('junos_srx', 'enterprise', lambda t: t + terms)
+    assert any(application in f and "exceeds limit of 8" in f for f in found), found[:5]
+
+
+def test_removing_inspect_icmp_drops_the_echo_replies_asa():
+    found = _new_failures('cisco_asa', 'enterprise', lambda t: t.replace('  inspect icmp\n', '', 1))
+    assert found and all('the reply of icmp type 8' in f and 'no inspect icmp' in f for f in found), found[:5]
+
+
+def test_removing_the_established_related_rule_drops_every_reply_routeros():
+    def drop(text):
+        return re.sub(r'^(/ip firewall filter )?add [^\n]*connection-state=established,related[^\n]*\n', r'\1',
+                      text, count=1, flags=re.M)
+    found = _new_failures('routeros', 'smb', drop)
+    assert found and all('the reply of' in f and 'connection-state=established' in f for f in found), found[:5]
+
+
+SWAP_ZONES = {
+    'cisco_asa': ('inside', 'mpls'), 'cisco_ios': None, 'junos_srx': ('trust', 'mpls'), 'panos': ('trust', 'mpls'),
+    'fortios': ('internal', 'mpls'), 'routeros': None,
+}
+
+
+@pytest.mark.parametrize('platform', [p for p in PLATFORMS if SWAP_ZONES[p]])
+def test_swapped_zones_are_reported(platform):
+    first, second = SWAP_ZONES[platform]
+
+    def swap(text):
+        return re.sub(r'\b(%s|%s)\b' % (first, second), lambda m: second if m.group(1) == first else first, text)
+    found = _new_failures(platform, 'enterprise', swap)
+    assert any(f.startswith('2.1 ') and 'is dropped' in f for f in found), found[:5]
+    assert any(f.startswith('2.2 ') and 'is dropped' in f for f in found), found[:5]
+
+
+# ------------------------------------------------------------------------------- the model's own semantics
+
+NETS = {'customer': ['10.1.0.0/16'], 'mpls': [MPLS], 'internet': [INTERNET]}
+
+
+def test_packets_and_replies():
+    sent = packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000)
+    assert reply_of(sent) == packet('tcp', '91.184.140.9', '10.1.0.5', 40000, 443, flags=frozenset(['SYN', 'ACK']))
+    assert reply_of(packet('icmp', '2001:db8::1', '2001:db8::2')).icmp_type == 129
+    assert describe(sent) == 'tcp 10.1.0.5:40000 -> 91.184.140.9:443'
+
+
+ASA = '''object-group network CUST
+ network-object 10.1.0.0 255.255.0.0
+object-group service WEB tcp
+ port-object eq 443
+access-list IN extended permit tcp object-group CUST any object-group WEB
+access-list IN extended deny ip any any
+access-list IN line 2 extended permit icmp object-group CUST any echo
+access-list IN line 1 remark first
+access-group IN in interface inside
+'''
+
+
+def test_asa_line_numbers_first_match_and_icmp_inspection():
+    device = load('cisco_asa', ASA)
+    assert [e[0] for e in device.acls['IN']] == ['remark', 'ace', 'ace', 'ace']
+    verdict = device.passes(packet('icmp', '10.1.0.5', '91.184.140.9'), 'inside', 'mpls')
+    assert verdict and 'line 3' in verdict.reason
+    assert not device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 80, 40000), 'inside', 'mpls')
+    assert device.reply_passes(packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000), 'inside', 'mpls')
+    echo = packet('icmp', '10.1.0.5', '91.184.140.9')
+    assert not device.reply_passes(echo, 'inside', 'mpls')
+    inspected = load('cisco_asa', ASA + 'policy-map global_policy\n class inspection_default\n  inspect icmp\n')
+    assert inspected.reply_passes(echo, 'inside', 'mpls')
+    # mpls has no access-group and a lower level than inside; inside to inside needs intra-interface
+    assert not device.passes(packet('tcp', '91.184.140.9', '10.1.0.5', 443, 40000), 'mpls', 'inside')
+    assert 'intra-interface' in device.passes(packet('tcp', '10.1.0.5', '10.1.0.6', 443, 40000),
+                                              'inside', 'inside').reason
+    assert load('cisco_asa', ASA + 'same-security-traffic permit intra-interface\n').passes(
+        packet('tcp', '10.1.0.5', '10.1.0.6', 443, 40000), 'inside', 'inside')
+
+
+IOS = '''object-group network CUST
+ 10.1.0.0 255.255.0.0
+ip access-list extended IN
+ permit tcp object-group CUST host 91.184.140.9 eq 443
+ 5 deny tcp any any eq 443
+ip access-list extended BACK
+ permit tcp host 91.184.140.9 eq 443 object-group CUST established
+ permit icmp any object-group CUST echo-reply
+interface GigabitEthernet1
+ ip access-group IN in
+interface GigabitEthernet2
+ ip access-group BACK in
+'''
+
+
+def test_ios_sequence_numbers_established_and_stateless_replies():
+    device = load('cisco_ios', IOS)
+    verdict = device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000), 'customer', 'mpls')
+    assert not verdict and 'IN 5 deny' in verdict.reason
+    fixed = load('cisco_ios', IOS + 'ip access-list extended IN\n no 5\n')
+    sent = packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000)
+    assert fixed.passes(sent, 'customer', 'mpls') and fixed.reply_passes(sent, 'customer', 'mpls')
+    # a new connection from the other side has no ACK: established does not match it
+    assert not fixed.passes(packet('tcp', '91.184.140.9', '10.1.0.5', 40000, 443), 'mpls', 'customer')
+    echo = packet('icmp', '10.1.0.5', '91.184.140.9')
+    assert not fixed.passes(echo, 'customer', 'mpls')
+    no_back = load('cisco_ios', IOS.replace(' ip access-group BACK in\n', ' ip access-group GONE in\n')
+                   .replace('ip access-list extended BACK', 'ip access-list extended BACK2'))
+    assert no_back.reply_passes(sent, 'customer', 'mpls')  # an undefined list passes all
+    dropped = load('cisco_ios', IOS.replace(' permit tcp host 91.184.140.9 eq 443 object-group CUST established\n',
+                                            '') + 'ip access-list extended IN\n no 5\n')
+    assert 'stateless' in dropped.reply_passes(sent, 'customer', 'mpls').reason
+
+
+JUNOS = '''set security zones security-zone trust
+set security zones security-zone mpls
+set security address-book global address C 10.1.0.0/16
+set security address-book global address-set CS address C
+set applications application WEB term a protocol tcp
+set applications application WEB term a destination-port 443
+set applications application-set APPS application WEB
+set security policies from-zone trust to-zone mpls policy DENY match source-address any
+set security policies from-zone trust to-zone mpls policy DENY match destination-address any
+set security policies from-zone trust to-zone mpls policy DENY match application any
+set security policies from-zone trust to-zone mpls policy DENY then deny
+set security policies from-zone trust to-zone mpls policy P match source-address CS
+set security policies from-zone trust to-zone mpls policy P match destination-address any
+set security policies from-zone trust to-zone mpls policy P match application APPS
+set security policies from-zone trust to-zone mpls policy P then permit
+'''
+
+
+def test_junos_policy_order_insert_and_term_limit():
+    sent = packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000)
+    device = load('junos_srx', JUNOS, base='')
+    assert not device.passes(sent, 'trust', 'mpls')
+    moved = load('junos_srx', JUNOS + 'insert security policies from-zone trust to-zone mpls policy P before '
+                                      'policy DENY\n', base='')
+    assert moved.passes(sent, 'trust', 'mpls') and moved.reply_passes(sent, 'trust', 'mpls')
+    assert 'deny-all' in moved.passes(sent, 'mpls', 'trust').reason
+    assert not moved.passes(packet('tcp', '2001:db8::1', '2001:db8::2', 443, 40000), 'trust', 'mpls')
+    nine = ''.join('set applications application WEB term t%d protocol udp\n' % n for n in range(8))
+    assert any('WEB has 9 terms' in error for error in load('junos_srx', JUNOS + nine, base='').errors)
+
+
+PANOS = '''set address C ip-netmask 10.1.0.0/16
+set address-group CG static [ C ]
+set service S protocol tcp port 443,8000-8010
+set service S protocol tcp source-port 1024-65535
+set rulebase security rules A from trust to mpls source CG destination any application any service S action allow
+set rulebase security rules D from trust to mpls source any destination any application any service any action deny
+set rulebase security rules P6 from trust to mpls source any destination any application ipv6-icmp service application-default action allow
+set application ECHO6 default ident-by-icmp6-type type 128
+set rulebase security rules E6 from trust to mpls source any destination any application ECHO6 service application-default action allow
+move rulebase security rules D bottom
+'''
+
+
+def test_panos_services_applications_and_order():
+    device = load('panos', PANOS)
+    assert device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 8010, 1024), 'trust', 'mpls')
+    assert not device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 8010, 1023), 'trust', 'mpls')
+    assert device.passes(packet('icmp', '2001:db8::1', '2001:db8::2', icmp_type=135), 'trust', 'mpls')
+    strict = load('panos', PANOS.replace('rules P6 ', 'rules P6X ').replace(
+        'set rulebase security rules P6X', '# set rulebase security rules P6X'))
+    assert strict.passes(packet('icmp', '2001:db8::1', '2001:db8::2'), 'trust', 'mpls')
+    assert not strict.passes(packet('icmp', '2001:db8::1', '2001:db8::2', icmp_type=135), 'trust', 'mpls')
+    assert 'intrazone-default (deny)' in strict.passes(packet('udp', '10.1.0.5', '10.1.0.6', 53, 5000),
+                                                       'trust', 'trust').reason
+    assert load('panos', PANOS, base='').passes(packet('udp', '10.1.0.5', '10.1.0.6', 53, 5000), 'trust', 'trust')
+
+
+FORTIOS = '''config firewall address
+    edit "C"
+        set subnet 10.1.0.0 255.255.0.0
+    next
+end
+config firewall service custom
+    edit "S"
+        set tcp-portrange 443:1024-65535
+    next
+    edit "P"
+        set protocol ICMP
+        set icmptype 8
+    next
+end
+config firewall policy
+    edit 2
+        set srcintf "internal"
+        set dstintf "mpls"
+        set srcaddr "all"
+        set dstaddr "all"
+        set service "ALL"
+        set action deny
+    next
+    edit 1
+        set srcintf "internal"
+        set dstintf "mpls"
+        set srcaddr "C"
+        set dstaddr "all"
+        set service "S" "P"
+        set action accept
+    next
+end
+config system session-helper
+    delete 13
+end
+'''
+
+
+def test_fortios_table_order_move_services_and_helpers():
+    device = load('fortios', FORTIOS)
+    sent = packet('tcp', '10.1.0.5', '91.184.140.9', 443, 1024)
+    assert 'policy 2' in device.passes(sent, 'internal', 'mpls').reason
+    moved = load('fortios', FORTIOS + 'config firewall policy\n    move 1 before 2\nend\n')
+    assert moved.passes(sent, 'internal', 'mpls') and moved.reply_passes(sent, 'internal', 'mpls')
+    assert not moved.passes(sent._replace(source_port=1023), 'internal', 'mpls')
+    assert moved.passes(packet('icmp', '10.1.0.5', '91.184.140.9'), 'internal', 'mpls')
+    assert not moved.passes(packet('icmp', '10.1.0.5', '91.184.140.9', icmp_type=13), 'internal', 'mpls')
+    assert moved.voip_helpers() == ({'2': 'h323', '3': 'ras'}, 'proxy-based')
+    assert any('delete 13' in e for e in load('fortios', FORTIOS + FORTIOS[FORTIOS.index('config system'):]).errors)
+
+
+ROUTEROS = '''/ip firewall address-list
+add list=C address=10.1.0.0/16
+/ip firewall filter
+add chain=forward action=accept protocol=tcp src-address-list=C dst-port=443 comment="ATEA: web"
+add chain=forward action=accept protocol=icmp icmp-options=8:0 src-address-list=C comment="ATEA: echo"
+'''
+
+
+def test_routeros_order_place_before_and_replies():
+    sent = packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000)
+    appended = load('routeros', ROUTEROS)
+    assert 'drop everything else' in appended.passes(sent, 'bridge', 'ether2').reason
+    placed = load('routeros', ROUTEROS.replace('comment="ATEA: web"', 'comment="ATEA: web" place-before=0')
+                  .replace('comment="ATEA: echo"', 'comment="ATEA: echo" place-before=1'))
+    assert placed.passes(sent, 'bridge', 'ether2')
+    assert not placed.reply_passes(sent, 'bridge', 'ether2')
+    stateful = load('routeros', ROUTEROS.replace('comment="ATEA: web"', 'comment="ATEA: web" place-before=0') +
+                    'add chain=forward action=accept connection-state=established,related comment="ATEA: replies" '
+                    'place-before=[find where comment~"^customer"]\n')
+    assert stateful.reply_passes(sent, 'bridge', 'ether2')
+    assert stateful.reply_passes(packet('icmp', '10.1.0.5', '91.184.140.9'), 'bridge', 'ether2')
+    assert not stateful.passes(packet('icmp', '10.1.0.5', '91.184.140.9'), 'bridge', 'ether2')
+    removed = load('routeros', ROUTEROS + '/ip firewall filter remove [find where comment~"^customer"]\n')
+    assert removed.passes(packet('udp', '10.9.0.5', '91.184.140.9', 53, 40000), 'bridge', 'ether2')
+
+
+def test_walk_reports_what_a_device_misses():
+    device = load('panos', 'set address C ip-netmask 10.1.0.0/16\n'
+                  'set service S protocol tcp port 443,5061,5222,8443,40000-49999\n'
+                  'set rulebase security rules A from trust to untrust source C destination any application any '
+                  'service S action allow')
+    result = walk(device, 'smb', NETS)
+    assert result.flows and result.closed
+    # UDP media is missing, and without a source-port limit the low source ports pass
+    assert any(f.startswith('3 Media') and 'is dropped' in f for f in result.failures)
+    assert any('source port 1023' in f for f in result.failures)
+    assert any("destination outside internet" in f for f in result.failures)
+
+
+def test_limits_cite_vendor_sources():
+    assert LIMITS['junos_srx.terms_per_application'].value == 8
+    for limit in LIMITS.values():
+        assert 'http' in limit.source and limit.platform in MODELS
+    assert set(BASES) == set(MODELS)
