@@ -148,6 +148,11 @@ ICMP_NAMES = {
 }
 
 
+# Protocols by keyword or number as ACLs write them (1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6); None: any.
+PROTOCOLS = {'ip': None, 'ipv6': None, 'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp', 'icmp6': 'icmp',
+             '1': 'icmp', '6': 'tcp', '17': 'udp', '58': 'icmp'}
+
+
 def _port(text):
     return int(text) if text.isdigit() else PORT_NAMES[text]
 
@@ -313,6 +318,8 @@ class Asa(Device):
                     self._access_list(words, line)
                 elif words[:2] == ['no', 'access-list']:
                     self._remove_entry(words[1:])
+                elif words[:3] == ['clear', 'configure', 'access-list']:
+                    self.acls.pop(words[3], None)
                 elif words[0] == 'access-group':
                     if words[2] == 'global':
                         self.bindings[('global', 'in')] = words[1]
@@ -568,6 +575,7 @@ class Ios(Device):
 
     def read(self, text):
         self.groups = {}        # name -> [network or ('group', name)]
+        self.port_groups = {}   # name -> [(low, high)] (object-group port, as Aerleon writes them)
         self.acls = {}          # name -> {'family': 4|6, 'entries': {seq: entry}}
         self.interfaces = {}    # name -> {(family, direction): acl}
         block = None
@@ -576,10 +584,13 @@ class Ios(Device):
             if not line.strip() or line.lstrip().startswith('!'):
                 continue
             words = line.split()
-            if not line.startswith(' '):
+            if not line.startswith(' ') or words == ['exit']:
                 block = None
                 if words[0] == 'object-group' and words[1] in ('network', 'v6-network'):
-                    block = ('group', self.groups.setdefault(words[2], []))
+                    name = words[3] if words[2] in ('ipv4', 'ipv6') else words[2]
+                    block = ('group', self.groups.setdefault(name, []))
+                elif words[:2] == ['object-group', 'port']:
+                    block = ('ports', self.port_groups.setdefault(words[2], []))
                 elif words[:3] == ['ip', 'access-list', 'extended']:
                     block = ('acl', self.acls.setdefault(words[3], {'family': 4, 'entries': {}}), words[3])
                 elif words[:2] == ['ipv6', 'access-list']:
@@ -604,6 +615,8 @@ class Ios(Device):
                     continue
                 else:
                     block[1].append(_network(words[0] if '/' in words[0] else '%s/%s' % (words[0], words[1])))
+            elif block[0] == 'ports':
+                block[1].extend(_operator(words, 0)[0] or [])
             elif block[0] == 'acl':
                 self._entry(block[1], block[2], words)
             elif block[0] == 'interface':
@@ -647,7 +660,7 @@ class Ios(Device):
             return None, 1
         if head == 'host':
             return [_network(words[1])], 2
-        if head in ('object-group', 'addrgroup'):
+        if head in ('object-group', 'addrgroup', 'net-group'):
             return self._group(words[1]), 2
         if '/' in head:
             return [_network(head)], 1
@@ -664,15 +677,20 @@ class Ios(Device):
                 networks.append(member)
         return networks
 
+    def _ports(self, words, index):
+        if index < len(words) and words[index] == 'port-group':
+            return self.port_groups.get(words[index + 1], []), index + 2
+        return _operator(words, index)
+
     def _match(self, words, version):
-        protocol = {'ip': None, 'ipv6': None, 'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp'}.get(words[0], words[0])
+        protocol = PROTOCOLS.get(words[0], words[0])
         index = 1
         sources, used = self._address(words[index:], version)
         index += used
-        source_ports, index = _operator(words, index)
+        source_ports, index = self._ports(words, index)
         destinations, used = self._address(words[index:], version)
         index += used
-        destination_ports, index = _operator(words, index)
+        destination_ports, index = self._ports(words, index)
         established, icmp = False, None
         for word in words[index:]:
             if word == 'established':
@@ -734,6 +752,28 @@ def _values(words, index):
     return [words[index]], index + 1
 
 
+def junos_set_lines(text):
+    """A Junos configuration in the hierarchical (curly brace) form as set lines, as `display set` shows it;
+    set lines pass through. 'replace:' tags, /* */ and # comments and inactive: are dropped."""
+    if '{' not in text:
+        return text
+    text = re.sub(r'/\*.*?\*/', '', text, flags=re.S)
+    path, lines = [], []
+    for raw in text.splitlines():
+        line = re.sub(r'^(replace|inactive):\s*', '', raw.strip())
+        if not line or line.startswith('#'):
+            continue
+        if line.startswith('set ') or line.startswith(('delete ', 'insert ')):
+            lines.append(line)
+        elif line.endswith('{'):
+            path.append(line[:-1].strip())
+        elif line == '}':
+            path.pop()
+        elif line.endswith(';'):
+            lines.append('set %s' % ' '.join(path + [line[:-1].strip()]))
+    return '\n'.join(lines)
+
+
 class JunosSrx(Device):
     """Junos OS on SRX, set commands as `show configuration | display set` prints them.
 
@@ -764,6 +804,7 @@ class JunosSrx(Device):
     }
 
     def read(self, text):
+        text = junos_set_lines(text)
         self.addresses, self.address_sets = {}, {}
         self.applications, self.application_sets = {}, {}
         self.policies = collections.OrderedDict()  # (from, to) -> OrderedDict name -> policy

@@ -7,6 +7,7 @@ reading of each platform's semantics on small hand-written configurations."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -379,3 +380,61 @@ def test_limits_cite_vendor_sources():
     for limit in LIMITS.values():
         assert 'http' in limit.source and limit.platform in MODELS
     assert set(BASES) == set(MODELS)
+
+
+# ------------------------------------------------------------------------ the audit's findings on 0.2.0
+
+RELEASE_0_2_0 = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'fixtures', 'device_model', '0.2.0')
+
+
+def _walk_0_2_0(platform, case, base=None):
+    with open(os.path.join(RELEASE_0_2_0, '%s-%s.ref' % (platform, case)), encoding='utf-8') as handle:
+        text = handle.read()
+    device = load(platform, as_entered(platform, text), base=base)
+    return device, walk(device, case.split('-')[0], NETWORKS[case])
+
+
+def test_0_2_0_junos_application_with_twelve_terms_does_not_commit():
+    device, result = _walk_0_2_0('junos_srx', 'enterprise')
+    assert any('ATEA-APP-OUTBOUND-MPLS-TCP-IPV4 has 12 terms' in e for e in device.errors), device.errors
+    assert result.replies == 0 and len(result.failures) == result.flows
+
+
+def test_0_2_0_asa_drops_echo_replies_and_traffic_within_inside():
+    _, result = _walk_0_2_0('cisco_asa', 'enterprise')
+    replies = [f for f in result.failures if 'the reply of icmp type 8' in f]
+    assert {f[:4] for f in replies} == {'2.1 ', '2.2 '}
+    assert all('no inspect icmp' in f for f in replies)
+    within = [f for f in result.failures if 'same-security-traffic permit intra-interface' in f]
+    assert within and all(f.startswith('2.3 ') for f in within)
+    assert not [f for f in result.failures if f not in replies + within]
+
+
+def test_0_2_0_ios_drops_the_replies_of_every_bound_list():
+    _, result = _walk_0_2_0('cisco_ios', 'enterprise')
+    for section in ('2.1', '2.2'):  # the internet side had no list bound in 0.2.0: its replies pass
+        assert any(f.startswith(section + ' ') and 'the reply of' in f and 'stateless' in f for f in result.failures), \
+            section
+    assert any('the reply of icmp type 8' in f for f in result.failures)
+
+
+def test_0_2_0_panos_ipv6_icmp_passes_every_icmpv6_type():
+    _, result = _walk_0_2_0('panos', 'enterprise-dual-stack')
+    assert result.failures and all('icmpv6 type' in f and 'must stay closed' in f and '-ICMP-IPV6' in f
+                                   for f in result.failures), result.failures[:5]
+
+
+def test_0_2_0_routeros_replies_need_an_established_related_rule():
+    _, result = _walk_0_2_0('routeros', 'smb')
+    assert result.replies == result.flows > 0
+    assert len(result.failures) == result.flows and all(
+        'the reply of' in f and 'connection-state=established' in f for f in result.failures)
+
+
+def test_0_2_0_fortios_deletes_helper_13_whatever_it_is():
+    factory, _ = _walk_0_2_0('fortios', 'smb')
+    assert factory.voip_helpers()[0] == {'2': 'h323', '3': 'ras'}
+    edited = BASES['fortios'].replace('edit 13\n        set name sip', 'edit 13\n        set name dns-tcp') \
+        .replace('edit 14\n', 'edit 20\n        set name sip\n    next\n    edit 14\n')
+    device, _ = _walk_0_2_0('fortios', 'smb', base=edited)
+    assert device.voip_helpers()[0] == {'2': 'h323', '3': 'ras', '20': 'sip'}
