@@ -23,6 +23,28 @@ _OUR_ENTRY = re.compile(r'extended permit (tcp|udp|icmp|icmp6) object-group ATEA
 _ACCESS_LIST = re.compile(r'access-list (\S+) (.+)$')
 _ACCESS_GROUP = re.compile(r'access-group (\S+) in interface (\S+)$')
 
+# Port names ASA prints in place of numbers in show running-config (port-object eq www), from the "TCP and UDP
+# Ports" table of Cisco's "Addresses, Protocols, and Ports" (https://cisco.com/c/en/us/td/docs/security/asa/asa922/
+# configuration/general/asa-922-general-config/ref-ports.html). Only the names that two tables written apart from
+# Cisco's agree on (Aerleon's cisco.py and ciscoconfparse2's protocol_values.py), with ftp and ftp-data as IANA
+# numbers them; a name not here is left as printed, so the worst case is an entry removed and added again.
+_PORT_NAMES = {
+    'tcp': {'echo': 7, 'discard': 9, 'daytime': 13, 'chargen': 19, 'ftp-data': 20, 'ftp': 21, 'ssh': 22,
+            'telnet': 23, 'smtp': 25, 'whois': 43, 'tacacs': 49, 'domain': 53, 'gopher': 70, 'finger': 79,
+            'www': 80, 'http': 80, 'hostname': 101, 'pop2': 109, 'pop3': 110, 'sunrpc': 111, 'ident': 113,
+            'nntp': 119, 'netbios-ssn': 139, 'imap4': 143, 'bgp': 179, 'irc': 194, 'ldap': 389, 'https': 443,
+            'pim-auto-rp': 496, 'exec': 512, 'login': 513, 'cmd': 514, 'lpd': 515, 'talk': 517, 'uucp': 540,
+            'klogin': 543, 'kshell': 544, 'rtsp': 554, 'ldaps': 636, 'lotusnotes': 1352, 'citrix-ica': 1494,
+            'sqlnet': 1521, 'h323': 1720, 'pptp': 1723, 'nfs': 2049, 'ctiqbe': 2748, 'sip': 5060, 'aol': 5190,
+            'pcanywhere-data': 5631},
+    'udp': {'echo': 7, 'discard': 9, 'time': 37, 'nameserver': 42, 'tacacs': 49, 'domain': 53, 'bootps': 67,
+            'bootpc': 68, 'tftp': 69, 'www': 80, 'http': 80, 'sunrpc': 111, 'ntp': 123, 'netbios-ns': 137,
+            'netbios-dgm': 138, 'snmp': 161, 'snmptrap': 162, 'xdmcp': 177, 'mobile-ip': 434, 'pim-auto-rp': 496,
+            'isakmp': 500, 'biff': 512, 'who': 513, 'syslog': 514, 'talk': 517, 'rip': 520, 'nfs': 2049,
+            'sip': 5060, 'pcanywhere-status': 5632},
+}
+_SERVICE_GROUP = re.compile(r'object-group service \S+ (tcp|udp)$')
+
 _OBJECTS_GUIDE = ('Cisco ASA Series Firewall ASDM Configuration Guide 7.12, Objects for Access Control - '
                   'https://cisco.com/c/en/us/td/docs/security/asa/asa912/asdm712/firewall/asdm-712-firewall-config/'
                   'access-objects.html')
@@ -97,8 +119,21 @@ def merge_into(acl, entries, wanted):
     return removals, insertions, entries
 
 
+def ports_as_numbers(running):
+    """The running configuration with the port names in service object-groups written as numbers, as rendered."""
+    lines, names = [], {}
+    for line in running.splitlines():
+        if not line.startswith(' '):
+            match = _SERVICE_GROUP.match(line.strip())
+            names = _PORT_NAMES[match.group(1)] if match else {}
+        elif names and line.strip().startswith('port-object '):
+            line = ' ' + ' '.join(str(names.get(word, word)) for word in line.split())
+        lines.append(line)
+    return '\n'.join(lines) + '\n'
+
+
 def read_access_lists(running):
-    """Access list name -> its entries in order (the text after 'access-list NAME '), as the configuration shows them."""
+    """Access list name -> its entries in order (the text after 'access-list NAME '), as the configuration has them."""
     lists = {}
     for line in running.splitlines():
         match = _ACCESS_LIST.match(line.strip())
@@ -298,5 +333,6 @@ class AsaRenderer(Renderer):
             match = _ACCESS_LIST.match(line.strip())
             if not self.OWNED.match(header) and not (match and is_ours(match.group(2))):
                 used.update(line.split())
-        return ours_elsewhere + [command for command in block_removals(running, rendered, self.OWNED)
+        stale = block_removals(ports_as_numbers(running), rendered, self.OWNED)
+        return ours_elsewhere + [command for command in stale
                                  if not (command.startswith('no object-group ') and command.split()[3] in used)]

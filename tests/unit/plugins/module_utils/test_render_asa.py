@@ -237,7 +237,8 @@ def test_ours_are_removed_only_when_the_profile_shrinks():
 def test_an_entry_of_ours_behind_a_deny_moves_before_it_and_a_changed_remark_is_replaced():
     entry = 'extended permit tcp object-group ATEA-NET-CUSTOMER range 1024 65535 object-group ATEA-NET-INTERNET ' \
             'object-group ATEA-SVC-OUTBOUND-INTERNET-TCP-IPV4'
-    running = (CUSTOMER.split('access-list')[0] + 'access-list IN extended permit ip host 10.0.0.1 any\naccess-list IN extended deny ip any any\n'
+    running = (CUSTOMER.split('access-list')[0] + 'access-list IN extended permit ip host 10.0.0.1 any\n'
+               'access-list IN extended deny ip any any\n'
                'access-list IN %s\naccess-list IN remark atea-anywhere 3/4 old words\naccess-list IN %s\n'
                'access-group IN in interface inside\n%s' % (entry, entry.replace('TCP', 'UDP').replace('tcp', 'udp'),
                                                            CUSTOMER[CUSTOMER.index('policy-map'):]))
@@ -247,6 +248,16 @@ def test_an_entry_of_ours_behind_a_deny_moves_before_it_and_a_changed_remark_is_
     now = _acl(apply(running, text), 'IN')
     assert now[0] == 'extended permit ip host 10.0.0.1 any' and now[-1] == 'extended deny ip any any'
     assert len(now) == 6 and all(_ours(e) for e in now[1:5])
+    # In place with a remark that changed: the remark is replaced above it, the entry stays where it is.
+    in_place = running.replace('access-list IN extended deny ip any any\n', '').replace(
+        'access-group IN', 'access-list IN extended deny ip any any\naccess-group IN')
+    text = _render('smb', in_place)
+    assert [line for line in text.splitlines() if line.startswith(('no ', 'access-list'))] == [
+        'no access-list IN remark atea-anywhere 3/4 old words',
+        'access-list IN line 2 remark atea-anywhere 3/4 outbound-internet-tcp-ipv4: 3 XMPP; 3 UDS proxy; 3 SIP '
+        'signaling; 4 HTTPS; 4...',
+        'access-list IN line 4 remark atea-anywhere 3/4 outbound-internet-udp-ipv4: 3 Media; 4 Media']
+    assert _render('smb', apply(in_place, text)).count('access-list IN') == 0
 
 
 def test_ours_leave_a_list_no_interface_of_ours_uses_any_more():
@@ -258,6 +269,33 @@ def test_ours_leave_a_list_no_interface_of_ours_uses_any_more():
     assert 'access-list INSIDE-NEW line 1 remark atea-anywhere 2.1 outbound-mpls-tcp-ipv4' in text
     result = apply(rebound, text)
     assert _acl(result, 'INSIDE-IN') == _acl(CUSTOMER, 'INSIDE-IN')
+
+
+def _as_asa_prints(text):
+    """A rendered configuration as show running-config prints it: well-known ports of service groups by name."""
+    names = {'tcp': {'22': 'ssh', '80': 'www', '443': 'https', '2748': 'ctiqbe', '5060': 'sip'},
+             'udp': {'69': 'tftp', '5060': 'sip'}}
+    lines, protocol = [], None
+    for line in text.splitlines():
+        if line.startswith('object-group service '):
+            protocol = line.split()[-1]
+        elif not line.startswith(' '):
+            protocol = None
+        elif protocol and line.startswith(' port-object '):
+            line = ' ' + ' '.join(names[protocol].get(word, word) for word in line.split())
+        lines.append(line)
+    return '\n'.join(lines) + '\n'
+
+
+def test_ports_the_device_prints_by_name_are_not_removed_and_added_again():
+    printed = _as_asa_prints(_render('enterprise'))
+    assert ' port-object range sip 5061' in printed and ' port-object eq tftp' in printed
+    assert ' port-object eq ctiqbe' in printed and ' port-object eq www' in printed
+    assert _render('enterprise', printed) == _render('enterprise')  # nothing to remove
+    # A port of ours no longer wanted still goes, named as a number ASA takes.
+    stale = printed.replace(' port-object eq ssh\n', ' port-object eq ssh\n port-object eq pop3\n')
+    removals = _render('enterprise', stale).split('! End of removals.')[0].splitlines()
+    assert removals[-2:] == ['object-group service ATEA-SVC-INBOUND-MPLS-TCP-IPV4 tcp', ' no port-object eq 110']
 
 
 # ---- Binding (an interface with no access list passes by security levels today)
