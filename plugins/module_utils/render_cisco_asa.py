@@ -64,12 +64,16 @@ def _is_deny(entry):
     return words[:2] in (['extended', 'deny'], ['standard', 'deny']) and 'inactive' not in words
 
 
+def _first_deny(entries):
+    return next((index for index, entry in enumerate(entries) if _is_deny(entry)), None)
+
+
 def _insert_position(entries):
     """Where our entries go: before the first deny, and before the customer's remarks that lead to it.
 
     None where the list has no deny: its end (the implicit deny) is then the place.
     """
-    position = next((index for index, entry in enumerate(entries) if _is_deny(entry)), None)
+    position = _first_deny(entries)
     if position is None:
         return None
     while position and entries[position - 1].startswith('remark ') and not is_ours(entries[position - 1]):
@@ -80,16 +84,16 @@ def _insert_position(entries):
 def merge_into(acl, entries, wanted):
     """The commands that put wanted, pairs of (remark, entry), into the access list acl that holds entries.
 
-    Returns (removals, insertions, result). Only our lines are named: ours that are no longer wanted, or that
+    Returns (removals, insertions). Only our lines are named: ours that are no longer wanted, or that
     sit behind a deny, are removed; each wanted pair missing is inserted before the list's first deny with
     'line N' as ASA counts lines (from 1, remarks included, after the removals), or appended where the list has
     no deny. Nothing else of the list moves relative to the rest.
     """
     entries = list(entries)
-    first_deny = next((index for index, entry in enumerate(entries) if _is_deny(entry)), len(entries))
+    in_force = entries[:_first_deny(entries)]
     kept = set()
     for remark, entry in wanted:
-        if entry in entries[:first_deny]:
+        if entry in in_force:
             index = entries.index(entry)
             kept.add(index)
             if index and entries[index - 1] == remark:
@@ -116,7 +120,7 @@ def merge_into(acl, entries, wanted):
         position = _insert_position(entries)
         insert(position, remark)
         insert(None if position is None else position + 1, entry)
-    return removals, insertions, entries
+    return removals, insertions
 
 
 def ports_as_numbers(running):
@@ -249,23 +253,25 @@ class AsaRenderer(Renderer):
         return acl if acl and not acl.startswith('ATEA-') else None
 
     def _customer_lists(self):
-        """(ACL, removals, insertions) for each interface that uses someone else's access list, and the removals
-        of our entries from lists no interface of ours uses any more."""
+        """(ACL, interfaces, removals, insertions) for each list of someone else's that interfaces of ours use, and
+        (ACL, None, removals, []) for the lists no interface of ours uses any more that hold entries of ours."""
         plans = []
-        targets = {}
+        targets = {}  # one list may filter several interfaces: it takes the entries of each
         for interface, wanted in self._wanted().items():
             acl = self._customer_list(interface)
             if acl:
-                targets[acl] = (interface, wanted)
+                interfaces, pairs = targets.setdefault(acl, ([], []))
+                interfaces.append(interface)
+                pairs.extend(pair for pair in wanted if pair not in pairs)
         for acl, entries in sorted((self.running or {}).get('lists', {}).items()):
             if acl.startswith('ATEA-') or acl in targets:
                 continue
             stale = ['no access-list %s %s' % (acl, entry) for entry in entries if is_ours(entry)]
             if stale:
                 plans.append((acl, None, stale, []))
-        for acl, (interface, wanted) in targets.items():
-            removals, insertions, _result = merge_into(acl, self.running['lists'].get(acl, []), wanted)
-            plans.append((acl, interface, removals, insertions))
+        for acl, (interfaces, wanted) in targets.items():
+            removals, insertions = merge_into(acl, self.running['lists'].get(acl, []), wanted)
+            plans.append((acl, interfaces, removals, insertions))
         return plans
 
     def _policy(self):
@@ -297,11 +303,11 @@ class AsaRenderer(Renderer):
                  'entries naming only ATEA-* object-groups and the remarks starting "%s".' % COMMENT_PREFIX]
         lines += self._network_groups() + self._service_groups()
         customer = set()
-        for acl, interface, _removals, insertions in self._customer_lists():
-            if interface:
-                customer.add(interface)
+        for acl, interfaces, _removals, insertions in self._customer_lists():
+            if interfaces:
+                customer.update(interfaces)
                 lines.append('! Interface %s filters with access list %s: entries of ours go in before its first deny; '
-                             'nothing else of it is changed.' % (interface, acl))
+                             'nothing else of it is changed.' % (', '.join(interfaces), acl))
                 lines += insertions
         bindings = []
         for interface, wanted in self._wanted().items():
@@ -325,7 +331,7 @@ class AsaRenderer(Renderer):
 
         An object-group of ours that a line of someone else's still names stays (ASA would refuse to remove it).
         """
-        ours_elsewhere = [command for _acl, _interface, removals, _insertions in self._customer_lists()
+        ours_elsewhere = [command for _acl, _interfaces, removals, _insertions in self._customer_lists()
                           for command in removals]
         used, header = set(), ''
         for line in running.splitlines():

@@ -298,6 +298,15 @@ def test_ports_the_device_prints_by_name_are_not_removed_and_added_again():
     assert removals[-2:] == ['object-group service ATEA-SVC-INBOUND-MPLS-TCP-IPV4 tcp', ' no port-object eq 110']
 
 
+def test_one_list_on_two_interfaces_takes_the_entries_of_both():
+    shared = CUSTOMER.replace('access-group MPLS-IN in interface mpls', 'access-group INSIDE-IN in interface mpls')
+    after = apply(shared, _render('enterprise', shared))
+    ours = [entry for entry in _acl(after, 'INSIDE-IN') if _ours(entry)]
+    assert len(ours) == 20  # inside's seven rules and mpls' three, each with its remark
+    assert max(i for i, e in enumerate(_acl(after, 'INSIDE-IN')) if _ours(e)) < _first_deny(_acl(after, 'INSIDE-IN'))
+    assert not [line for line in _render('enterprise', after).splitlines() if line.startswith(('access-list', 'no '))]
+
+
 # ---- Binding (an interface with no access list passes by security levels today)
 
 def test_no_access_group_means_an_unbound_list_and_nothing_cut():
