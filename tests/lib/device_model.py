@@ -557,8 +557,8 @@ class Asa(Device):
 class Ios(Device):
     """Cisco IOS-XE 16.x/17.x router ACLs, read as `show running-config` prints them.
 
-    - Entries are ordered by sequence number; an entry without one gets the highest plus 10; `no N` deletes one
-      (Cisco "IP Access List Entry Sequence Numbering" -
+    - Entries are ordered by sequence number; an entry without one gets the highest plus 10; `no N` deletes one;
+      `ip access-list resequence NAME START STEP` renumbers (Cisco "IP Access List Entry Sequence Numbering" -
       https://www.cisco.com/c/en/us/td/docs/ios-xml/ios/sec_data_acl/configuration/xe-16/sec-data-acl-xe-16-book/sec-acl-seq-num.html).
     - First match; every list ends in an implicit deny; an IPv6 list first permits neighbour discovery
       (nd-na, nd-ns) (Cisco "IPv6 Access Control Lists").
@@ -595,6 +595,11 @@ class Ios(Device):
                     block = ('acl', self.acls.setdefault(words[3], {'family': 4, 'entries': {}}), words[3])
                 elif words[:2] == ['ipv6', 'access-list']:
                     block = ('acl', self.acls.setdefault(words[2], {'family': 6, 'entries': {}}), words[2])
+                elif words[1:3] == ['access-list', 'resequence'] and words[3] in self.acls:
+                    entries = self.acls[words[3]]['entries']
+                    start, step = int(words[4]), int(words[5])
+                    self.acls[words[3]]['entries'] = dict(
+                        (start + index * step, entries[sequence]) for index, sequence in enumerate(sorted(entries)))
                 elif words[:4] == ['no', 'ip', 'access-list', 'extended']:
                     self.acls.pop(words[4], None)
                 elif words[:3] == ['no', 'ipv6', 'access-list']:
@@ -1596,7 +1601,7 @@ OUTSIDE = {4: '198.51.100.77', 6: '2001:db8:ffff::77'}   # in no network of the 
 OTHER_ICMP = {4: (5, 13), 6: (1, 137)}                     # redirect, timestamp; unreachable, redirect
 
 Flow = collections.namedtuple('Flow', 'label source_role destination_role protocol version ports source_ports')
-Walk = collections.namedtuple('Walk', 'flows replies closed reply_shaped failures')
+Walk = collections.namedtuple('Walk', 'flows replies closed reply_shaped passed_before failures')
 
 
 def document_flows(profile, networks):
@@ -1665,7 +1670,7 @@ def _reply_shaped(flows, sent, source_role, destination_role, networks):
     return False
 
 
-def walk(device, profile, networks, seed=0):
+def walk(device, profile, networks, seed=0, before=None):
     """Every document flow of the profile (each port range at its ends and a seeded port inside, each source and
     destination network, source ports at the ends of the range the document asks for) from the right zone to the
     right one, its reply back, and a sample that must stay closed (the ports beside each range, the reverse
@@ -1732,13 +1737,17 @@ def walk(device, profile, networks, seed=0):
         if device.STATELESS and _reply_shaped(flows, sent, source_role, destination_role, networks):
             counts['reply_shaped'] += 1
             continue
+        if before is not None and before.passes(sent, source_role, destination_role):
+            counts['passed_before'] += 1
+            continue
         counts['closed'] += 1
         verdict = device.passes(sent, source_role, destination_role)
         if verdict:
             failures.append('%s: %s must stay closed (%s) but passes %s -> %s: %s'
                             % (flow.label, describe(sent), what, device.zone(source_role),
                                device.zone(destination_role), verdict.reason))
-    return Walk(counts['flows'], counts['replies'], counts['closed'], counts['reply_shaped'], failures)
+    return Walk(counts['flows'], counts['replies'], counts['closed'], counts['reply_shaped'], counts['passed_before'],
+                failures)
 
 
 def summary(failures, limit=25):

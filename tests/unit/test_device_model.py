@@ -438,3 +438,90 @@ def test_0_2_0_fortios_deletes_helper_13_whatever_it_is():
         .replace('edit 14\n', 'edit 20\n        set name sip\n    next\n    edit 14\n')
     device, _ = _walk_0_2_0('fortios', 'smb', base=edited)
     assert device.voip_helpers()[0] == {'2': 'h323', '3': 'ras', '20': 'sip'}
+
+
+# ----------------------------------------------------- rendered into the configuration a customer already has
+
+# Each platform's customer device: its own rules, first a permit of its own, then a deny of everything else on
+# every interface or zone pair the profiles use (RouterOS: the model's base, a chain ending in a drop).
+CUSTOMER_CONFIGS = {
+    'cisco_asa': BASES['cisco_asa'] + '''
+access-list CUSTOMER-IN extended permit tcp any any eq 22
+access-list CUSTOMER-IN extended deny ip any any
+access-group CUSTOMER-IN in interface inside
+access-list MPLS-IN extended permit tcp any any eq 23
+access-list MPLS-IN extended deny ip any any
+access-group MPLS-IN in interface mpls
+access-list OUTSIDE-IN extended deny ip any any
+access-group OUTSIDE-IN in interface outside
+''',
+    'cisco_ios': '''interface GigabitEthernet1
+ ip access-group CUSTOMER-IN in
+ ipv6 traffic-filter CUSTOMER-IN6 in
+interface GigabitEthernet2
+ ip access-group MPLS-IN in
+ ipv6 traffic-filter MPLS-IN6 in
+interface GigabitEthernet3
+ ip access-group INTERNET-IN in
+ip access-list extended CUSTOMER-IN
+ 10 permit tcp any any eq 22
+ 20 deny ip any any
+ip access-list extended MPLS-IN
+ 10 permit tcp any any eq 23
+ 20 deny ip any any
+ip access-list extended INTERNET-IN
+ 10 deny ip any any
+ipv6 access-list CUSTOMER-IN6
+ sequence 10 permit tcp any any eq 22
+ sequence 20 deny ipv6 any any
+ipv6 access-list MPLS-IN6
+ sequence 10 deny ipv6 any any
+''',
+    'junos_srx': BASES['junos_srx'] + '\n' + ''.join(
+        'set security policies from-zone %s to-zone %s policy CUSTOMER-DENY match %s any\n' % (pair + (match,))
+        for pair in (('trust', 'mpls'), ('mpls', 'trust'), ('trust', 'trust'), ('trust', 'untrust'))
+        for match in ('source-address', 'destination-address', 'application')) + ''.join(
+        'set security policies from-zone %s to-zone %s policy CUSTOMER-DENY then deny\n' % pair
+        for pair in (('trust', 'mpls'), ('mpls', 'trust'), ('trust', 'trust'), ('trust', 'untrust'))),
+    'panos': BASES['panos'] + '\nset rulebase security rules CUSTOMER-DENY from any to any source any '
+                              'destination any application any service any action deny\n',
+    'fortios': BASES['fortios'] + '''
+config firewall policy
+    edit 1
+        set name "customer-deny"
+        set srcintf "any"
+        set dstintf "any"
+        set srcaddr "all"
+        set dstaddr "all"
+        set srcaddr6 "all"
+        set dstaddr6 "all"
+        set service "ALL"
+        set schedule "always"
+        set action deny
+    next
+end
+''',
+    'routeros': BASES['routeros'],
+}
+CUSTOMER_OWN = {  # a packet the customer's own rules pass, before and after
+    'cisco_asa': (packet('tcp', '10.1.0.5', '88.151.163.9', 22, 40000), 'inside', 'outside'),
+    'cisco_ios': (packet('tcp', '10.1.0.5', '88.151.163.9', 22, 40000), 'customer', 'internet'),
+}
+
+
+@pytest.mark.parametrize('platform', PLATFORMS)
+@pytest.mark.parametrize('case', sorted(NETWORKS))
+def test_rendered_into_a_customers_configuration(platform, case):
+    from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
+    running = CUSTOMER_CONFIGS[platform]
+    options = dict(zones=MODELS[platform].DEFAULT_ZONES, changes_only=True) if platform == 'cisco_ios' else {}
+    rules = engine.compact_rules(engine.build_flows(case.split('-')[0], **(
+        {'customer_networks': NETWORKS[case]['customer'], 'networks': {'mpls': NETWORKS[case]['mpls']}}
+        if case.endswith('dual-stack') else {})))
+    text = vendor_platforms.render_config(rules, platform, running_config=running, **options)
+    device, before = load(platform, as_entered(platform, text), base=running), load(platform, '', base=running)
+    result = walk(device, case.split('-')[0], NETWORKS[case], before=before)
+    assert not device.errors and not result.failures, '%s %s:\n%s\nfirst: %s' % (
+        platform, case, summary(device.errors + result.failures), '\n'.join(result.failures[:5]))
+    if platform in CUSTOMER_OWN:
+        assert before.passes(*CUSTOMER_OWN[platform]) and device.passes(*CUSTOMER_OWN[platform])
