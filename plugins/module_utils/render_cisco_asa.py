@@ -181,10 +181,6 @@ class AsaRenderer(Renderer):
         self.bind_access_groups = bind_access_groups
         self.running = None
 
-    def acl_name(self, rule):
-        """Rules filter on the interface their traffic enters by: the source network's."""
-        return object_name('ANYWHERE', self.zones[rule['source_network']])
-
     def _network_groups(self):
         lines = []
         for group, cidrs in self.network_groups().items():
@@ -218,7 +214,7 @@ class AsaRenderer(Renderer):
         return _OUR_REMARK + self.comment(rule, self.COMMENT_LIMIT - len(COMMENT_PREFIX) - 1)
 
     def _wanted(self):
-        """Interface -> the (remark, entry) pairs of the rules entering by it, in rule order."""
+        """Interface -> the (remark, entry) pairs of the rules entering by it (the source network's), in rule order."""
         wanted = {}
         for rule in self.rules:
             wanted.setdefault(self.zones[rule['source_network']], []).append((self._remark(rule), self._entry(rule)))
@@ -319,10 +315,11 @@ class AsaRenderer(Renderer):
             for remark, entry in wanted:
                 lines += ['access-list %s %s' % (acl, remark), 'access-list %s %s' % (acl, entry)]
             if self.running is None or interface not in self.running['groups']:
-                bindings.append('! Not bound: binding it (access-group %s in interface %s) would replace the '
-                                'interface\'s current access list, or its security-level permit with the list\'s '
-                                'implicit deny. Give the running configuration and the entries go into the list '
-                                'the interface uses.' % (acl, interface))
+                bindings.append('! Not bound: binding it (access-group %s in interface %s) would replace the list the '
+                                'interface uses, or where it has none its security-level permit with the list\'s '
+                                'implicit deny. Given the running configuration, the entries go into the list an '
+                                'interface uses; where it has none, bind one of your own that keeps what it passes '
+                                'today and run again.' % (acl, interface))
         lines += self._intra_interface() + self._policy() + bindings
         return '\n'.join(lines) + '\n'
 
