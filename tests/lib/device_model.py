@@ -88,7 +88,7 @@ class Verdict(collections.namedtuple('Verdict', 'passed reason')):
 
 
 class Match(object):
-    """What one rule or entry matches. None is 'any'. ports: [(low, high)]; icmp: [(type, code or None)]."""
+    """What one rule or entry matches. None is 'any'. ports: [(low, high)]; icmp: [type] (codes are not modelled)."""
 
     def __init__(self, protocol=None, family=None, sources=None, destinations=None, source_ports=None,
                  destination_ports=None, icmp=None, established=False):
@@ -113,7 +113,7 @@ class Match(object):
         elif self.source_ports is not None or self.destination_ports is not None:
             return False
         if self.icmp is not None:
-            if sent.protocol != 'icmp' or not any(t == sent.icmp_type for t, _ in self.icmp):
+            if sent.protocol != 'icmp' or sent.icmp_type not in self.icmp:
                 return False
         if self.established and not (sent.flags & {'ACK', 'RST'}):
             return False
@@ -281,13 +281,15 @@ class Asa(Device):
     - `access-group NAME in interface IF` binds a list; an interface without one passes traffic to a lower
       security level only; equal levels need `same-security-traffic permit inter-interface`, traffic in and out of
       one interface `same-security-traffic permit intra-interface` (Cisco document 71342 "Intra-Interface
-      Communications" - https://www.cisco.com/c/en/us/support/docs/security/asa-5500-x-series-next-generation-firewalls/71342-asa-intra-interface.html;
+      Communications" -
+      www.cisco.com/c/en/us/support/docs/security/asa-5500-x-series-next-generation-firewalls/71342-asa-intra-interface.html;
       ASA configuration guide "Interface Security Levels").
     - TCP and UDP are stateful (a connection's reply passes); ICMP only with `inspect icmp` in the policy map
       applied globally or on the interface: without it the echo reply is checked as new traffic ("When ICMP
       inspection is disabled, which is the default configuration, ICMP echo reply messages are denied from a
       lower security interface to a higher security interface, even if it is in response to an ICMP echo
-      request" - ASA configuration guide, ICMP Inspection; https://www.fir3net.com/Firewalls/Cisco/cisco-asa-how-does-icmp-inpsect-affect-the-connection-table.html).
+      request" - ASA configuration guide, ICMP Inspection, as quoted in
+      https://www.fir3net.com/Firewalls/Cisco/cisco-asa-how-does-icmp-inpsect-affect-the-connection-table.html).
     """
     PLATFORM = 'cisco_asa'
     DEFAULT_ZONES = {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'}
@@ -418,7 +420,7 @@ class Asa(Device):
         if head == 'object-group':
             return self._group_networks(words[1]), 2
         if head == 'object':
-            return [net for _, net in self.objects.get(words[1], [])], 2
+            return [member[1] for member in self.objects.get(words[1], [])], 2
         if '/' in head:
             return [_network(head)], 1
         return [_network('%s/%s' % (head, words[1]))], 2
@@ -472,11 +474,12 @@ class Asa(Device):
         if protocol in ('icmp', 'icmp6') and index < len(words) and words[index] not in ('log', 'inactive'):
             version = 4 if protocol == 'icmp' else 6
             name = words[index]
-            icmp = [(int(name) if name.isdigit() else ICMP_NAMES[version][name], None)]
+            icmp = [int(name) if name.isdigit() else ICMP_NAMES[version][name]]
         inactive = 'inactive' in words[index:]
         matches = []
         if services is not None:
-            for _, proto, ranges in services:
+            for service in services:
+                proto, ranges = service[1], service[2]
                 matches.append(Match(protocol=proto, sources=sources, destinations=destinations,
                                      destination_ports=ranges))
         else:
@@ -701,7 +704,7 @@ class Ios(Device):
             if word == 'established':
                 established = True
             elif protocol == 'icmp' and (word in ICMP_NAMES[version] or word.isdigit()) and icmp is None:
-                icmp = [(int(word) if word.isdigit() else ICMP_NAMES[version][word], None)]
+                icmp = [int(word) if word.isdigit() else ICMP_NAMES[version][word]]
         return Match(protocol=protocol, family=version, sources=sources, destinations=destinations,
                      source_ports=source_ports, destination_ports=destination_ports, icmp=icmp,
                      established=established)
@@ -800,9 +803,9 @@ class JunosSrx(Device):
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
     PREDEFINED = {
         'junos-icmp-all': [Match(protocol='icmp', family=4)],
-        'junos-icmp-ping': [Match(protocol='icmp', family=4, icmp=[(8, None)])],
+        'junos-icmp-ping': [Match(protocol='icmp', family=4, icmp=[8])],
         'junos-icmp6-all': [Match(protocol='icmp', family=6)],
-        'junos-icmp6-echo-request': [Match(protocol='icmp', family=6, icmp=[(128, None)])],
+        'junos-icmp6-echo-request': [Match(protocol='icmp', family=6, icmp=[128])],
         'junos-http': [Match(protocol='tcp', destination_ports=[(80, 80)])],
         'junos-https': [Match(protocol='tcp', destination_ports=[(443, 443)])],
         'junos-ssh': [Match(protocol='tcp', destination_ports=[(22, 22)])],
@@ -909,7 +912,7 @@ class JunosSrx(Device):
             return
         moved = policies.pop(name)
         items = list(policies.items())
-        at = [n for n, _ in items].index(anchor) + (1 if where == 'after' else 0)
+        at = [entry[0] for entry in items].index(anchor) + (1 if where == 'after' else 0)
         items.insert(at, (name, moved))
         self.policies[pair] = collections.OrderedDict(items)
 
@@ -944,7 +947,7 @@ class JunosSrx(Device):
             for key, v in (('icmp-type', 4), ('icmp6-type', 6)):
                 if key in attributes:
                     value = attributes[key]
-                    icmp = [(int(value) if value.isdigit() else ICMP_NAMES[v][value], None)]
+                    icmp = [int(value) if value.isdigit() else ICMP_NAMES[v][value]]
             ports = {}
             for key in ('destination-port', 'source-port'):
                 if key in attributes:
@@ -994,7 +997,7 @@ class Panos(Device):
     """
     PLATFORM = 'panos'
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
-    APPLICATIONS = {'ping': [Match(protocol='icmp', family=4, icmp=[(8, None)])],
+    APPLICATIONS = {'ping': [Match(protocol='icmp', family=4, icmp=[8])],
                     'icmp': [Match(protocol='icmp', family=4)],
                     'ipv6-icmp': [Match(protocol='icmp', family=6)]}
 
@@ -1066,7 +1069,7 @@ class Panos(Device):
         for key, version in (('ident-by-icmp-type', 4), ('ident-by-icmp6-type', 6)):
             if key in rest and 'type' in rest[rest.index(key):]:
                 at = rest.index('type', rest.index(key))
-                self.applications[name] = [Match(protocol='icmp', family=version, icmp=[(int(rest[at + 1]), None)])]
+                self.applications[name] = [Match(protocol='icmp', family=version, icmp=[int(rest[at + 1])])]
                 return
         self.applications.setdefault(name, [])
 
@@ -1082,7 +1085,7 @@ class Panos(Device):
         elif where == 'bottom':
             at = len(items)
         else:
-            names = [n for n, _ in items]
+            names = [entry[0] for entry in items]
             if words[2] not in names:
                 self.errors.append('move: no rule %s' % words[2])
                 self.rules[name] = moved
@@ -1165,8 +1168,8 @@ class Fortios(Device):
     PREDEFINED_SERVICES = {
         'ALL': [Match()], 'ALL_TCP': [Match(protocol='tcp')], 'ALL_UDP': [Match(protocol='udp')],
         'ALL_ICMP': [Match(protocol='icmp', family=4)], 'ALL_ICMP6': [Match(protocol='icmp', family=6)],
-        'PING': [Match(protocol='icmp', family=4, icmp=[(8, None)])],
-        'PING6': [Match(protocol='icmp', family=6, icmp=[(128, None)])],
+        'PING': [Match(protocol='icmp', family=4, icmp=[8])],
+        'PING6': [Match(protocol='icmp', family=6, icmp=[128])],
         'HTTP': [Match(protocol='tcp', destination_ports=[(80, 80)])],
         'HTTPS': [Match(protocol='tcp', destination_ports=[(443, 443)])],
         'SSH': [Match(protocol='tcp', destination_ports=[(22, 22)])],
@@ -1231,7 +1234,7 @@ class Fortios(Device):
             return
         moved = entries.pop(name)
         items = list(entries.items())
-        at = [n for n, _ in items].index(anchor) + (1 if where == 'after' else 0)
+        at = [entry[0] for entry in items].index(anchor) + (1 if where == 'after' else 0)
         items.insert(at, (name, moved))
         self.tables[table] = collections.OrderedDict(items)
 
@@ -1278,14 +1281,14 @@ class Fortios(Device):
         entry = self.tables.get('firewall service custom', {}).get(name, {})
         protocol = entry.get('protocol', ['TCP/UDP/SCTP'])[0]
         if protocol in ('ICMP', 'ICMP6'):
-            icmp = [(int(entry['icmptype'][0]), None)] if entry.get('icmptype') else None
+            icmp = [int(entry['icmptype'][0])] if entry.get('icmptype') else None
             return [Match(protocol='icmp', family=4 if protocol == 'ICMP' else 6, icmp=icmp)]
         if protocol == 'IP':
             return [Match()]
         matches = []
         for key, proto in (('tcp-portrange', 'tcp'), ('udp-portrange', 'udp')):
             for item in entry.get(key, []):
-                destination, _, source = item.partition(':')
+                destination, source = (item.split(':', 1) + [''])[:2]
                 matches.append(Match(protocol=proto, destination_ports=[_dash_range(destination)],
                                      source_ports=[_dash_range(source)] if source else None))
         return matches
@@ -1375,6 +1378,7 @@ class Routeros(Device):
     PLATFORM = 'routeros'
     DEFAULT_ZONES = {'customer': 'bridge', 'mpls': 'ether2', 'internet': 'ether1'}
     TERMINAL = ('accept', 'drop', 'reject')
+    MENU_WORDS = ('firewall', 'filter', 'address-list', 'service-port')
 
     def read(self, text):
         self.lists = {4: {}, 6: {}}
@@ -1388,13 +1392,9 @@ class Routeros(Device):
                 continue
             if line.startswith('/'):
                 parts = line.split(' ')
-                path = []
-                for index, part in enumerate(parts):
-                    if part.startswith('/') or (path and part in ('firewall', 'filter', 'address-list',
-                                                                   'service-port')) and not '=' in part:
-                        path.append(part.strip('/'))
-                    else:
-                        break
+                path = [parts[0].strip('/')]
+                while len(path) < len(parts) and parts[len(path)] in self.MENU_WORDS:
+                    path.append(parts[len(path)])
                 menu = ' '.join(path)
                 line = ' '.join(parts[len(path):])
                 if not line:
