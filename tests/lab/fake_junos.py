@@ -13,8 +13,8 @@ the security and applications hierarchies is a syntax error. It enforces the lim
 elements exceeds limit of 8"), and a policy naming more addresses or applications than allowed (sets
 expanded) fails. Policies keep their order in their zone pair: a new one goes to the end, `insert ...
 policy P before policy Q` moves P before Q ("Reordering Security Policies", Junos security policies user
-guide). The diff it returns lists set lines, not Junos' hierarchical form, and a line per zone pair whose
-order changed.
+guide). The diff it returns lists set lines, not Junos' hierarchical form, and the new order of each zone
+pair whose policies changed in number or order, where Junos shows a policy in its place.
 
 A commit confirmed (<commit-configuration><confirmed/><confirm-timeout>minutes</confirm-timeout>) commits
 the candidate and rolls back to the configuration committed before it once the timeout passes, unless a
@@ -207,9 +207,7 @@ class Device(object):
         new = ['+ set %s' % line for line in self.candidate if line not in self.committed]
         before, after = self.policy_order(self.committed), self.policy_order(self.candidate)
         moved = ['! policies from-zone %s to-zone %s now in the order %s' % (pair + (' '.join(names),))
-                 for pair, names in after.items()
-                 if [name for name in names if name in before.get(pair, [])]
-                 != [name for name in before.get(pair, []) if name in names]]
+                 for pair, names in after.items() if names != before.get(pair)]
         return '\n'.join(gone + new + moved)
 
     def journal(self, event):
