@@ -8,14 +8,15 @@ DOCUMENTATION = r'''
 name: routeros_moves
 author: Atea Anywhere team (@atea-anywhere)
 version_added: 0.2.0
-short_description: Moves that keep the collection's RouterOS filter rules together above their chain's last drop
+short_description: Moves that keep the collection's RouterOS filter rules together above their chain's first drop
 description:
-  - RouterOS adds new filter rules at the end of a chain. Where the chain ends in a drop or reject (the default
-    configuration's forward chain does), the collection's rules (comment starting with C(ATEA:)) would never match.
+  - RouterOS adds new filter rules at the end of a chain, and a chain matches first. Below a drop or reject of
+    someone else's, the collection's rules (comment starting with C(ATEA:)) would not be in force.
   - Given the filter menus as read, returns for each chain the move that keeps the collection's rules together, in
-    their order, and above the chain's last enabled C(drop), C(reject) or C(tarpit) rule of someone else's. Where
-    all of them are below it, they go just above it; otherwise they are gathered after the first of them, so a
-    person may place them higher. Nothing is returned where they already stand so.
+    their order, and above the chain's first enabled C(drop), C(reject) or C(tarpit) rule of someone else's that
+    could take their traffic (a drop of C(connection-state=invalid) alone does not count). Where the first of them
+    is below it, they all go just above it; otherwise they are gathered after the first of them, so a person may
+    place them higher. Nothing is returned where they already stand so.
 positional: _input
 options:
   _input:
@@ -33,7 +34,7 @@ EXAMPLES = r'''
     path: ip firewall filter
   register: filters
 
-- name: Move the collection's rules above the chain's last drop
+- name: Move the collection's rules above the chain's first drop
   community.routeros.api:
     hostname: "{{ ansible_host }}"
     username: "{{ ansible_user }}"

@@ -14,11 +14,15 @@ description:
     brand's API module, with the same objects, rules and comments as P(atea.anywhere.vendor_config#filter).
   - V(fortios) gives, against O(current) (the tables as M(fortinet.fortios.fortios_configuration_fact) reads
     them), C(delete_first) (stale policies of ours), C(set) (each entry with its module, C(fortios_<module>),
-    and data), C(delete_last) (stale services, groups and addresses of ours, users before what they use),
-    C(settings) (C(default_voip_alg_mode)) and C(session_helpers) (the ids of the C(sip) session helpers).
-    A wanted policy id that someone else's policy holds is an error, never overwritten.
+    and data), C(moves) (C(key) a policy of ours, C(before) the id of the first policy of someone else's that
+    denies its interfaces or C(any) and stands above it, for M(fortinet.fortios.fortios_firewall_policy) with
+    C(action=move)), C(delete_last) (stale services, groups and addresses of ours, users before what they use),
+    C(settings) (C(default_voip_alg_mode)) and C(session_helpers) (the ids of the C(sip), C(h323) and C(ras)
+    session helpers read). A new policy takes an id above O(policy_id_base) that no policy holds.
   - V(routeros) gives one request per menu for M(community.routeros.api_modify) (C(ip firewall address-list),
-    C(ip firewall filter), their C(ipv6) twins and C(ip firewall service-port)). Menus where the collection owns
+    C(ip firewall filter), their C(ipv6) twins and C(ip firewall service-port)). Each filter menu starts, per chain
+    used, with a rule of ours accepting C(connection-state=established,related), the replies of what the chain
+    accepted. Menus where the collection owns
     entries carry a restriction to them (address lists C(ATEA-*), filter comments starting with C(ATEA:)), so
     that C(handle_absent_entries=remove) removes the stale ones of ours and nothing else; a menu with none
     wanted is still listed for that reason.
