@@ -1551,6 +1551,32 @@ MODELS = {'cisco_asa': Asa, 'cisco_ios': Ios, 'junos_srx': JunosSrx, 'panos': Pa
           'routeros': Routeros}
 
 
+def enter_bindings(platform, text, zones=None):
+    """A rendered file as a person enters it on the device: where it leaves an ATEA-* access list unbound and
+    names the binding in a comment, the binding is entered as that comment gives it (ASA: access-group ... in
+    interface X; IOS-XE: ip access-group / ipv6 traffic-filter on the side's interface); where it says to move
+    its RouterOS rules above the chain's first drop, they are moved there. zones: the IOS-XE interfaces per side.
+    """
+    zones = dict(MODELS[platform].DEFAULT_ZONES, **(zones or {}))
+    lines = [text]
+    for line in text.splitlines():
+        if not line.startswith('!'):
+            continue
+        if platform == 'cisco_asa':
+            for acl, interface in re.findall(r'access-group (ATEA-\S+) in interface (\w+)', line):
+                if not re.search(r'^access-group %s in interface %s$' % (acl, interface), text, re.M):
+                    lines.append('access-group %s in interface %s' % (acl, interface))
+        elif platform == 'cisco_ios':
+            side = re.search(r'on the (\w+) side', line)
+            for command, acl in re.findall(r'(ip access-group|ipv6 traffic-filter) (ATEA-\S+) in', line):
+                if side and not re.search(r'^ %s %s in$' % (command, acl), text, re.M):
+                    lines += ['interface %s' % zones[side.group(1)], ' %s %s in' % (command, acl)]
+    if platform == 'routeros' and re.search(r'^#.*move them[^\n]*(\n#)?[^\n]*above', text, re.M):
+        lines += ['/%s firewall filter move [find where comment~"^ATEA:"] [find where action=drop]' % menu
+                  for menu in ('ip', 'ipv6')]
+    return '\n'.join(lines)
+
+
 def load(platform, text, zones=None, base=None):
     """The device after base (its configuration before, default BASES[platform]) and then text were entered."""
     model = MODELS[platform]

@@ -11,8 +11,8 @@ import os
 import re
 
 import pytest
-from device_model import (BASES, LIMITS, MODELS, describe, document_flows, load, packet, reply_of, summary,
-                          walk)
+from device_model import (BASES, LIMITS, MODELS, describe, document_flows, enter_bindings, load, packet, reply_of,
+                          summary, walk)
 from regression import read_reference
 
 RFC1918 = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
@@ -27,34 +27,9 @@ NETWORKS = {
 PLATFORMS = sorted(MODELS)
 
 
-def as_entered(platform, text):
-    """The reference as a person enters it on the device: where it leaves an ATEA-* access list unbound and
-    names the binding in a comment, the binding is entered as that comment gives it (ASA: access-group ... in
-    interface X; IOS-XE: ip access-group / ipv6 traffic-filter on the side's interface); where it says to move
-    its RouterOS rules above the chain's first drop, they are moved there."""
-    zones = MODELS[platform].DEFAULT_ZONES
-    lines = [text]
-    for line in text.splitlines():
-        if not line.startswith('!'):
-            continue
-        if platform == 'cisco_asa':
-            for acl, interface in re.findall(r'access-group (ATEA-\S+) in interface (\w+)', line):
-                if not re.search(r'^access-group %s in interface %s$' % (acl, interface), text, re.M):
-                    lines.append('access-group %s in interface %s' % (acl, interface))
-        elif platform == 'cisco_ios':
-            side = re.search(r'on the (\w+) side', line)
-            for command, acl in re.findall(r'(ip access-group|ipv6 traffic-filter) (ATEA-\S+) in', line):
-                if side and not re.search(r'^ %s %s in$' % (command, acl), text, re.M):
-                    lines += ['interface %s' % zones[side.group(1)], ' %s %s in' % (command, acl)]
-    if platform == 'routeros' and re.search(r'^#.*move them[^\n]*(\n#)?[^\n]*above', text, re.M):
-        lines += ['/%s firewall filter move [find where comment~"^ATEA:"] [find where action=drop]' % menu
-                  for menu in ('ip', 'ipv6')]
-    return '\n'.join(lines)
-
-
 def walk_reference(platform, case, text=None):
     text = read_reference(platform, case) if text is None else text
-    device = load(platform, as_entered(platform, text))
+    device = load(platform, enter_bindings(platform, text))
     return device, walk(device, case.split('-')[0], NETWORKS[case])
 
 
@@ -390,7 +365,7 @@ RELEASE_0_2_0 = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '
 def _walk_0_2_0(platform, case, base=None):
     with open(os.path.join(RELEASE_0_2_0, '%s-%s.ref' % (platform, case)), encoding='utf-8') as handle:
         text = handle.read()
-    device = load(platform, as_entered(platform, text), base=base)
+    device = load(platform, enter_bindings(platform, text), base=base)
     return device, walk(device, case.split('-')[0], NETWORKS[case])
 
 
@@ -519,7 +494,7 @@ def test_rendered_into_a_customers_configuration(platform, case):
         {'customer_networks': NETWORKS[case]['customer'], 'networks': {'mpls': NETWORKS[case]['mpls']}}
         if case.endswith('dual-stack') else {})))
     text = vendor_platforms.render_config(rules, platform, running_config=running, **options)
-    device, before = load(platform, as_entered(platform, text), base=running), load(platform, '', base=running)
+    device, before = load(platform, enter_bindings(platform, text), base=running), load(platform, '', base=running)
     result = walk(device, case.split('-')[0], NETWORKS[case], before=before)
     assert not device.errors and not result.failures, '%s %s:\n%s\nfirst: %s' % (
         platform, case, summary(device.errors + result.failures), '\n'.join(result.failures[:5]))
