@@ -277,7 +277,9 @@ class Asa(Device):
     - ACLs: first match, implicit deny at the end; `access-list NAME line N ...` inserts the entry at line N and
       moves the rest down; remarks take lines too (Cisco ASA command reference, access-list extended: "line
       line-num ... inserts the ACE at the specified line number" -
-      https://www.cisco.com/c/en/us/td/docs/security/asa/asa-cli-reference/A-H/asa-command-ref-A-H/aa-ac-commands.html).
+      https://www.cisco.com/c/en/us/td/docs/security/asa/asa-cli-reference/A-H/asa-command-ref-A-H/aa-ac-commands.html;
+      "Each ACE and remark has an associated line number" - Cisco Press, Organizing and Managing ACE,
+      http://it-certification-network.blogspot.com/2008/11/organizing-and-managing-ace.html).
     - `access-group NAME in interface IF` binds a list; an interface without one passes traffic to a lower
       security level only; equal levels need `same-security-traffic permit inter-interface`, traffic in and out of
       one interface `same-security-traffic permit intra-interface` (Cisco document 71342 "Intra-Interface
@@ -988,9 +990,12 @@ class Panos(Device):
       Overview" - https://docs.paloaltonetworks.com/pan-os/11-0/pan-os-web-interface-help/policies/policies-security/security-policy-overview).
       `move rulebase security rules R top|bottom|before Q|after Q` reorders.
     - Stateful: a session's reply passes.
-    - Applications (App-ID): `ping` is ICMP echo (IPv4); `icmp` every ICMPv4 type; `ipv6-icmp` every ICMPv6 type
-      (Applipedia; Aerleon's PAN-OS generator defines a custom application with ident-by-icmp6-type for one
-      type - https://github.com/aerleon/aerleon/blob/main/aerleon/lib/paloaltofw.py). A custom application with
+    - Applications (App-ID): `icmp` is every ICMPv4 type, `ipv6-icmp` every ICMPv6 type (PAN-OS Networking
+      Administration, "ICMP": rules "select the icmp or ipv6-icmp application" -
+      https://docs.paloaltonetworks.com/pan-os/11-0/pan-os-networking-admin/session-settings-and-timeouts/icmp);
+      `ping` is modelled as ICMPv4 echo only (whether App-ID also names ICMPv6 echo ping is not modelled: one
+      type of ICMPv6 takes a custom application, as Aerleon's PAN-OS generator defines one with
+      ident-by-icmp6-type - https://github.com/aerleon/aerleon/blob/main/aerleon/lib/paloaltofw.py). A custom application with
       `default ident-by-icmp-type type N` or `ident-by-icmp6-type type N` matches that type only. With
       `application any` the service decides (TCP/UDP ports); `service application-default` takes the
       application's own ports (none for ICMP).
