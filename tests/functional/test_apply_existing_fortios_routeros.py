@@ -7,7 +7,8 @@ customer's first deny that would take their traffic, a second run changes nothin
 nothing, and a smaller profile removes only ours.
 
 The stand-ins (tests/lab/fake_fortios.py, fake_routeros.py) and the site.yml runs are those of
-test_apply_mode.py, in a network namespace of their own.
+test_apply_mode.py, in a network namespace of their own. Render mode with a saved FortiOS configuration
+(atea_anywhere_running_config_dir) writes the same placement and deletes the helpers by the ids saved.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -27,7 +30,7 @@ APPLY = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(APPLY)
 # The stand-in fixture (a device in a namespace, site.yml against it), started here from the configurations below.
 stand_in_fixture = APPLY.stand_in_fixture
-pytestmark = APPLY.pytestmark
+NEEDS_ROOT = APPLY.pytestmark
 
 
 def _fgt_policy(policyid, name, srcintf, dstintf, action, **fields):
@@ -87,6 +90,7 @@ def _check_fortios_in_force(config, rules):
     return names
 
 
+@NEEDS_ROOT
 @pytest.mark.parametrize('stand_in', [('fortios', {'starting': json.dumps(FGT_DEVICE)})], indirect=True)
 def test_fortios_policies_go_above_the_customers_first_deny_and_leave_theirs_in_order(stand_in):
     site, config = stand_in[1:]
@@ -120,6 +124,7 @@ def _routeros_wanted(components):
         APPLY._rules('smb', components), 'routeros') if request['path'] == 'ip firewall filter')
 
 
+@NEEDS_ROOT
 @pytest.mark.parametrize('stand_in', [('routeros', {'starting': json.dumps(ROS_DEVICE)})], indirect=True)
 def test_routeros_rules_go_above_the_customers_first_drop_and_leave_theirs_in_order(stand_in):
     site, config = stand_in[1:]
@@ -140,3 +145,63 @@ def test_routeros_rules_go_above_the_customers_first_drop_and_leave_theirs_in_or
     assert len(smaller) < len(wanted)
     assert _routeros_chain(config) == ROS_CUSTOMER[:1] + smaller + ROS_CUSTOMER[1:]
     assert 'changed=0' in APPLY._recap(site('smb'))
+
+
+SAVED_FORTIOS = """config system session-helper
+    edit 13
+        set name ftp
+        set protocol 6
+        set port 21
+    next
+    edit 21
+        set name sip
+        set protocol 17
+        set port 5060
+    next
+    edit 22
+        set name h323
+        set protocol 6
+        set port 1720
+    next
+    edit 23
+        set name ras
+        set protocol 17
+        set port 1719
+    next
+end
+config firewall policy
+    edit 1
+        set name "LAN-OUT"
+        set srcintf "internal"
+        set dstintf "wan1"
+        set action accept
+    next
+    edit 7
+        set name "NO-GUEST-OUT"
+        set srcintf "internal"
+        set dstintf "wan1"
+        set action deny
+    next
+end
+"""
+
+
+def test_fortios_render_mode_with_the_saved_configuration_deletes_helpers_by_id_and_places_policies(tmp_path):
+    saved = tmp_path / 'running'
+    saved.mkdir()
+    (saved / 'fgt-1.fortios.conf').write_text(SAVED_FORTIOS)
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text('firewalls:\n  hosts:\n    fgt-1:\n      atea_anywhere_platform: fortios\n')
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(inventory), 'playbooks/site.yml',
+         '-e', 'profile=smb', '-e', 'atea_anywhere_render_dir=%s' % (tmp_path / 'out'),
+         '-e', 'atea_anywhere_running_config_dir=%s' % saved], cwd=APPLY.REPO, capture_output=True, text=True,
+        check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    lines = (tmp_path / 'out' / 'fgt-1.fortios.conf').read_text().splitlines()
+    helpers = lines.index('config system session-helper')
+    assert lines[helpers:helpers + 5] == ['config system session-helper', '    delete 21', '    delete 22',
+                                          '    delete 23', 'end']
+    assert '    delete 13' not in lines
+    assert ['    move 9001 before 7', '    move 9002 before 7'] == [line for line in lines if 'move' in line
+                                                                 and not line.startswith('#')]

@@ -7,8 +7,9 @@ It answers what the httpapi plugin and the fortios_* modules use (login check, s
 POST, PUT, DELETE with revision_changed) for the tables the collection writes, and keeps them in a JSON
 file the tests read. Like FortiOS it refuses a field a table does not have, a group member, policy
 address or service that does not exist, a policy name another policy has, the deletion of an entry
-something still uses, and a name, comment or policy id longer or larger than FortiOS takes. Policies keep their order, and a PUT with action=move and before= or
-after= another policy's id moves one, as FortiOS's REST API does. With --fail-write N the N-th write (POST, PUT or DELETE) is refused once and changes
+something still uses, and a name, comment or policy id longer or larger than FortiOS takes. Policies keep
+their order, and a PUT with action=move and before= or after= another policy's id moves one, as FortiOS's
+REST API does. With --fail-write N the N-th write (POST, PUT or DELETE) is refused once and changes
 nothing, as a device that drops a request halfway through a run would: the tests show what a run that stops
 there leaves behind, and that the next run converges.
 
