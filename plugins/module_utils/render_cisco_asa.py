@@ -81,8 +81,9 @@ def _insert_position(entries):
     return position
 
 
-def merge_into(acl, entries, wanted):
-    """The commands that put wanted, pairs of (remark, entry), into the access list acl that holds entries.
+def merge_into(acl, entries, wanted, ours=is_ours):
+    """The commands that put wanted, pairs of (remark, entry), into the access list acl that holds entries;
+    ours tells the lines of ours among them.
 
     Returns (removals, insertions). Only our lines are named: ours that are no longer wanted, or that
     sit behind a deny, are removed; each wanted pair missing is inserted before the list's first deny with
@@ -99,8 +100,8 @@ def merge_into(acl, entries, wanted):
             if index and entries[index - 1] == remark:
                 kept.add(index - 1)
     removals = ['no access-list %s %s' % (acl, entry) for index, entry in enumerate(entries)
-                if is_ours(entry) and index not in kept]
-    entries = [entry for index, entry in enumerate(entries) if index in kept or not is_ours(entry)]
+                if ours(entry) and index not in kept]
+    entries = [entry for index, entry in enumerate(entries) if index in kept or not ours(entry)]
     insertions = []
 
     def insert(position, text):
@@ -165,7 +166,8 @@ class AsaRenderer(Renderer):
     DEFAULT_ZONES = {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'}
     SOURCE_RANGES = 1
     RUNNING_FORMAT = 'block'
-    OWNED = re.compile(r'(object-group (network|service) |access-list )ATEA-\S+( |$)')
+    # The object-groups of ours; access lists are compared line by line (_plans).
+    OWNED = re.compile(r'object-group (network|service) ATEA-\S+( |$)')
     # Remarks are cut to fit (comment()); the longest object name, ATEA-SVC- and a rule name of 48, is 57.
     LIMITS = {
         'remark_length': Limit(100, 'characters in an access-list remark',
@@ -241,32 +243,35 @@ class AsaRenderer(Renderer):
                     'today. Bind an access list of your own that keeps that traffic (for example ending in the '
                     'permits you want) and run again: the entries then go into it' % interface)
 
-    def _customer_list(self, interface):
-        """The access list not of ours bound inbound to the interface, where the running configuration shows one."""
-        if self.running is None:
-            return None
-        acl = self.running['groups'].get(interface)
-        return acl if acl and not acl.startswith('ATEA-') else None
+    def _lists(self):
+        """Access list -> (interfaces, (remark, entry) pairs) for each list the rules go into.
 
-    def _customer_lists(self):
-        """(ACL, interfaces, removals, insertions) for each list of someone else's that interfaces of ours use, and
-        (ACL, None, removals, []) for the lists no interface of ours uses any more that hold entries of ours."""
-        plans = []
-        targets = {}  # one list may filter several interfaces: it takes the entries of each
+        An interface's list is the one the running configuration binds to it (someone else's, or ours from an
+        earlier release), else ATEA-ANYWHERE-<INTERFACE>. One list may filter several interfaces.
+        """
+        lists = {}
         for interface, wanted in self._wanted().items():
-            acl = self._customer_list(interface)
-            if acl:
-                interfaces, pairs = targets.setdefault(acl, ([], []))
-                interfaces.append(interface)
-                pairs.extend(pair for pair in wanted if pair not in pairs)
-        for acl, entries in sorted((self.running or {}).get('lists', {}).items()):
-            if acl.startswith('ATEA-') or acl in targets:
-                continue
-            stale = ['no access-list %s %s' % (acl, entry) for entry in entries if is_ours(entry)]
-            if stale:
-                plans.append((acl, None, stale, []))
+            acl = (self.running or {}).get('groups', {}).get(interface) or object_name('ANYWHERE', interface)
+            interfaces, pairs = lists.setdefault(acl, ([], []))
+            interfaces.append(interface)
+            pairs.extend(pair for pair in wanted if pair not in pairs)
+        return lists
+
+    def _plans(self):
+        """(ACL, interfaces, removals, insertions) for every list the rules go into, compared with the running
+        configuration's (nothing there without it), and (ACL, [], removals, []) for the lists no interface of
+        ours uses any more that hold lines of ours. Every line of an ATEA-* list is ours."""
+        running = (self.running or {}).get('lists', {})
+        targets = self._lists()
+        plans = []
+        for acl, entries in sorted(running.items()):
+            ours = (lambda entry: True) if acl.startswith('ATEA-') else is_ours
+            stale = ['no access-list %s %s' % (acl, entry) for entry in entries if ours(entry)]
+            if acl not in targets and stale:
+                plans.append((acl, [], stale, []))
         for acl, (interfaces, wanted) in targets.items():
-            removals, insertions = merge_into(acl, self.running['lists'].get(acl, []), wanted)
+            ours = (lambda entry: True) if acl.startswith('ATEA-') else is_ours
+            removals, insertions = merge_into(acl, running.get(acl, []), wanted, ours)
             plans.append((acl, interfaces, removals, insertions))
         return plans
 
@@ -298,44 +303,34 @@ class AsaRenderer(Renderer):
                  '! Objects and access lists named ATEA-* are the collection\'s own; in other access lists, the '
                  'entries naming only ATEA-* object-groups and the remarks starting "%s".' % COMMENT_PREFIX]
         lines += self._network_groups() + self._service_groups()
-        customer = set()
-        for acl, interfaces, _removals, insertions in self._customer_lists():
-            if interfaces:
-                customer.update(interfaces)
+        bindings = []
+        for acl, interfaces, _removals, insertions in self._plans():
+            if not acl.startswith('ATEA-'):
                 lines.append('! Interface %s filters with access list %s: entries of ours go in before its first deny; '
                              'nothing else of it is changed.' % (', '.join(interfaces), acl))
-                lines += insertions
-        bindings = []
-        for interface, wanted in self._wanted().items():
-            if interface in customer:
-                continue
-            acl = object_name('ANYWHERE', interface)
-            if self.running is not None and self.running['groups'].get(interface, '').startswith('ATEA-'):
-                acl = self.running['groups'][interface]
-            for remark, entry in wanted:
-                lines += ['access-list %s %s' % (acl, remark), 'access-list %s %s' % (acl, entry)]
-            if self.running is None or interface not in self.running['groups']:
-                bindings.append('! Not bound: binding it (access-group %s in interface %s) would replace the list the '
-                                'interface uses, or where it has none its security-level permit with the list\'s '
-                                'implicit deny. Given the running configuration, the entries go into the list an '
-                                'interface uses; where it has none, bind one of your own that keeps what it passes '
-                                'today and run again.' % (acl, interface))
+            lines += insertions
+            bindings += ['! Not bound: binding it (access-group %s in interface %s) would replace the list the '
+                         'interface uses, or where it has none its security-level permit with the list\'s implicit '
+                         'deny. Given the running configuration, the entries go into the list an interface uses; where '
+                         'it has none, bind one of your own that keeps what it passes today and run again.'
+                         % (acl, interface) for interface in interfaces
+                         if interface not in (self.running or {}).get('groups', {})]
         lines += self._intra_interface() + self._policy() + bindings
         return '\n'.join(lines) + '\n'
 
     def removals(self, running, rendered):
-        """Our entries in other access lists first, then our own lists and object-groups (which those entries use).
+        """Lines of ours in access lists first, then our object-groups (which those lines use).
 
         An object-group of ours that a line of someone else's still names stays (ASA would refuse to remove it).
         """
-        ours_elsewhere = [command for _acl, _interfaces, removals, _insertions in self._customer_lists()
-                          for command in removals]
+        lists = [command for _acl, _interfaces, removals, _insertions in self._plans() for command in removals]
         used, header = set(), ''
         for line in running.splitlines():
             header = line.strip() if line[:1] not in (' ', '!') else header
             match = _ACCESS_LIST.match(line.strip())
-            if not self.OWNED.match(header) and not (match and is_ours(match.group(2))):
+            ours = match and (match.group(1).startswith('ATEA-') or is_ours(match.group(2)))
+            if not self.OWNED.match(header) and not ours:
                 used.update(line.split())
-        stale = block_removals(ports_as_numbers(running), rendered, self.OWNED)
-        return ours_elsewhere + [command for command in stale
-                                 if not (command.startswith('no object-group ') and command.split()[3] in used)]
+        groups = block_removals(ports_as_numbers(running), rendered, self.OWNED)
+        return lists + [command for command in groups
+                        if not (command.startswith('no object-group ') and command.split()[3] in used)]

@@ -211,6 +211,25 @@ def test_a_second_run_changes_nothing():
     assert apply(after, again) == after
 
 
+def test_our_own_lists_are_compared_line_by_line_too():
+    """ASA appends a remark entered again (it checks only entries for duplicates): lines already there are not
+    sent again, and a list of ours for an interface that now has its own list is emptied."""
+    unbound = CUSTOMER.replace('access-group INSIDE-IN in interface inside\n', '')
+    after = apply(unbound, _render('enterprise', unbound))
+    assert len(_acl(after, 'ATEA-ANYWHERE-INSIDE')) == 14
+    again = _render('enterprise', after)
+    assert not [line for line in again.splitlines() if line.startswith(('no ', 'access-list'))], again
+    assert apply(after, again) == after
+    # A 0.2.0 remark without the marker is ours too in a list of ours: replaced.
+    old = after.replace('ATEA-ANYWHERE-INSIDE remark atea-anywhere 2.1', 'ATEA-ANYWHERE-INSIDE remark 2.1')
+    assert 'no access-list ATEA-ANYWHERE-INSIDE remark 2.1 outbound-mpls-tcp-ipv4: 2.1 HTTP; 2.1 HTTPS; 2.1 XML ' \
+           'applications; 2.1 SCCP;...' in _render('enterprise', old).splitlines()
+    # Bound again to the customer's list: ours move into it, our list is emptied.
+    moved = _render('enterprise', after + 'access-group INSIDE-IN in interface inside\n')
+    assert len([line for line in moved.splitlines() if line.startswith('no access-list ATEA-ANYWHERE-INSIDE ')]) == 14
+    assert len([line for line in moved.splitlines() if line.startswith('access-list INSIDE-IN line ')]) == 14
+
+
 def test_ours_are_removed_only_when_the_profile_shrinks():
     after = apply(CUSTOMER, _render('enterprise', CUSTOMER))
     shrunk = _render('smb', after)
@@ -291,7 +310,8 @@ def test_ports_the_device_prints_by_name_are_not_removed_and_added_again():
     printed = _as_asa_prints(_render('enterprise'))
     assert ' port-object range sip 5061' in printed and ' port-object eq tftp' in printed
     assert ' port-object eq ctiqbe' in printed and ' port-object eq www' in printed
-    assert _render('enterprise', printed) == _render('enterprise')  # nothing to remove
+    again = _render('enterprise', printed)
+    assert not [line for line in again.splitlines() if line.startswith(('no ', ' no ', 'access-list'))], again
     # A port of ours no longer wanted still goes, named as a number ASA takes.
     stale = printed.replace(' port-object eq ssh\n', ' port-object eq ssh\n port-object eq pop3\n')
     removals = _render('enterprise', stale).split('! End of removals.')[0].splitlines()
