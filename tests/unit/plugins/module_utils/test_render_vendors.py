@@ -144,7 +144,10 @@ def test_a_rerun_removes_what_the_profile_no_longer_wants_and_nothing_else(platf
     unchanged = vendor_platforms.render_config(_rules('smb'), platform,
                                                running_config=FOREIGN[platform] + vendor_platforms.render_config(
                                                    _rules('smb'), platform))
-    assert unchanged == vendor_platforms.render_config(_rules('smb'), platform)
+    plain = vendor_platforms.render_config(_rules('smb'), platform)
+    if platform == 'cisco_asa':  # ASA access lists are compared line by line: none is left to send
+        plain = ''.join(line for line in plain.splitlines(True) if not line.startswith('access-list '))
+    assert unchanged == plain
 
 
 def test_asa_removes_stale_entries_before_the_groups_they_use():
