@@ -299,9 +299,10 @@ def _check_fortios(config, profile, components, gone):
 
 # What each step must have removed, per platform.
 GONE = {
+    # The MPLS list stays while 2.1 does: it holds the replies of its flows.
     'cisco_ios': (['object-group network ATEA-NET-LEGACY', 'ip access-list extended ATEA-ANYWHERE-LEGACY-IN-V4'],
-                  ['ip access-list extended ATEA-ANYWHERE-MPLS-IN-V4'],
-                  ['object-group network ATEA-NET-MPLS']),
+                  [],
+                  ['object-group network ATEA-NET-MPLS', 'ip access-list extended ATEA-ANYWHERE-MPLS-IN-V4']),
     'junos_srx': (['ATEA-NET-LEGACY', 'ATEA-LEGACY '], ['ATEA-INBOUND-MPLS'], ['ATEA-NET-MPLS', 'MPLS']),
     'routeros': (['ATEA-NET-LEGACY', 'ATEA: legacy'], ['2.2 inbound'], ['ATEA-NET-MPLS']),
     'fortios': (['ATEA-NET-LEGACY', 'ATEA-SVC-LEGACY', 'ATEA-LEGACY'], ['ATEA-NET-MPLS', 'OUTBOUND-MPLS']),
