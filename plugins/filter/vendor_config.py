@@ -53,7 +53,7 @@ options:
       - With V(cisco_asa), where an interface already has an access list (C(access-group NAME in interface IFACE)),
         the entries go into it with C(access-list NAME line N) before its first deny, marked by their C(ATEA-*)
         object-groups and remarks starting C(atea-anywhere); only those are removed later, nothing else of the list
-        is named.
+        is named. Its own C(ATEA-ANYWHERE-*) lists too hold only the lines the device lacks.
     type: str
   changes_only:
     description:
