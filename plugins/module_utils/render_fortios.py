@@ -23,7 +23,7 @@ _ADDRGRP_CLI = 'FortiOS CLI Reference: config firewall addrgrp - ' \
     'https://docs.fortinet.com/document/fortigate/6.4.4/cli-reference/253620'
 LIMITS = {
     # 'edit 0' on the CLI means the next free id: the collection's ids start at policy_id_base + 1.
-    'policy_id': Limit(4294967294, 'as the highest policy id', 'FortiManager Administration Guide: Appendix B - '
+    'policy_id': Limit(4294967294, 'as a policy id', 'FortiManager Administration Guide: Appendix B - '
                        'Policy ID support - https://docs.fortinet.com/document/fortimanager/7.4.0/administration-guide/680706'),
     'policy_name': Limit(35, 'characters in a policy name', _POLICY_CLI),
     'policy_comment': Limit(1023, 'characters in a policy comment', _POLICY_CLI),
@@ -145,6 +145,14 @@ def policy_moves(order):
             order.insert(order.index(deny), policy)
             moves.append((policy.id, deny.id))
     return moves
+
+
+def _moves_once_added(kept, wanted):
+    """policy_moves() for the list the device will hold: kept (Policy entries, in order) and then the wanted
+    policies of ours (entries as rendered) it does not hold yet, added at its end as FortiOS adds them."""
+    present = set(policy.id for policy in kept)
+    return policy_moves(list(kept) + [_policy(entry['policyid'], entry['srcintf'], entry['dstintf'], 'accept', None, True)
+                                      for entry in wanted if entry['policyid'] not in present])
 
 
 def _module_data(entry):
@@ -297,17 +305,14 @@ class FortiosRenderer(Renderer):
         running = (self.running or {}).get('firewall policy')
         if running is None:
             return lines
-        ours = dict((entry['policyid'], entry) for entry in policies)
-        # Policies of ours the file deletes first (removals) are gone by then.
-        stale = set(key for key, fields in running if not key.isdigit() or (
+        ours = set(entry['policyid'] for entry in policies)
+        # Policies of ours the file deletes first (removals) are gone by then; a key that is no number is no policy.
+        gone = set(key for key, fields in running if not key.isdigit() or (
             ' '.join(fields.get('name', [])).startswith('ATEA-') and int(key) not in ours))
-        order = [_policy(int(key), fields.get('srcintf', []), fields.get('dstintf', []),
-                         (fields.get('action') or [None])[0], (fields.get('status') or [None])[0], int(key) in ours)
-                 for key, fields in running if key not in stale]
-        present = set(policy.id for policy in order)
-        order += [_policy(entry['policyid'], entry['srcintf'], entry['dstintf'], 'accept', None, True)
-                  for entry in policies if entry['policyid'] not in present]
-        moves = policy_moves(order)
+        moves = _moves_once_added(
+            [_policy(int(key), fields.get('srcintf', []), fields.get('dstintf', []), (fields.get('action') or [None])[0],
+                     (fields.get('status') or [None])[0], int(key) in ours)
+             for key, fields in running if key not in gone], policies)
         return lines + (['config firewall policy'] + ['    move %d before %d' % move for move in moves] + ['end']
                         if moves else [])
 
@@ -391,13 +396,10 @@ class FortiosRenderer(Renderer):
         def names(entry, field):
             return [item.get('name') if isinstance(item, dict) else item for item in entry.get(field) or []]
 
-        order = [_policy(entry.get('policyid'), names(entry, 'srcintf'), names(entry, 'dstintf'), entry.get('action'),
-                         entry.get('status'), entry.get('policyid') in ours)
-                 for entry in policies if entry.get('policyid') not in gone]
-        present = set(policy.id for policy in order)
-        order += [_policy(entry['policyid'], entry['srcintf'], entry['dstintf'], 'accept', None, True)
-                  for entry in wanted if entry['policyid'] not in present]
-        return policy_moves(order)
+        return _moves_once_added(
+            [_policy(entry.get('policyid'), names(entry, 'srcintf'), names(entry, 'dstintf'), entry.get('action'),
+                     entry.get('status'), entry.get('policyid') in ours)
+             for entry in policies if entry.get('policyid') not in gone], wanted)
 
     def _our_policy(self, entry):
         return str(entry.get('name', '')).startswith('ATEA-') and isinstance(entry.get('policyid'), int) \
