@@ -21,7 +21,8 @@ _OUR_REMARK = 'remark %s ' % COMMENT_PREFIX
 _OUR_ENTRY = re.compile(r'extended permit (tcp|udp|icmp|icmp6) object-group ATEA-NET-\S+ (range \d+ \d+ )?'
                         r'object-group ATEA-NET-\S+ (object-group ATEA-SVC-\S+|echo)$')
 _ACCESS_LIST = re.compile(r'access-list (\S+) (.+)$')
-_ACCESS_GROUP = re.compile(r'access-group (\S+) in interface (\S+)$')
+# An interface's inbound list (per-user-override keeps it the interface's; control-plane lists filter to-the-box).
+_ACCESS_GROUP = re.compile(r'access-group (\S+) in interface (\S+)( per-user-override)?$')
 
 # Port names ASA prints in place of numbers in show running-config (port-object eq www), from the "TCP and UDP
 # Ports" table of Cisco's "Addresses, Protocols, and Ports" (https://cisco.com/c/en/us/td/docs/security/asa/asa922/

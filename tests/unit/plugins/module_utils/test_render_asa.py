@@ -354,6 +354,12 @@ def test_bind_access_groups_refuses_what_would_cut_traffic(running, message):
 def test_bind_access_groups_passes_where_every_interface_has_a_list():
     text = _render('enterprise', CUSTOMER, bind_access_groups=True)
     assert text == _render('enterprise', CUSTOMER)
+    override = CUSTOMER.replace('in interface mpls', 'in interface mpls per-user-override')
+    assert _render('enterprise', override, bind_access_groups=True) == text
+    # A control-plane list filters traffic to the ASA itself, not through it: not the interface's list.
+    to_the_box = CUSTOMER.replace('in interface mpls', 'in interface mpls control-plane')
+    with pytest.raises(InputError, match='interface mpls has no access-group'):
+        _render('enterprise', to_the_box, bind_access_groups=True)
     # A list of ours bound by an earlier release is the interface's list: it stays and is filled.
     ours = 'access-group ATEA-ANYWHERE-INSIDE in interface inside\naccess-group MPLS-IN in interface mpls\n'
     text = _render('enterprise', ours, bind_access_groups=True)
