@@ -195,6 +195,19 @@ LIMITS = {
         'cli-reference/topics/ref/statement/applications-edit-application.html; google/capirca issues #30 and '
         '#158; Aerleon junipersrx.py "SRX has a limit of 8 terms per application" - '
         'https://github.com/aerleon/aerleon/blob/main/aerleon/lib/junipersrx.py'),
+    'junos_srx.source_addresses_per_policy': Limit(
+        'junos_srx', 1024, 'source address objects in one policy (address sets expanded)',
+        'Juniper "Best Practices for Defining Policies on High-End SRX Series Devices": "up to 1024 source address '
+        'objects, 1024 destination address objects, and 128 application objects" - https://www.juniper.net/'
+        'documentation/en_US/release-independent/nce/topics/concept/security-policy-memory-optimizing.html'),
+    'junos_srx.destination_addresses_per_policy': Limit(
+        'junos_srx', 1024, 'destination address objects in one policy (address sets expanded)',
+        'Juniper "Best Practices for Defining Policies on High-End SRX Series Devices" - https://www.juniper.net/'
+        'documentation/en_US/release-independent/nce/topics/concept/security-policy-memory-optimizing.html'),
+    'junos_srx.applications_per_policy': Limit(
+        'junos_srx', 128, 'applications in one policy (application sets expanded)',
+        'Juniper "Best Practices for Defining Policies on High-End SRX Series Devices" - https://www.juniper.net/'
+        'documentation/en_US/release-independent/nce/topics/concept/security-policy-memory-optimizing.html'),
     'cisco_ios.remark_length': Limit(
         'cisco_ios', 100, 'characters in an access-list remark',
         'Cisco IOS "remark" command reference: "The remark can be up to 100 characters" - '
@@ -207,6 +220,11 @@ LIMITS = {
         'cisco_asa', 241, 'characters in an access list name',
         'Cisco ASA command reference, access-list extended: "access_list_name ... up to 241 characters" - '
         'https://www.cisco.com/c/en/us/td/docs/security/asa/asa-cli-reference/A-H/asa-command-ref-A-H/aa-ac-commands.html'),
+    'cisco_asa.object_name_length': Limit(
+        'cisco_asa', 64, 'characters in an object or object-group name',
+        'Cisco ASA Series Firewall ASDM Configuration Guide, Objects for Access Control: names "up to 64 '
+        'characters" - https://www.cisco.com/c/en/us/td/docs/security/asa/asa912/asdm712/firewall/'
+        'asdm-712-firewall-config/access-objects.html'),
     'panos.name_length': Limit(
         'panos', 63, 'characters in an address, address group, service or rule name',
         'PAN-OS web interface help, Objects > Addresses: "Name ... up to 63 characters" - '
@@ -371,6 +389,8 @@ class Asa(Device):
                     klass.add(words[1])
                 elif words[:2] == ['no', 'inspect'] and klass is not None:
                     klass.discard(words[2])
+        for name in list(self.network_groups) + list(self.service_groups) + list(self.objects):
+            _check_length(self.errors, 'cisco_asa.object_name_length', name)
         for name, entries in self.acls.items():
             for entry in entries:
                 if entry[0] == 'remark':
@@ -842,6 +862,7 @@ class JunosSrx(Device):
                     self.errors.append('policies from-zone %s to-zone %s: zone %s is not defined' %
                                        (source, destination, zone))
             for name, policy in policies.items():
+                self._check_policy_limits(name, policy)
                 for address in policy['source'] + policy['destination']:
                     if address not in ('any', 'any-ipv4', 'any-ipv6') and address not in self.addresses \
                             and address not in self.address_sets:
@@ -850,6 +871,25 @@ class JunosSrx(Device):
                     if application != 'any' and application not in self.applications \
                             and application not in self.application_sets and application not in self.PREDEFINED:
                         self.errors.append('policy %s: application %s is not defined' % (name, application))
+
+    def _expanded(self, names, sets, seen=()):
+        """The member objects names stand for, sets expanded (each object once)."""
+        members = set()
+        for name in names:
+            if name in sets and name not in seen:
+                members |= self._expanded(sets[name], sets, seen + (name,))
+            elif name not in ('any', 'any-ipv4', 'any-ipv6'):
+                members.add(name)
+        return members
+
+    def _check_policy_limits(self, name, policy):
+        for key, sets, limit in (('source', self.address_sets, 'junos_srx.source_addresses_per_policy'),
+                                 ('destination', self.address_sets, 'junos_srx.destination_addresses_per_policy'),
+                                 ('application', self.application_sets, 'junos_srx.applications_per_policy')):
+            count = len(self._expanded(policy[key], sets))
+            if count > LIMITS[limit].value:
+                self.errors.append('policy %s: %d %s, more than %d (%s)'
+                                   % (name, count, LIMITS[limit].what, LIMITS[limit].value, limit))
 
     def _set(self, words):
         if words[:4] == ['security', 'address-book', 'global', 'address'] or \

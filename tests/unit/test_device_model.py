@@ -500,3 +500,17 @@ def test_rendered_into_a_customers_configuration(platform, case):
         platform, case, summary(device.errors + result.failures), '\n'.join(result.failures[:5]))
     if platform in CUSTOMER_OWN:
         assert before.passes(*CUSTOMER_OWN[platform]) and device.passes(*CUSTOMER_OWN[platform])
+
+
+def test_junos_policy_limits_count_expanded_sets():
+    def members(count):
+        return ''.join('set security address-book global address A%d 10.%d.%d.0/24\n'
+                       'set security address-book global address-set BIG address A%d\n'
+                       % (n, n // 256, n % 256, n) for n in range(count))
+    policy = ''.join('set security policies from-zone trust to-zone mpls policy WIDE match %s\n' % match for match in (
+        'source-address BIG', 'destination-address any', 'application any')) + \
+        'set security policies from-zone trust to-zone mpls policy WIDE then permit\n'
+    assert load('junos_srx', JUNOS + members(1025) + policy, base='').errors == [
+        'policy WIDE: 1025 source address objects in one policy (address sets expanded), more than 1024 '
+        '(junos_srx.source_addresses_per_policy)']
+    assert not load('junos_srx', JUNOS + members(1024) + policy, base='').errors
