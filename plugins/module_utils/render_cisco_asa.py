@@ -56,6 +56,11 @@ def is_ours(entry):
     return entry.startswith(_OUR_REMARK) or bool(_OUR_ENTRY.match(entry))
 
 
+def _ours_in(acl):
+    """How to tell the lines of ours in the access list acl: every line of an ATEA-* list is."""
+    return (lambda entry: True) if acl.startswith('ATEA-') else is_ours
+
+
 def _provenance(rule):
     return '%s %s' % ('/'.join(rule['sections']), rule['name'])
 
@@ -266,13 +271,11 @@ class AsaRenderer(Renderer):
         targets = self._lists()
         plans = []
         for acl, entries in sorted(running.items()):
-            ours = (lambda entry: True) if acl.startswith('ATEA-') else is_ours
-            stale = ['no access-list %s %s' % (acl, entry) for entry in entries if ours(entry)]
+            stale = ['no access-list %s %s' % (acl, entry) for entry in entries if _ours_in(acl)(entry)]
             if acl not in targets and stale:
                 plans.append((acl, [], stale, []))
         for acl, (interfaces, wanted) in targets.items():
-            ours = (lambda entry: True) if acl.startswith('ATEA-') else is_ours
-            removals, insertions = merge_into(acl, running.get(acl, []), wanted, ours)
+            removals, insertions = merge_into(acl, running.get(acl, []), wanted, _ours_in(acl))
             plans.append((acl, interfaces, removals, insertions))
         return plans
 
@@ -329,7 +332,7 @@ class AsaRenderer(Renderer):
         for line in running.splitlines():
             header = line.strip() if line[:1] not in (' ', '!') else header
             match = _ACCESS_LIST.match(line.strip())
-            ours = match and (match.group(1).startswith('ATEA-') or is_ours(match.group(2)))
+            ours = match and _ours_in(match.group(1))(match.group(2))
             if not self.OWNED.match(header) and not ours:
                 used.update(line.split())
         groups = block_removals(ports_as_numbers(running), rendered, self.OWNED)
