@@ -52,12 +52,13 @@ def normalized_entry(line):
 
 
 def numbered_entries(children):
-    """(sequence number, entry as the collection writes it) per access-list line as IOS-XE prints it."""
+    """(sequence number, entry as the collection writes it) per access-list line as IOS-XE prints it; a line
+    without a number takes the one IOS-XE would give it, 10 after the line before."""
     entries = []
     for child in children:
         match = _NUMBERED.match(child.strip())
-        if match:
-            entries.append((int(match.group(1)), normalized_entry(match.group(2))))
+        number = int(match.group(1)) if match else (entries[-1][0] if entries else 0) + 10
+        entries.append((number, normalized_entry(match.group(2) if match else child)))
     return sorted(entries)
 
 
@@ -74,6 +75,11 @@ def is_ours(entry):
     if entry.startswith('remark '):
         return entry.startswith('remark ' + MARKER)
     return ' object-group ATEA-' in ' ' + entry
+
+
+def _grouped(entry):
+    """Whether an access-list line is an entry that names an object-group (the limit counts those)."""
+    return not entry.startswith('remark ') and ' object-group ' in ' ' + entry
 
 
 def _port_match(port_range):
@@ -105,8 +111,8 @@ class IosRenderer(Renderer):
     def __init__(self, rules, zones=None):
         super(IosRenderer, self).__init__(rules, zones)
         for acl, (network, family, lines) in self.access_lists().items():
-            entries = [line for line in lines if not line.startswith('remark ')]
-            platform_limits.check(self.PLATFORM, self.LIMITS, 'object_group_entries', len(entries), 'rules', acl)
+            platform_limits.check(self.PLATFORM, self.LIMITS, 'object_group_entries',
+                                  len([line for line in lines if _grouped(line)]), 'rules', acl)
 
     def acl_name(self, network, family):
         return object_name('ANYWHERE', network, 'IN', 'V6' if family == 'ipv6' else 'V4')
@@ -259,9 +265,9 @@ class IosRenderer(Renderer):
                 lines += [header] + [' ' + line for line in lists[acl][2]]
             else:
                 entries = numbered_entries(have[header])
-                customer = [entry for _sequence, entry in entries if not is_ours(entry) and entry[:6] != 'remark']
-                platform_limits.check(self.PLATFORM, self.LIMITS, 'object_group_entries', len(customer) + len(
-                    [line for line in lists[acl][2] if line[:6] != 'remark']), 'rules', header.split()[-1])
+                grouped = [entry for _sequence, entry in entries if not is_ours(entry) and _grouped(entry)]
+                platform_limits.check(self.PLATFORM, self.LIMITS, 'object_group_entries', len(grouped) + len(
+                    [line for line in lists[acl][2] if _grouped(line)]), 'rules', header.split()[-1])
                 lines += _merge(header, entries, lists[acl][2])
         for header, children in bindings.items():
             missing = [' ' + child for child in children if child not in have.get(header, [])]

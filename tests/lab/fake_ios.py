@@ -236,9 +236,9 @@ class Device(object):
         if number is None:
             number = (children[-1][0] if children else 0) + 10
         if number > LAST_SEQUENCE:
-            return '%% Exceeded maximum sequence number.'
+            return '% Exceeded maximum sequence number.'
         if any(child[0] == number for child in children):
-            return '%% Duplicate sequence number'
+            return '% Duplicate sequence number'
         if not body.startswith('remark ') and len([c for c in children if ' object-group ' in ' ' + c[1]]) \
                 >= OBJECT_GROUP_ENTRIES and 'object-group ' in body:
             return '%% Object-group ACL entries exceed the maximum of %d' % OBJECT_GROUP_ENTRIES
@@ -251,7 +251,7 @@ class Device(object):
         if block is None:
             return '%% Access list %s does not exist' % name
         if int(first) + int(step) * len(block[1]) > LAST_SEQUENCE:
-            return '%% Exceeded maximum sequence number.'
+            return '% Exceeded maximum sequence number.'
         for index, child in enumerate(block[1]):
             child[0] = int(first) + int(step) * index
         return ''
