@@ -298,14 +298,16 @@ class Asa(Device):
       https://www.cisco.com/c/en/us/td/docs/security/asa/asa-cli-reference/A-H/asa-command-ref-A-H/aa-ac-commands.html;
       "Each ACE and remark has an associated line number" - Cisco Press, Organizing and Managing ACE,
       http://it-certification-network.blogspot.com/2008/11/organizing-and-managing-ace.html).
-    - `access-group NAME in interface IF` binds a list; an interface without one passes traffic to a lower
+    - `access-group NAME in interface IF` binds a list; `access-group NAME global` applies after the interface
+      lists, whose implicit deny then gives way to it (ASA configuration guide, Access Rules, "Global access rules
+      ... are applied after interface access rules"); an interface without any passes traffic to a lower
       security level only; equal levels need `same-security-traffic permit inter-interface`, traffic in and out of
       one interface `same-security-traffic permit intra-interface` (Cisco document 71342 "Intra-Interface
       Communications" -
       www.cisco.com/c/en/us/support/docs/security/asa-5500-x-series-next-generation-firewalls/71342-asa-intra-interface.html;
       ASA configuration guide "Interface Security Levels").
-    - TCP and UDP are stateful (a connection's reply passes); ICMP only with `inspect icmp` in the policy map
-      applied globally or on the interface: without it the echo reply is checked as new traffic ("When ICMP
+    - TCP and UDP are stateful (a connection's reply passes); ICMP (and ICMPv6, as modelled) only with `inspect
+      icmp` in the policy map applied globally or on the interface: without it the echo reply is checked as new traffic ("When ICMP
       inspection is disabled, which is the default configuration, ICMP echo reply messages are denied from a
       lower security interface to a higher security interface, even if it is in response to an ICMP echo
       request" - ASA configuration guide, ICMP Inspection, as quoted in
@@ -543,13 +545,12 @@ class Asa(Device):
         if ingress == egress and 'intra-interface' not in self.same_security:
             return Verdict(False, 'enters and leaves interface %s: ASA drops it without same-security-traffic '
                                   'permit intra-interface' % ingress)
-        acl = self.bindings.get((ingress, 'in'))
-        if acl:
-            verdict = self._run_acl(acl, sent, 'in on %s' % ingress)
-            if not verdict:
-                return verdict
-        elif ('global', 'in') in self.bindings:
-            verdict = self._run_acl(self.bindings[('global', 'in')], sent, 'global')
+        acl, global_acl = self.bindings.get((ingress, 'in')), self.bindings.get(('global', 'in'))
+        if acl or global_acl:
+            # Interface rules first; with global rules, the interface list's implicit deny gives way to them.
+            verdict = self._run_acl(acl, sent, 'in on %s' % ingress) if acl else None
+            if global_acl and (verdict is None or verdict.reason.startswith('denied by the implicit deny')):
+                verdict = self._run_acl(global_acl, sent, 'global')
             if not verdict:
                 return verdict
         else:
@@ -1418,17 +1419,19 @@ class Routeros(Device):
       `action=accept connection-state=established,related` placed before any drop (MikroTik "Building Your First
       Firewall" - https://help.mikrotik.com/docs/display/ROS/Building+Your+First+Firewall). A reply has
       connection-state=established; a first packet new.
-    - icmp-options=TYPE[:CODE]; address lists by name (/ip and /ipv6 lists are separate).
+    - icmp-options=TYPE[:CODE]; address lists by name (/ip and /ipv6 lists are separate); interface lists from
+      /interface list member (in-interface-list, out-interface-list, with !).
     """
     PLATFORM = 'routeros'
     DEFAULT_ZONES = {'customer': 'bridge', 'mpls': 'ether2', 'internet': 'ether1'}
     TERMINAL = ('accept', 'drop', 'reject')
-    MENU_WORDS = ('firewall', 'filter', 'address-list', 'service-port')
+    MENU_WORDS = ('firewall', 'filter', 'address-list', 'service-port', 'list', 'member')
 
     def read(self, text):
         self.lists = {4: {}, 6: {}}
         self.filters = {4: [], 6: []}
         self.service_ports = {}
+        self.interface_lists = {}  # list name -> interfaces (/interface list member)
         menu = None
         joined = re.sub(r'\\\n\s*', '', text)
         for raw in joined.splitlines():
@@ -1476,6 +1479,9 @@ class Routeros(Device):
             return
         version, target = self._menu(menu)
         verb, arguments = words[0], dict(w.split('=', 1) for w in words[1:] if '=' in w)
+        if menu == 'interface list member' and verb == 'add':
+            self.interface_lists.setdefault(arguments['list'], set()).add(arguments['interface'])
+            return
         if menu and menu.endswith('service-port') and verb == 'set':
             self.service_ports[words[1]] = arguments.get('disabled') != 'yes'
             return
@@ -1542,8 +1548,11 @@ class Routeros(Device):
         for key, interface in (('in-interface', ingress), ('out-interface', egress)):
             if key in rule and (rule[key].lstrip('!') == interface) == rule[key].startswith('!'):
                 return False
-        if 'in-interface-list' in rule or 'out-interface-list' in rule:
-            return False  # interface lists are not modelled: such a rule matches nothing here
+        for key, interface in (('in-interface-list', ingress), ('out-interface-list', egress)):
+            if key in rule:
+                members = self.interface_lists.get(rule[key].lstrip('!'), set())
+                if (interface in members or 'all' == rule[key].lstrip('!')) == rule[key].startswith('!'):
+                    return False
         protocol = rule.get('protocol')
         if protocol:
             wanted = {'icmp': 'icmp', 'icmpv6': 'icmp', 'tcp': 'tcp', 'udp': 'udp'}.get(protocol, protocol)

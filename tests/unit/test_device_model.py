@@ -514,3 +514,30 @@ def test_junos_policy_limits_count_expanded_sets():
         'policy WIDE: 1025 source address objects in one policy (address sets expanded), more than 1024 '
         '(junos_srx.source_addresses_per_policy)']
     assert not load('junos_srx', JUNOS + members(1024) + policy, base='').errors
+
+
+def test_asa_global_rules_follow_the_interface_list():
+    rules = ASA + 'access-list GLOBAL extended permit tcp any any eq 80\naccess-group GLOBAL global\n'
+    web = packet('tcp', '10.1.0.5', '91.184.140.9', 80, 40000)
+    assert 'access-list IN line 4' in load('cisco_asa', rules).passes(web, 'inside', 'mpls').reason  # deny ip any any
+    without_deny = rules.replace('access-list IN extended deny ip any any\n', '')
+    assert 'GLOBAL line 1 (global)' in load('cisco_asa', without_deny).passes(web, 'inside', 'mpls').reason
+    assert 'GLOBAL line 1 (global)' in load('cisco_asa', without_deny).passes(web._replace(source='91.184.140.9'),
+                                                                              'mpls', 'inside').reason
+
+
+def test_routeros_interface_lists_as_in_the_default_configuration():
+    defconf = '''/interface list
+add name=WAN
+/interface list member
+add list=WAN interface=ether1
+/ip firewall filter
+add chain=forward action=accept connection-state=established,related,untracked comment="defconf: accept established,related, untracked"
+add chain=forward action=drop connection-state=invalid comment="defconf: drop invalid"
+add chain=forward action=drop connection-state=new connection-nat-state=!dstnat in-interface-list=WAN comment="defconf: drop all from WAN not DSTNATed"
+'''
+    device = load('routeros', defconf, base='')
+    outbound = packet('tcp', '10.1.0.5', '88.151.163.9', 443, 40000)
+    assert device.passes(outbound, 'bridge', 'ether1') and device.reply_passes(outbound, 'bridge', 'ether1')
+    inbound = packet('tcp', '88.151.163.9', '10.1.0.5', 443, 40000)
+    assert 'drop all from WAN' in device.passes(inbound, 'ether1', 'bridge').reason
