@@ -584,7 +584,8 @@ class Ios(Device):
     """Cisco IOS-XE 16.x/17.x router ACLs, read as `show running-config` prints them.
 
     - Entries are ordered by sequence number; an entry without one gets the highest plus 10; `no N` deletes one;
-      `ip access-list resequence NAME START STEP` renumbers (Cisco "IP Access List Entry Sequence Numbering" -
+      `ip access-list resequence NAME START STEP` renumbers; remarks take numbers too; an entry already there is
+      not added again, whatever its number (Cisco "IP Access List Entry Sequence Numbering" -
       https://www.cisco.com/c/en/us/td/docs/ios-xml/ios/sec_data_acl/configuration/xe-16/sec-data-acl-xe-16-book/sec-acl-seq-num.html).
     - First match; every list ends in an implicit deny; an IPv6 list first permits neighbour discovery
       (nd-na, nd-ns) (Cisco "IPv6 Access Control Lists").
@@ -676,13 +677,17 @@ class Ios(Device):
                 for seq in [s for s, e in entries.items() if e[2] == text]:
                     del entries[seq]
             return
-        if words[0] == 'remark':
-            _check_length(self.errors, 'cisco_ios.remark_length', ' '.join(words[1:]))
-            return
-        if words[0] not in ('permit', 'deny'):
+        if words[0] not in ('permit', 'deny', 'remark'):
             return
         if sequence is None:
             sequence = (max(entries) if entries else 0) + 10
+        if words[0] == 'remark':
+            # Remarks take sequence numbers too, as the entries do (and resequence numbers them).
+            _check_length(self.errors, 'cisco_ios.remark_length', ' '.join(words[1:]))
+            entries[sequence] = ('remark', None, ' '.join(words))
+            return
+        if any(entry[2] == ' '.join(words) for entry in entries.values()):
+            return  # IOS changes nothing for an entry already there, whatever its number
         entries[sequence] = (words[0], self._match(words[1:], acl['family']), ' '.join(words))
 
     def _address(self, words, version):
@@ -738,7 +743,7 @@ class Ios(Device):
             return Verdict(True, 'access list %s (%s) is not defined: IOS passes all' % (name, where))
         for sequence in sorted(acl['entries']):
             action, match, text = acl['entries'][sequence]
-            if match.matches(sent):
+            if action != 'remark' and match.matches(sent):
                 return Verdict(action == 'permit', '%s by %s %d %s (%s)' % (
                     'permitted' if action == 'permit' else 'denied', name, sequence, text, where))
         if acl['family'] == 6 and sent.protocol == 'icmp' and sent.icmp_type in (135, 136):
