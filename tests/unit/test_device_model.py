@@ -541,3 +541,12 @@ add chain=forward action=drop connection-state=new connection-nat-state=!dstnat 
     assert device.passes(outbound, 'bridge', 'ether1') and device.reply_passes(outbound, 'bridge', 'ether1')
     inbound = packet('tcp', '88.151.163.9', '10.1.0.5', 443, 40000)
     assert 'drop all from WAN' in device.passes(inbound, 'ether1', 'bridge').reason
+
+
+def test_ios_remarks_take_numbers_and_repeated_entries_change_nothing():
+    device = load('cisco_ios', IOS + 'ip access-list extended IN\n 30 remark later\n permit udp any any eq 53\n'
+                                     ' 1 permit tcp object-group CUST host 91.184.140.9 eq 443\n')
+    assert sorted(device.acls['IN']['entries']) == [5, 10, 30, 40]
+    assert device.acls['IN']['entries'][40][2] == 'permit udp any any eq 53'
+    resequenced = load('cisco_ios', IOS + 'ip access-list resequence IN 100 100\n')
+    assert sorted(resequenced.acls['IN']['entries']) == [100, 200]
