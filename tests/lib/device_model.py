@@ -1782,6 +1782,8 @@ def walk(device, profile, networks, seed=0, before=None):
                     for icmp_type in OTHER_ICMP[flow.version]:
                         closed.append((flow, packet('icmp', source, destination, icmp_type=icmp_type),
                                        flow.source_role, flow.destination_role, 'ICMP type %d' % icmp_type))
+                    closed.append((flow, packet('icmp', destination, source), flow.destination_role,
+                                   flow.source_role, 'reverse direction'))
                     continue
                 source_ports = [flow.source_ports[0][0], flow.source_ports[0][1]] if flow.source_ports else \
                     [rng.randrange(1024, 65536)]
