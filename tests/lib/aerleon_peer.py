@@ -116,6 +116,7 @@ def render(profile, platform):
         return '\n'.join(curly_to_set(text)) + '\n'
     if platform == 'panos':
         return '\n'.join(xml_to_set(text)) + '\n'
+    text = text.rstrip('\n') + '\n'
     bound = sorted(set(re.findall(r'(?:ip access-list extended|access-list) (PEER-(\w+)-IN)', text)))
     for acl, side in bound:
         interface = zones[side.lower()]
