@@ -61,8 +61,11 @@ options:
         no longer want, compared with the running configuration as IOS-XE prints it (entries with sequence
         numbers, some ports by name). Each object-group and access list of ours appears once, stale lines
         removed before missing ones are added; stale access lists go first and stale object-groups last.
-      - Where an interface the ACLs are bound to (O(zones)) already filters inbound with someone else's access
-        list, the filter fails instead of replacing it.
+      - Where an interface named in O(zones) already filters inbound with a named list of its own, the entries (and
+        the return entries of the flows to that side) go into that list before its first deny, by sequence
+        number, marked by their C(ATEA-*) object-groups and remarks starting C(ATEA:); only those are removed
+        later. Where it has no list of that family, or names one not defined, the filter fails rather than bind
+        one that would make it pass less.
     type: bool
     default: false
   bind_access_groups:
