@@ -1415,7 +1415,8 @@ class Routeros(Device):
     """RouterOS 7 firewall, as an exported script or as commands typed in.
 
     - /ip firewall filter and /ipv6 firewall filter: routed traffic runs through chain forward, rules in list
-      order, first terminal action (accept, drop, reject) decides; a packet no rule decides is ACCEPTED (MikroTik
+      order, first terminal action (accept, drop, reject) decides, jump/return into and out of custom chains;
+      a packet no rule decides is ACCEPTED (MikroTik
       RouterOS "Filter" - https://help.mikrotik.com/docs/display/ROS/Filter: "If a packet has not matched any
       rule within the built-in chain, then it is accepted"). A customer's strict chain therefore ends in a drop.
     - `add ... place-before=N` inserts before item N (as print numbers them, all chains together) or before the
@@ -1542,7 +1543,7 @@ class Routeros(Device):
 
     def _rule_matches(self, rule, sent, state, ingress, egress):
         version = family(sent.source)
-        if rule.get('disabled') == 'yes' or rule.get('chain') != 'forward':
+        if rule.get('disabled') == 'yes':
             return False
         if 'connection-state' in rule:
             negate, states = rule['connection-state'].startswith('!'), rule['connection-state'].lstrip('!').split(',')
@@ -1586,17 +1587,27 @@ class Routeros(Device):
                 return False
         return True
 
-    def _run(self, sent, state, ingress, egress):
+    def _run(self, sent, state, ingress, egress, chain='forward', depth=0):
+        """The verdict of chain for the packet; None where a custom chain returns without deciding."""
         rules = self.filters[family(sent.source)]
         for index, rule in enumerate(rules):
-            if rule.get('action', 'accept') not in self.TERMINAL:
+            action = rule.get('action', 'accept')
+            if rule.get('chain') != chain or action not in self.TERMINAL + ('jump', 'return'):
                 continue
-            if self._rule_matches(rule, sent, state, ingress, egress):
-                action = rule.get('action', 'accept')
-                return Verdict(action == 'accept', '%s by forward rule %d (%s)' % (
-                    'accepted' if action == 'accept' else 'dropped (%s)' % action, index,
-                    rule.get('comment', 'no comment')[:60]))
-        return Verdict(True, 'no rule decides: the chain accepts')
+            if not self._rule_matches(rule, sent, state, ingress, egress):
+                continue
+            if action == 'return':
+                return None
+            if action == 'jump':
+                verdict = self._run(sent, state, ingress, egress, rule.get('jump-target'), depth + 1) \
+                    if depth < 16 else None
+                if verdict is not None:
+                    return verdict
+                continue
+            return Verdict(action == 'accept', '%s by %s rule %d (%s)' % (
+                'accepted' if action == 'accept' else 'dropped (%s)' % action, chain, index,
+                rule.get('comment', 'no comment')[:60]))
+        return Verdict(True, 'no rule decides: the chain accepts') if chain == 'forward' else None
 
     def admit(self, sent, ingress, egress):
         return self._run(sent, 'new', ingress, egress)

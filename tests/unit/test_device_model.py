@@ -550,3 +550,17 @@ def test_ios_remarks_take_numbers_and_repeated_entries_change_nothing():
     assert device.acls['IN']['entries'][40][2] == 'permit udp any any eq 53'
     resequenced = load('cisco_ios', IOS + 'ip access-list resequence IN 100 100\n')
     assert sorted(resequenced.acls['IN']['entries']) == [100, 200]
+
+
+def test_routeros_custom_chains_by_jump_and_return():
+    chains = '''/ip firewall filter
+add chain=forward action=jump jump-target=customer-lan src-address=10.1.0.0/16
+add chain=forward action=drop comment="drop the rest"
+add chain=customer-lan action=return protocol=udp
+add chain=customer-lan action=accept protocol=tcp dst-port=443 comment="web"
+'''
+    device = load('routeros', chains, base='')
+    web = device.passes(packet('tcp', '10.1.0.5', '88.151.163.9', 443, 40000), 'bridge', 'ether1')
+    assert web and 'customer-lan rule 3 (web)' in web.reason
+    assert 'drop the rest' in device.passes(packet('udp', '10.1.0.5', '88.151.163.9', 443, 40000),
+                                            'bridge', 'ether1').reason
