@@ -281,6 +281,11 @@ class Device(object):
     def admit(self, sent, ingress, egress):
         raise NotImplementedError
 
+    def voip_inspection(self):
+        """The SIP and H.323 inspections (ALGs, helpers) still on after the configuration (requirement 1.1 wants
+        none), by the platform's own names; each is on by default unless the configuration switches it off."""
+        raise NotImplementedError
+
     def admit_reply(self, sent, ingress, egress):
         """Stateful platforms: a session's reply passes (overridden where that is not so)."""
         return Verdict(True, 'reply of a session the firewall tracks')
@@ -388,9 +393,9 @@ class Asa(Device):
                 if words[0] == 'class':
                     klass = policy.setdefault(words[1], set())
                 elif words[0] == 'inspect' and klass is not None:
-                    klass.add(words[1])
+                    klass.add(' '.join(words[1:3]) if words[1] == 'h323' else words[1])
                 elif words[:2] == ['no', 'inspect'] and klass is not None:
-                    klass.discard(words[2])
+                    klass.discard(' '.join(words[2:4]) if words[2] == 'h323' else words[2])
         for name in list(self.network_groups) + list(self.service_groups) + list(self.objects):
             _check_length(self.errors, 'cisco_asa.object_name_length', name)
         for name, entries in self.acls.items():
@@ -530,6 +535,12 @@ class Asa(Device):
                                % ('permitted' if entry[1] == 'permit' else 'denied', name, line, where))
         return Verdict(False, 'denied by the implicit deny at the end of access-list %s (%s)' % (name, where))
 
+    def voip_inspection(self):
+        """Inspections of the globally applied policy map: sip, h323 h225, h323 ras."""
+        policy = self.policy_maps.get(self.service_policies.get('global'), {})
+        active = set().union(*policy.values()) if policy else set()
+        return sorted(active & {'sip', 'h323 h225', 'h323 ras'})
+
     def icmp_inspected(self, interface):
         """Whether inspect icmp is on in a policy map applied globally or on the interface."""
         for scope in ('global', interface):
@@ -603,6 +614,7 @@ class Ios(Device):
     def read(self, text):
         self.groups = {}        # name -> [network or ('group', name)]
         self.port_groups = {}   # name -> [(low, high)] (object-group port, as Aerleon writes them)
+        self.nat_alg_off = set()
         self.acls = {}          # name -> {'family': 4|6, 'entries': {seq: entry}}
         self.interfaces = {}    # name -> {(family, direction): acl}
         block = None
@@ -635,6 +647,10 @@ class Ios(Device):
                     self.groups.pop(words[3], None)
                 elif words[0] == 'interface':
                     block = ('interface', self.interfaces.setdefault(words[1], {}))
+                elif words[:4] == ['no', 'ip', 'nat', 'service']:
+                    self.nat_alg_off.add(' '.join(words[4:6]) if words[4] == 'sip' else words[4])
+                elif words[:3] == ['ip', 'nat', 'service']:
+                    self.nat_alg_off.discard(' '.join(words[3:5]) if words[3] == 'sip' else words[3])
                 continue
             if block is None:
                 continue
@@ -736,6 +752,11 @@ class Ios(Device):
         return Match(protocol=protocol, family=version, sources=sources, destinations=destinations,
                      source_ports=source_ports, destination_ports=destination_ports, icmp=icmp,
                      established=established)
+
+    def voip_inspection(self):
+        """The NAT ALGs for SIP (TCP, UDP), H.225 and RAS, on by default (Cisco IOS XE "Configuring NAT for IP
+        Address Conservation": ip nat service sip / h225 / ras)."""
+        return sorted({'sip tcp', 'sip udp', 'h225', 'ras'} - self.nat_alg_off)
 
     def _run_acl(self, name, sent, where):
         acl = self.acls.get(name)
@@ -845,6 +866,7 @@ class JunosSrx(Device):
         self.applications, self.application_sets = {}, {}
         self.policies = collections.OrderedDict()  # (from, to) -> OrderedDict name -> policy
         self.zones_defined, self.inet6_flow = set(), False
+        self.algs_off = set()
         self.default_permit = False
         for raw in text.splitlines():
             line = raw.strip()
@@ -932,6 +954,8 @@ class JunosSrx(Device):
                     policy[key].extend(_values(rest, 2)[0])
             elif rest[:1] == ['then'] and rest[1] in ('permit', 'deny', 'reject'):
                 policy['then'] = rest[1]
+        elif words[:2] == ['security', 'alg'] and words[-1] == 'disable':
+            self.algs_off.add(words[2])
         elif words[:4] == ['security', 'policies', 'default-policy', 'permit-all']:
             self.default_permit = True
         elif words[:5] == ['security', 'forwarding-options', 'family', 'inet6', 'mode'] and words[5] == 'flow-based':
@@ -963,6 +987,10 @@ class JunosSrx(Device):
         at = [entry[0] for entry in items].index(anchor) + (1 if where == 'after' else 0)
         items.insert(at, (name, moved))
         self.policies[pair] = collections.OrderedDict(items)
+
+    def voip_inspection(self):
+        """The SIP and H.323 ALGs, on unless `security alg sip|h323 disable`."""
+        return sorted({'sip', 'h323'} - self.algs_off)
 
     def _networks(self, name, seen=()):
         if name in ('any', 'any-ipv4', 'any-ipv6'):
@@ -1115,6 +1143,10 @@ class Panos(Device):
             self.defaults[words[3]] = words[words.index('action') + 1]
         elif words[:3] == ['shared', 'alg-override', 'application'] and words[-2:] == ['alg-disabled', 'yes']:
             self.alg_disabled.add(words[3])
+
+    def voip_inspection(self):
+        """The SIP and H.323 ALGs, on unless `shared alg-override application NAME alg-disabled yes`."""
+        return sorted({'sip', 'h323'} - self.alg_disabled)
 
     def _application(self, name, rest):
         for key, version in (('ident-by-icmp-type', 4), ('ident-by-icmp6-type', 6)):
@@ -1372,6 +1404,12 @@ class Fortios(Device):
                 'accepted' if action == 'accept' else 'denied', policy_id, name))
         return Verdict(False, 'no policy from %s to %s matches: implicit deny (policy 0)' % (ingress, egress))
 
+    def voip_inspection(self):
+        """The sip, h323 and ras session helpers left, and the SIP proxy where default-voip-alg-mode is not
+        kernel-helper-based."""
+        helpers, mode = self.voip_helpers()
+        return sorted(set(helpers.values()) | ({'sip proxy'} if mode != 'kernel-helper-based' else set()))
+
     def voip_helpers(self):
         """The session helpers left for VoIP (sip, h323, ras), by id, and the VoIP ALG mode."""
         helpers = dict((i, e.get('name', [''])[0]) for i, e in self.tables.get('system session-helper', {}).items()
@@ -1526,6 +1564,10 @@ class Routeros(Device):
             remaining = [r for i, r in enumerate(target) if i not in set(moving)]
             at = remaining.index(anchor) if anchor is not None and anchor in remaining else len(remaining)
             target[:] = remaining[:at] + rules + remaining[at:]
+
+    def voip_inspection(self):
+        """The sip and h323 service ports (helpers), on unless `set NAME disabled=yes`."""
+        return sorted(name for name in ('sip', 'h323') if self.service_ports.get(name, True))
 
     def _address_matches(self, rule, key, list_key, version, address):
         if key in rule:

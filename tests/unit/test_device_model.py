@@ -564,3 +564,22 @@ add chain=customer-lan action=accept protocol=tcp dst-port=443 comment="web"
     assert web and 'customer-lan rule 3 (web)' in web.reason
     assert 'drop the rest' in device.passes(packet('udp', '10.1.0.5', '88.151.163.9', 443, 40000),
                                             'bridge', 'ether1').reason
+
+
+SIP_OFF = {
+    'cisco_asa': 'policy-map global_policy\n class inspection_default\n  no inspect sip\n',
+    'cisco_ios': 'no ip nat service sip tcp port 5060\nno ip nat service sip udp port 5060\n',
+    'junos_srx': 'set security alg sip disable\n',
+    'panos': 'set shared alg-override application sip alg-disabled yes\n',
+    'fortios': 'config system settings\n    set default-voip-alg-mode kernel-helper-based\nend\n'
+               'config system session-helper\n    delete 13\nend\n',
+    'routeros': '/ip firewall service-port\nset sip disabled=yes\n',
+}
+
+
+@pytest.mark.parametrize('platform', PLATFORMS)
+def test_voip_inspection_is_on_until_switched_off(platform):
+    before, after = load(platform, '').voip_inspection(), load(platform, SIP_OFF[platform]).voip_inspection()
+    assert any(name.startswith('sip') for name in before)
+    assert not any(name.startswith('sip') for name in after)
+    assert [name for name in before if not name.startswith('sip')] == after
