@@ -37,8 +37,9 @@ _OWNED_BINDING = re.compile(r'(ip access-group|ipv6 traffic-filter) ATEA-\S+ in$
 MARKER = 'ATEA:'
 _BINDING = {'ipv4': ('ip access-group', 'ip access-list extended'),
             'ipv6': ('ipv6 traffic-filter', 'ipv6 access-list')}
-_IOS_XE_ACL_GUIDE = ('Security Configuration Guide: Access Control Lists, Cisco IOS XE - IP Access List Entry '
-                     'Sequence Numbering - https://manualshive.com/en/manual/cisco/catalyst-2960-series/66776?page=1261')
+_SEQUENCE_GUIDE = ('Cisco Catalyst 2960 Series Software Configuration Guide, IP Access List Entry Sequence Numbering '
+                   '("The maximum sequence number is 2147483647") - '
+                   'https://manualshive.com/en/manual/cisco/catalyst-2960-series/66776?page=1261')
 
 
 def normalized_entry(line):
@@ -95,22 +96,24 @@ class IosRenderer(Renderer):
     COMMENT_LIMIT = 100
     SOURCE_RANGES = 1
     RUNNING_FORMAT = 'block'
-    OWNED = re.compile(r'(object-group (network|v6-network|service)|ip access-list extended|ipv6 access-list) ATEA-\S+$')
+    OWNED = re.compile(r'(object-group (network|v6-network|service)|ip access-list extended|ipv6 access-list) '
+                       r'ATEA-\S+$')
     LIMITS = {
         'remark_length': Limit(100, 'characters in an access-list remark',
-                               'Cisco IOS Release 12.0(2)T, Commented IP Access List Entries ("Each remark is limited '
-                               'to 100 characters") - https://www.cisco.com/en/US/docs/ios/12_0t/12_0t2/feature/'
-                               'guide/comment.html'),
+                               'Cisco IOS XE 16.7 Security Configuration Guide: Access Control Lists, Commented IP '
+                               'Access List Entries ("Each remark is limited to 100 characters in length") - '
+                               'https://cisco.com/c/en/us/td/docs/ios-xml/ios/sec_data_acl/configuration/xe-16-7/'
+                               'sec-data-acl-xe-16-7-book/sec-acl-comm-ipacl.html'),
         'object_group_entries': Limit(2048, 'object-group-based entries in one access list',
-                                      'Catalyst 4500 Series Switch Cisco IOS Software Configuration Guide, IOS XE 3.9.xE, '
-                                      'Configuring Object Group ACLs - https://www.easymanua.ls/cisco/catalyst-4500-'
-                                      'series/manual/47209?p=1664'),
-        'sequence_number': Limit(2147483647, 'as the highest access-list sequence number', _IOS_XE_ACL_GUIDE),
+                                      'Catalyst 4500 Series Switch Cisco IOS Software Configuration Guide, IOS XE '
+                                      '3.9.xE, Configuring Object Group ACLs - '
+                                      'https://www.easymanua.ls/cisco/catalyst-4500-series/manual/47209?p=1664'),
+        'sequence_number': Limit(2147483647, 'as the highest access-list sequence number', _SEQUENCE_GUIDE),
     }
 
     def __init__(self, rules, zones=None):
         super(IosRenderer, self).__init__(rules, zones)
-        for acl, (network, family, lines) in self.access_lists().items():
+        for acl, (_network, _family, lines) in self.access_lists().items():
             platform_limits.check(self.PLATFORM, self.LIMITS, 'object_group_entries',
                                   len([line for line in lines if _grouped(line)]), 'rules', acl)
 
@@ -192,14 +195,23 @@ class IosRenderer(Renderer):
             if bound is None or '%s %s' % (kind, bound) not in defined:
                 state = ('has no inbound %s access list (%s)' % (family.replace('ip', 'IP'), command)
                          if bound is None else 'filters inbound with %s, which the running configuration does not '
-                         'hold as a named list (%s %s): undefined, it passes everything; a standard or numbered '
-                         'list the collection does not edit' % (bound, kind, bound))
+                         'hold as a named list (%s %s): undefined, it passes everything; or a standard or '
+                         'numbered list, which the collection does not edit' % (bound, kind, bound))
                 raise inputs.InputError(
                     'zones.%s' % network, interface, 'interface %s %s. Binding %s there would drop everything '
                     'else it passes today (an access list ends in an implicit deny). Bind a named list of your own '
                     'first (%s <name> in, ending as you want it to): the collection then puts its entries in that '
                     'list before its first deny. Or leave zones.%s unset' % (interface, state, acl, command, network))
             targets[acl] = bound
+        bound_here = {}
+        for acl, (network, family, _lines) in self.access_lists().items():
+            interface = self.zones.get(network)
+            if interface is not None and targets[acl] == acl:
+                other = bound_here.setdefault((interface, family), network)
+                if other != network:
+                    raise inputs.InputError('zones.%s' % network, interface, 'zones.%s names the same interface; it '
+                                            'takes one inbound list of a family, so both sides\' entries can go only '
+                                            'into a list of its own there' % other)
         return targets
 
     def conflicts(self, running):
@@ -244,7 +256,10 @@ class IosRenderer(Renderer):
                        and child not in bindings.get(header, [])]
             if unbound:
                 lines += [header] + [' no ' + child for child in unbound]
-        wanted_lists = dict(('%s %s' % (_BINDING[lists[acl][1]][1], target), acl) for acl, target in targets.items())
+        # Header of each list the entries go into -> its lines; one interface facing two networks takes both's.
+        wanted_lists = {}
+        for acl, target in targets.items():
+            wanted_lists.setdefault('%s %s' % (_BINDING[lists[acl][1]][1], target), []).extend(lists[acl][2])
         zone_lists = self._zone_lists(running)
         for header, children in running_blocks:
             if not header.startswith(_ACCESS_LISTS) or header in wanted_lists:
@@ -260,15 +275,15 @@ class IosRenderer(Renderer):
             added = [' ' + child for child in children if child not in members]
             if removed or added:
                 lines += [header] + removed + added
-        for header, acl in wanted_lists.items():
+        for header, wanted in wanted_lists.items():
             if header not in have:
-                lines += [header] + [' ' + line for line in lists[acl][2]]
+                lines += [header] + [' ' + line for line in wanted]
             else:
                 entries = numbered_entries(have[header])
                 grouped = [entry for _sequence, entry in entries if not is_ours(entry) and _grouped(entry)]
                 platform_limits.check(self.PLATFORM, self.LIMITS, 'object_group_entries', len(grouped) + len(
-                    [line for line in lists[acl][2] if _grouped(line)]), 'rules', header.split()[-1])
-                lines += _merge(header, entries, lists[acl][2])
+                    [line for line in wanted if _grouped(line)]), 'rules', header.split()[-1])
+                lines += _merge(header, entries, wanted)
         for header, children in bindings.items():
             missing = [' ' + child for child in children if child not in have.get(header, [])]
             if missing:
@@ -311,10 +326,10 @@ class IosRenderer(Renderer):
                  '! Interface ACLs keep no state: each list also lets in the replies to the flows that go out '
                  'through its side.'] + self._groups()
         lists = self.access_lists()
-        for acl, (network, family, entries) in lists.items():
+        for acl, (_network, family, entries) in lists.items():
             lines.append('%s %s' % (_BINDING[family][1], acl))
             lines.extend(' ' + entry for entry in entries)
-        for acl, (network, family, entries) in lists.items():
+        for acl, (network, family, _entries) in lists.items():
             binding = '%s %s in' % (_BINDING[family][0], acl)
             if self.zones.get(network):
                 lines += ['interface %s' % self.zones[network], ' ' + binding]

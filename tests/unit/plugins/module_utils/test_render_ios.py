@@ -225,3 +225,15 @@ def test_the_stand_in_renumbers_a_list(tmp_path):
     assert device.configure('ip access-list resequence LAN-IN 100 5', None)[1] == ''
     assert [number for number, _entry in next(children for header, children in device.blocks
                                               if header.endswith('LAN-IN'))] == [100, 105, 110, 115, 120, 125]
+
+
+def test_one_interface_facing_two_networks_takes_both_sides_entries_in_its_own_list(tmp_path):
+    device = _device(tmp_path, LAN)
+    _apply(device, _changes(device, _rules('enterprise'), customer='GigabitEthernet2', mpls='GigabitEthernet2'))
+    ours = [entry for entry in _list(device, 'LAN-IN') if is_ours(entry)]
+    lists = IosRenderer(_rules('enterprise')).access_lists()
+    assert ours == lists['ATEA-ANYWHERE-CUSTOMER-IN-V4'][2] + lists['ATEA-ANYWHERE-MPLS-IN-V4'][2]
+    with pytest.raises(InputError, match="option 'zones.mpls': zones.customer names the same interface"):
+        _changes(_device(tmp_path, 'interface GigabitEthernet5\n ip access-group ATEA-ANYWHERE-CUSTOMER-IN-V4 in\n'
+                                   ' ip access-group ATEA-ANYWHERE-MPLS-IN-V4 in\n'),
+                 _rules('enterprise'), customer='GigabitEthernet5', mpls='GigabitEthernet5')
