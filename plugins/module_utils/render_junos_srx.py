@@ -43,7 +43,8 @@ class JunosSrxRenderer(Renderer):
                                        "check: 'term' number of elements exceeds limit of 8 - "
                                        'https://github.com/google/capirca/issues/30'),
         # The SRX1400's figure, the lowest the guide gives (4096 on larger models); address sets are cut in
-        # halves of it, so that any source and destination pair fits one policy.
+        # halves of it, so that any source and destination pair fits one policy. Applications: an earlier
+        # version of the guide gives 128, the current one 3072; the lower is kept.
         'address objects per policy': Limit(1024, 'source and destination addresses one policy names, address '
                                             'sets expanded', _POLICIES_GUIDE),
         'application objects per policy': Limit(128, 'applications one policy names, application sets expanded',
