@@ -9,11 +9,13 @@ the data: the renderers write configurations, this reads them back with each ven
 flows, their replies and a sample of flows that must stay closed. Use on any configuration text (a stand-in's
 final state, another generator's output):
 
-    device = load('cisco_ios', base + text, zones={'customer': 'Gi1', 'mpls': 'Gi2', 'internet': 'Gi3'})
+    device = load('cisco_ios', text, zones={'customer': 'Gi1', 'mpls': 'Gi2', 'internet': 'Gi3'}, base=running)
     device.errors                       # what the device refuses on commit (limits, unknown references)
     device.passes(packet('tcp', '10.0.0.5', '91.184.140.9', 443), 'Gi1', 'Gi2')   # -> Verdict (truthy)
     device.reply_passes(...)            # the reply of that connection, as this platform treats replies
-    walk(device, 'enterprise', networks)  # -> Walk(flows, replies, closed, failures)
+    device.voip_inspection()            # SIP and H.323 inspections still on
+    walk(device, 'enterprise', networks)  # -> Walk(flows, replies, closed, reply_shaped, passed_before, failures)
+    enter_bindings(platform, text)      # a rendered file as a person enters it (the bindings its comments give)
 
 Ingress and egress are the zone or interface names the device knows (or the names customer, mpls, internet,
 looked up in zones). Each platform's sources are cited where its semantics are implemented; LIMITS lists the
@@ -154,7 +156,11 @@ PROTOCOLS = {'ip': None, 'ipv6': None, 'tcp': 'tcp', 'udp': 'udp', 'icmp': 'icmp
 
 
 def _port(text):
-    return int(text) if text.isdigit() else PORT_NAMES[text]
+    if text.isdigit():
+        return int(text)
+    if text not in PORT_NAMES:
+        raise ValueError('port name %r is not known to the device model (PORT_NAMES)' % text)
+    return PORT_NAMES[text]
 
 
 def _dash_range(text):
@@ -631,9 +637,9 @@ class Ios(Device):
                 elif words[:2] == ['object-group', 'port']:
                     block = ('ports', self.port_groups.setdefault(words[2], []))
                 elif words[:3] == ['ip', 'access-list', 'extended']:
-                    block = ('acl', self.acls.setdefault(words[3], {'family': 4, 'entries': {}}), words[3])
+                    block = ('acl', self.acls.setdefault(words[3], {'family': 4, 'entries': {}}))
                 elif words[:2] == ['ipv6', 'access-list']:
-                    block = ('acl', self.acls.setdefault(words[2], {'family': 6, 'entries': {}}), words[2])
+                    block = ('acl', self.acls.setdefault(words[2], {'family': 6, 'entries': {}}))
                 elif words[1:3] == ['access-list', 'resequence'] and words[3] in self.acls:
                     entries = self.acls[words[3]]['entries']
                     start, step = int(words[4]), int(words[5])
@@ -666,7 +672,7 @@ class Ios(Device):
             elif block[0] == 'ports':
                 block[1].extend(_operator(words, 0)[0] or [])
             elif block[0] == 'acl':
-                self._entry(block[1], block[2], words)
+                self._entry(block[1], words)
             elif block[0] == 'interface':
                 if words[:2] == ['ip', 'access-group']:
                     block[1][(4, words[3])] = words[2]
@@ -675,7 +681,7 @@ class Ios(Device):
                 elif words[:3] in (['no', 'ip', 'access-group'], ['no', 'ipv6', 'traffic-filter']):
                     block[1].pop((4 if words[1] == 'ip' else 6, words[-1]), None)
 
-    def _entry(self, acl, name, words):
+    def _entry(self, acl, words):
         entries = acl['entries']
         sequence = None
         if words[0] == 'sequence':
@@ -706,7 +712,7 @@ class Ios(Device):
             return  # IOS changes nothing for an entry already there, whatever its number
         entries[sequence] = (words[0], self._match(words[1:], acl['family']), ' '.join(words))
 
-    def _address(self, words, version):
+    def _address(self, words):
         head = words[0]
         if head == 'any':
             return None, 1
@@ -737,10 +743,10 @@ class Ios(Device):
     def _match(self, words, version):
         protocol = PROTOCOLS.get(words[0], words[0])
         index = 1
-        sources, used = self._address(words[index:], version)
+        sources, used = self._address(words[index:])
         index += used
         source_ports, index = self._ports(words, index)
-        destinations, used = self._address(words[index:], version)
+        destinations, used = self._address(words[index:])
         index += used
         destination_ports, index = self._ports(words, index)
         established, icmp = False, None
