@@ -636,15 +636,12 @@ class Ios(Device):
                     block = ('group', self.groups.setdefault(name, []))
                 elif words[:2] == ['object-group', 'port']:
                     block = ('ports', self.port_groups.setdefault(words[2], []))
+                elif words[1:3] == ['access-list', 'resequence']:
+                    self._resequence(words[3], int(words[4]), int(words[5]))
                 elif words[:3] == ['ip', 'access-list', 'extended']:
                     block = ('acl', self.acls.setdefault(words[3], {'family': 4, 'entries': {}}))
                 elif words[:2] == ['ipv6', 'access-list']:
                     block = ('acl', self.acls.setdefault(words[2], {'family': 6, 'entries': {}}))
-                elif words[1:3] == ['access-list', 'resequence'] and words[3] in self.acls:
-                    entries = self.acls[words[3]]['entries']
-                    start, step = int(words[4]), int(words[5])
-                    self.acls[words[3]]['entries'] = dict(
-                        (start + index * step, entries[sequence]) for index, sequence in enumerate(sorted(entries)))
                 elif words[:4] == ['no', 'ip', 'access-list', 'extended']:
                     self.acls.pop(words[4], None)
                 elif words[:3] == ['no', 'ipv6', 'access-list']:
@@ -680,6 +677,14 @@ class Ios(Device):
                     block[1][(6, words[3])] = words[2]
                 elif words[:3] in (['no', 'ip', 'access-group'], ['no', 'ipv6', 'traffic-filter']):
                     block[1].pop((4 if words[1] == 'ip' else 6, words[-1]), None)
+
+    def _resequence(self, name, start, step):
+        if name not in self.acls:
+            self.errors.append('resequence: access list %s does not exist' % name)
+            return
+        entries = self.acls[name]['entries']
+        self.acls[name]['entries'] = dict((start + index * step, entries[sequence])
+                                          for index, sequence in enumerate(sorted(entries)))
 
     def _entry(self, acl, words):
         entries = acl['entries']

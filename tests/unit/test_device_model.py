@@ -548,8 +548,10 @@ def test_ios_remarks_take_numbers_and_repeated_entries_change_nothing():
                                      ' 1 permit tcp object-group CUST host 91.184.140.9 eq 443\n')
     assert sorted(device.acls['IN']['entries']) == [5, 10, 30, 40]
     assert device.acls['IN']['entries'][40][2] == 'permit udp any any eq 53'
-    resequenced = load('cisco_ios', IOS + 'ip access-list resequence IN 100 100\n')
+    resequenced = load('cisco_ios', IOS + 'ip access-list resequence IN 100 100\nipv6 access-list V6\n'
+                                          ' sequence 10 deny ipv6 any any\nipv6 access-list resequence V6 50 7\n')
     assert sorted(resequenced.acls['IN']['entries']) == [100, 200]
+    assert sorted(resequenced.acls['V6']['entries']) == [50] and 'resequence' not in resequenced.acls
 
 
 def test_routeros_custom_chains_by_jump_and_return():
