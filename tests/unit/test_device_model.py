@@ -108,9 +108,11 @@ def test_removing_the_established_related_rule_drops_every_reply_routeros():
     assert found and all('the reply of' in f and 'connection-state=established' in f for f in found), found[:5]
 
 
+# The customer and mpls zones or interfaces swapped (IOS-XE: the sides its binding comments name); RouterOS
+# rules name no zone or interface.
 SWAP_ZONES = {
-    'cisco_asa': ('inside', 'mpls'), 'cisco_ios': None, 'junos_srx': ('trust', 'mpls'), 'panos': ('trust', 'mpls'),
-    'fortios': ('internal', 'mpls'), 'routeros': None,
+    'cisco_asa': ('inside', 'mpls'), 'cisco_ios': ('customer', 'mpls'), 'junos_srx': ('trust', 'mpls'),
+    'panos': ('trust', 'mpls'), 'fortios': ('internal', 'mpls'), 'routeros': None,
 }
 
 
