@@ -376,14 +376,15 @@ def _merge(header, have, wanted):
     if placed is None:
         # Renumber what stays so that every run of missing lines fits between its neighbours, 10 apart.
         step = 10 * (max(_runs(wanted, kept)) + 1)
-        renumbered = dict((old, 10 + step * index) for index, old in enumerate(remaining))
+        # Starting at the step leaves room before the first line too.
+        renumbered = dict((old, step * (index + 1)) for index, old in enumerate(remaining))
         kept = dict((place, renumbered[sequence]) for place, sequence in kept.items())
         placed = _place(wanted, kept, sorted(renumbered.values()), renumbered.get(end, end))
         if placed is None:
             raise inputs.InputError('rules', header.split()[-1], 'the access list has no room for the entries '
                                     'even renumbered (%s)' % IosRenderer.LIMITS['sequence_number'].source)
-        commands.append('%s resequence %s 10 %d' % (header.rsplit(' ', 1)[0].replace(' extended', ''),
-                                                     header.split()[-1], step))
+        commands.append('%s resequence %s %d %d' % (header.rsplit(' ', 1)[0].replace(' extended', ''),
+                                                     header.split()[-1], step, step))
     if placed:
         if not commands or not commands[-1].startswith(' '):
             commands.append(header)

@@ -79,6 +79,14 @@ def _submode(header):
     return None
 
 
+def _section(header):
+    """Where show running-config prints a block: global lines, object-groups, interfaces, access lists, the rest."""
+    for rank, start in enumerate(('object-group ', 'interface ', ACCESS_LISTS, 'no ip nat service')):
+        if header.startswith(start):
+            return rank + 1
+    return 0
+
+
 class Device(object):
     """The running configuration: top-level lines, each with its children, saved to a file."""
 
@@ -107,10 +115,11 @@ class Device(object):
         self.startup = self.text()
 
     def text(self):
-        """The running configuration as show running-config prints it after its header: access-list
+        """The running configuration as show running-config prints it after its header: in its sections
+        (object-groups before the interfaces, access lists after them, whenever they were made), access-list
         entries numbered (IPv6: 'sequence N'), ports 80/tcp and 69/udp by name."""
         lines = []
-        for header, children in self.blocks:
+        for header, children in sorted(self.blocks, key=lambda block: _section(block[0])):
             lines.append(header)
             for child in children:
                 if header.startswith(ACCESS_LISTS):

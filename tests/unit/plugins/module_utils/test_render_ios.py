@@ -142,7 +142,7 @@ def test_a_list_without_room_is_renumbered_and_says_so(tmp_path):
                                            ' 19 permit tcp any host 192.0.2.1 eq 22\n 20 deny udp any any eq 1900\n')
                       .replace(" remark the customer's own rules\n", " 10 remark the customer's own rules\n"))
     changes = _changes(device, _rules('smb'), customer='GigabitEthernet2')
-    assert 'ip access-list resequence LAN-IN 10 ' in changes
+    assert re.search(r'^ip access-list resequence LAN-IN (\d+) \1$', changes, re.M)
     _apply(device, changes)
     entries = _list(device, 'LAN-IN')
     ours = [index for index, entry in enumerate(entries) if is_ours(entry)]
@@ -158,6 +158,18 @@ def test_ours_misplaced_after_the_deny_are_moved_before_it(tmp_path):
     entries = _list(device, 'LAN-IN')
     assert entries.index(late.strip()) < entries.index('deny udp any any eq 1900')
     assert entries.count(late.strip()) == 1
+
+
+def test_a_list_that_starts_with_its_deny_is_renumbered_with_room_before_it(tmp_path):
+    device = _device(tmp_path, 'ipv6 access-list LAN6\n sequence 10 deny ipv6 any any\n'
+                               'interface GigabitEthernet2\n ipv6 traffic-filter LAN6 in\n')
+    rules = _rules('enterprise', DUAL_STACK, customer_networks=['2001:db8:a::/48'])
+    changes = _changes(device, rules, customer='GigabitEthernet2')
+    # More lines of ours than the 9 free numbers below 10.
+    assert re.search(r'^ipv6 access-list resequence LAN6 (\d+) \1$', changes, re.M)
+    _apply(device, changes)
+    entries = _list(device, 'LAN6')
+    assert entries[-1] == 'deny ipv6 any any' and all(is_ours(entry) for entry in entries[:-1])
 
 
 def test_ipv6_lists_take_their_sequence_form(tmp_path):
