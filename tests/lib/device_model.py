@@ -330,6 +330,7 @@ class Asa(Device):
     def read(self, text):
         self.network_groups, self.service_groups, self.objects = {}, {}, {}
         self.acls = collections.OrderedDict()
+        self.compiled = {}
         self.bindings = {}  # (interface, direction) -> acl
         self.levels, self.same_security = {}, set()
         self.policy_maps, self.service_policies = {}, {}
@@ -419,13 +420,20 @@ class Asa(Device):
         if rest[0] == 'remark':
             entry = ('remark', line.split(' remark ', 1)[1])
         elif rest[0] == 'extended':
-            entry = ('ace', rest[1], self._ace(rest[2:]), ' '.join(words))
+            entry = ('ace', rest[1], tuple(rest[2:]), ' '.join(words))
         else:
             return
         if position is None or position > len(entries):
             entries.append(entry)
         else:
             entries.insert(position - 1, entry)
+
+    def _compiled(self, words):
+        """An ACE's matches, read when first used: object-groups are looked up as the whole configuration
+        defines them, wherever in the text they stand."""
+        if words not in self.compiled:
+            self.compiled[words] = self._ace(list(words))
+        return self.compiled[words]
 
     def _remove_entry(self, words):
         name, rest = words[1], words[2:]
@@ -536,7 +544,7 @@ class Asa(Device):
             line += 1
             if entry[0] != 'ace':
                 continue
-            if any(m.matches(sent) for m in entry[2]):
+            if any(m.matches(sent) for m in self._compiled(entry[2])):
                 return Verdict(entry[1] == 'permit', '%s by access-list %s line %d (%s)'
                                % ('permitted' if entry[1] == 'permit' else 'denied', name, line, where))
         return Verdict(False, 'denied by the implicit deny at the end of access-list %s (%s)' % (name, where))
@@ -621,6 +629,7 @@ class Ios(Device):
         self.groups = {}        # name -> [network or ('group', name)]
         self.port_groups = {}   # name -> [(low, high)] (object-group port, as Aerleon writes them)
         self.nat_alg_off = set()
+        self.compiled = {}
         self.acls = {}          # name -> {'family': 4|6, 'entries': {seq: entry}}
         self.interfaces = {}    # name -> {(family, direction): acl}
         block = None
@@ -678,6 +687,12 @@ class Ios(Device):
                 elif words[:3] in (['no', 'ip', 'access-group'], ['no', 'ipv6', 'traffic-filter']):
                     block[1].pop((4 if words[1] == 'ip' else 6, words[-1]), None)
 
+    def _compiled(self, criteria):
+        """An entry's match, read when first used: object-groups as the whole configuration defines them."""
+        if criteria not in self.compiled:
+            self.compiled[criteria] = self._match(list(criteria[0]), criteria[1])
+        return self.compiled[criteria]
+
     def _resequence(self, name, start, step):
         if name not in self.acls:
             self.errors.append('resequence: access list %s does not exist' % name)
@@ -715,7 +730,7 @@ class Ios(Device):
             return
         if any(entry[2] == ' '.join(words) for entry in entries.values()):
             return  # IOS changes nothing for an entry already there, whatever its number
-        entries[sequence] = (words[0], self._match(words[1:], acl['family']), ' '.join(words))
+        entries[sequence] = (words[0], (tuple(words[1:]), acl['family']), ' '.join(words))
 
     def _address(self, words):
         head = words[0]
@@ -774,8 +789,8 @@ class Ios(Device):
         if acl is None:
             return Verdict(True, 'access list %s (%s) is not defined: IOS passes all' % (name, where))
         for sequence in sorted(acl['entries']):
-            action, match, text = acl['entries'][sequence]
-            if action != 'remark' and match.matches(sent):
+            action, criteria, text = acl['entries'][sequence]
+            if action != 'remark' and self._compiled(criteria).matches(sent):
                 return Verdict(action == 'permit', '%s by %s %d %s (%s)' % (
                     'permitted' if action == 'permit' else 'denied', name, sequence, text, where))
         if acl['family'] == 6 and sent.protocol == 'icmp' and sent.icmp_type in (135, 136):

@@ -587,3 +587,14 @@ def test_voip_inspection_is_on_until_switched_off(platform):
     assert any(name.startswith('sip') for name in before)
     assert not any(name.startswith('sip') for name in after)
     assert [name for name in before if not name.startswith('sip')] == after
+
+
+@pytest.mark.parametrize('platform, text', [
+    ('cisco_ios', 'ip access-list extended IN\n permit tcp object-group LATE any eq 443\n'
+                  'object-group network LATE\n 10.1.0.0 255.255.0.0\ninterface GigabitEthernet1\n ip access-group IN in\n'),
+    ('cisco_asa', 'access-list IN extended permit tcp object-group LATE any eq 443\n'
+                  'object-group network LATE\n network-object 10.1.0.0 255.255.0.0\naccess-group IN in interface inside\n'),
+])
+def test_object_groups_count_wherever_they_stand(platform, text):
+    device = load(platform, text)
+    assert device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000), 'customer', 'mpls')
