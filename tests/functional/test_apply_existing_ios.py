@@ -5,7 +5,8 @@
 interfaces already filter inbound with access lists of their own: the collection's entries, and the return
 entries a stateless list needs, go into those lists before their first deny; the customer's entries all
 stay, in their order; a later, smaller profile takes out only ours. An interface without a list is refused
-rather than made to pass less.
+rather than made to pass less. The independent device model (tests/lib/device_model.py) walks the result:
+every document flow and its reply pass, and its sample of closed flows stays closed.
 
 The stand-in and the playbook run in a network namespace of their own with only a loopback (the fixture of
 test_apply_mode.py).
@@ -17,6 +18,7 @@ import importlib.util
 import os
 import re
 
+import device_model
 import pytest
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine
@@ -57,6 +59,8 @@ interface GigabitEthernet4
  description INTERNET, no filter
 """
 ZONES = {'customer': 'GigabitEthernet2', 'mpls': 'GigabitEthernet3'}
+# Where the device model finds each side: the internet one unfiltered.
+INTERFACES = dict(ZONES, internet='GigabitEthernet4')
 OWN_LISTS = {'ATEA-ANYWHERE-CUSTOMER-IN-V4': 'LAN-IN', 'ATEA-ANYWHERE-MPLS-IN-V4': 'WAN-IN'}
 
 
@@ -117,8 +121,23 @@ def _check_merged(text, profile):
     assert interfaces(text) == interfaces(CUSTOMER)
 
 
+def walk(text, profile):
+    """The device model's walk of a final configuration: flows and replies pass, closed flows stay closed
+    (what the customer's configuration passed before counts as theirs)."""
+    networks = dict((side, [cidr]) for side, cidr in _APPLY_MODE.NETWORKS.items())
+    networks['customer'] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
+    device = device_model.load('cisco_ios', text, zones=INTERFACES, base='')
+    walked = device_model.walk(device, profile, networks,
+                               before=device_model.load('cisco_ios', CUSTOMER, zones=INTERFACES, base=''))
+    assert not device.errors and walked.failures == [], device_model.summary(device.errors + walked.failures)
+    assert walked.flows and walked.replies == walked.flows and walked.closed
+    return walked
+
+
 @pytest.mark.parametrize('stand_in', [('cisco_ios', {'starting': CUSTOMER})], indirect=True)
-def test_ios_entries_go_into_the_customers_lists_before_their_first_deny(stand_in):
+def test_ios_entries_go_into_the_customers_lists_before_their_first_deny(stand_in, monkeypatch):
+    # The model's address outside every network is in 198.51.100.0/24, the MPLS network of these runs.
+    monkeypatch.setattr(device_model, 'OUTSIDE', {4: '192.0.2.77', 6: '2001:db8:ffff::77'})
     site, config = stand_in[1:]
     before = config.read_text()
 
@@ -144,6 +163,9 @@ def test_ios_entries_go_into_the_customers_lists_before_their_first_deny(stand_i
     # The internet side has no zone: its list of ours stays unbound, and GigabitEthernet4 passes what it did.
     assert 'ATEA-ANYWHERE-INTERNET-IN-V4' in lists
     assert interfaces(text)['interface GigabitEthernet4'] == ['description INTERNET, no filter']
+    walked = walk(text, 'enterprise')
+    print('device model walk of the enterprise result: %d flows, %d replies, %d closed'
+          % (walked.flows, walked.replies, walked.closed))
 
     assert 'changed=0' in _APPLY_MODE._recap(site('enterprise', zones=ZONES))
 
@@ -162,4 +184,5 @@ def test_ios_entries_go_into_the_customers_lists_before_their_first_deny(stand_i
     assert [entry for _sequence, entry in access_lists(text)['WAN-IN']] == \
         [entry for _sequence, entry in access_lists(CUSTOMER)['WAN-IN']]
     assert 'object-group network ATEA-NET-MPLS' not in text
+    walk(text, 'smb')
     assert 'changed=0' in _APPLY_MODE._recap(site('smb', zones=ZONES))
