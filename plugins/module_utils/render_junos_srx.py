@@ -39,21 +39,21 @@ class JunosSrxRenderer(Renderer):
     LIMITS = {
         # Kept by rendering single-term applications grouped in application sets, as Aerleon's SRX generator
         # does ("SRX has a limit of 8 terms per application").
-        'terms per application': Limit(8, 'terms in one application', "google/capirca issue 30, SRX commit "
+        'terms_per_application': Limit(8, 'terms in one application', "google/capirca issue 30, SRX commit "
                                        "check: 'term' number of elements exceeds limit of 8 - "
                                        'https://github.com/google/capirca/issues/30'),
         # The SRX1400's figure, the lowest the guide gives (4096 on larger models); address sets are cut in
         # halves of it, so that any source and destination pair fits one policy. Applications: an earlier
         # version of the guide gives 128, the current one 3072; the lower is kept.
-        'address objects per policy': Limit(1024, 'source and destination addresses one policy names, address '
+        'addresses_per_policy': Limit(1024, 'source and destination addresses one policy names, address '
                                             'sets expanded', _POLICIES_GUIDE),
-        'application objects per policy': Limit(128, 'applications one policy names, application sets expanded',
+        'applications_per_policy': Limit(128, 'applications one policy names, application sets expanded',
                                                 _POLICIES_GUIDE),
     }
 
     def __init__(self, rules, zones=None):
         super().__init__(rules, zones)
-        half = self.LIMITS['address objects per policy'].value // 2
+        half = self.LIMITS['addresses_per_policy'].value // 2
         # Network object -> (member name, CIDR) in order, and the address sets that hold them.
         self.members = dict((group, [('%s-%d' % (group, index), cidr) for index, cidr in enumerate(cidrs, 1)])
                             for group, cidrs in self.network_groups().items())
@@ -61,7 +61,7 @@ class JunosSrxRenderer(Renderer):
                                  for group, members in self.members.items())
 
     def _addresses(self):
-        half = self.LIMITS['address objects per policy'].value // 2
+        half = self.LIMITS['addresses_per_policy'].value // 2
         lines = []
         for group, members in self.members.items():
             for index, (member, cidr) in enumerate(members):
@@ -90,7 +90,7 @@ class JunosSrxRenderer(Renderer):
     def _application_sets(self, rule):
         """The application sets of a rule, each as (name, its applications), within the applications a policy takes."""
         names = list(self._applications(rule))
-        per_policy = self.LIMITS['application objects per policy'].value
+        per_policy = self.LIMITS['applications_per_policy'].value
         base = object_name('APP', rule['name'])
         return [(_part(base, index), part) for index, part in enumerate(chunks(names, per_policy))]
 

@@ -23,21 +23,21 @@ class PanosRenderer(Renderer):
     SOFTWARE = 'PAN-OS 10.1 to 11.x'
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
     LIMITS = {
-        'name length': Limit(63, 'characters in a rule, address, address group or service name', _AERLEON),
-        'application name length': Limit(31, 'characters in a custom application name', _AERLEON),
-        'description length': Limit(1024, 'characters in a rule description', _AERLEON),
+        'name_length': Limit(63, 'characters in a rule, address, address group or service name', _AERLEON),
+        'application_name_length': Limit(31, 'characters in a custom application name', _AERLEON),
+        'description_length': Limit(1024, 'characters in a rule description', _AERLEON),
     }
-    COMMENT_LIMIT = LIMITS['description length'].value
+    COMMENT_LIMIT = LIMITS['description_length'].value
     RUNNING_FORMAT = 'set'
     OWNED = re.compile(r'set ((address|address-group|service|application|rulebase security rules) ATEA-\S+)( |$)')
 
     def _names(self):
         """Every name the configuration gives, with the limit it is held to."""
-        names = [(name, 'name length') for name in self.network_groups()]
-        names += [('%s-%d' % (group, len(cidrs)), 'name length') for group, cidrs in self.network_groups().items()]
-        names += [(name, 'name length') for rule in self.rules
+        names = [(name, 'name_length') for name in self.network_groups()]
+        names += [('%s-%d' % (group, len(cidrs)), 'name_length') for group, cidrs in self.network_groups().items()]
+        names += [(name, 'name_length') for rule in self.rules
                   for name in (self.rule_object(rule), self.service_object(rule))]
-        return names + [(ICMP6_ECHO, 'application name length')]
+        return names + [(ICMP6_ECHO, 'application_name_length')]
 
     @staticmethod
     def _echo(rule):

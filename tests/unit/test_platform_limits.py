@@ -11,6 +11,7 @@ import os
 import re
 
 import pytest
+from device_model import enter_bindings, load
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
 
@@ -85,3 +86,6 @@ def test_a_fleet_sized_customer_renders_within_the_platform_limits(platform, cas
     text = vendor_platforms.render_config(rules, platform)
     last_v4 = [cidr for rule in rules for cidr in rule['sources'] if '.' in cidr][-1]
     assert last_v4.split('/')[0] in text
+    # The independent device model holds its own table of limits, and refuses what breaks one on commit.
+    device = load(platform, enter_bindings(platform, text))
+    assert not device.errors, device.errors[:5]
