@@ -1265,7 +1265,8 @@ class Fortios(Device):
       existing one keeps its place, `move A before|after B` reorders; what matches none is denied by the
       implicit deny policy 0 (Fortinet "Policies" / "Firewall policy" in the FortiOS Administration Guide -
       https://docs.fortinet.com/document/fortigate/7.4.0/administration-guide/656084/firewall-policy).
-      A policy matches IPv4 through srcaddr/dstaddr and IPv6 through srcaddr6/dstaddr6 (6.4 and later).
+      A policy matches IPv4 through srcaddr/dstaddr and IPv6 through srcaddr6/dstaddr6 (6.4 and later);
+      srcintf/dstintf name the interface, a zone it is a member of (config system zone), or any.
     - Stateful: a session's reply passes.
     - Custom services: tcp-portrange / udp-portrange entries dst[-dst][:src[-src]]; protocol ICMP or ICMP6 with
       icmptype (none: every type) (FortiOS CLI reference, config firewall service custom -
@@ -1413,8 +1414,8 @@ class Fortios(Device):
         for table, policy_id, policy in self._policies():
             if policy.get('status', ['enable'])[0] == 'disable':
                 continue
-            if not ({ingress, 'any'} & set(policy.get('srcintf', []))) or \
-                    not ({egress, 'any'} & set(policy.get('dstintf', []))):
+            if not self._names(ingress) & set(policy.get('srcintf', [])) or \
+                    not self._names(egress) & set(policy.get('dstintf', [])):
                 continue
             keys = ('srcaddr', 'dstaddr') if table == 'firewall policy6' or not v6 else ('srcaddr6', 'dstaddr6')
             if table == 'firewall policy6' and not v6:
@@ -1429,6 +1430,12 @@ class Fortios(Device):
             return Verdict(action == 'accept', '%s by policy %s (%s)' % (
                 'accepted' if action == 'accept' else 'denied', policy_id, name))
         return Verdict(False, 'no policy from %s to %s matches: implicit deny (policy 0)' % (ingress, egress))
+
+    def _names(self, interface):
+        """What a policy's srcintf or dstintf may name for an interface: itself, 'any', its zone."""
+        zones = self.tables.get('system zone', {})
+        return {interface, 'any'} | set(name for name, zone in zones.items()
+                                        if name is not None and interface in zone.get('interface', []))
 
     def voip_inspection(self):
         """The sip, h323 and ras session helpers left, and the SIP proxy where default-voip-alg-mode is not

@@ -598,3 +598,12 @@ def test_voip_inspection_is_on_until_switched_off(platform):
 def test_object_groups_count_wherever_they_stand(platform, text):
     device = load(platform, text)
     assert device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 443, 40000), 'customer', 'mpls')
+
+
+def test_fortios_policies_name_zones_of_interfaces():
+    zoned = FORTIOS.replace('set srcintf "internal"', 'set srcintf "lan-zone"') + \
+        'config system zone\n    edit "lan-zone"\n        set interface "internal" "port5"\n    next\nend\n' \
+        'config firewall policy\n    move 1 before 2\nend\n'
+    device = load('fortios', zoned)
+    assert device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 443, 1024), 'port5', 'mpls')
+    assert not device.passes(packet('tcp', '10.1.0.5', '91.184.140.9', 443, 1024), 'port6', 'mpls')
