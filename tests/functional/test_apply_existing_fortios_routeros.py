@@ -16,7 +16,6 @@ test_apply_mode.py, in a network namespace of their own. Render mode with a save
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -25,12 +24,10 @@ import sys
 import device_model
 import pytest
 import requirements_document
+import sibling_tests
 import stand_in_text
 
-_SPEC = importlib.util.spec_from_file_location(
-    'atea_apply_mode', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test_apply_mode.py'))
-APPLY = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(APPLY)
+APPLY = sibling_tests.load(__file__, 'test_apply_mode')
 # The stand-in fixture (a device in a namespace, site.yml against it), started here from the configurations below.
 stand_in_fixture = APPLY.stand_in_fixture
 NEEDS_ROOT = APPLY.pytestmark

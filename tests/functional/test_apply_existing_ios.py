@@ -14,21 +14,17 @@ test_apply_mode.py).
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import re
 
 import device_model
 import pytest
+import sibling_tests
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine
 from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import (
     IosRenderer, is_ours, normalized_entry)
 
-_SPEC = importlib.util.spec_from_file_location(
-    'apply_mode_tests', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test_apply_mode.py'))
-_APPLY_MODE = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(_APPLY_MODE)
+_APPLY_MODE = sibling_tests.load(__file__, 'test_apply_mode')
 # The stand-in device in its namespace, and how a run is read.
 stand_in_fixture = _APPLY_MODE.stand_in_fixture
 pytestmark = _APPLY_MODE.pytestmark

@@ -11,16 +11,12 @@ the final configuration: every document flow and its reply pass, the closed samp
 
 from __future__ import annotations
 
-import importlib.util
-import os
 
 import device_model
 import pytest
+import sibling_tests
 
-_SPEC = importlib.util.spec_from_file_location(
-    'apply_mode_tests', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'test_apply_mode.py'))
-_APPLY_MODE = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(_APPLY_MODE)
+_APPLY_MODE = sibling_tests.load(__file__, 'test_apply_mode')
 # The namespace, stand-in and site.yml wiring of the apply-mode tests, with this test's starting configuration.
 stand_in_fixture = _APPLY_MODE.stand_in_fixture
 pytestmark = _APPLY_MODE.pytestmark

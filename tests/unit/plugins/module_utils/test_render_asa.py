@@ -7,8 +7,7 @@ customer's touched, a second run changes nothing), binding that never cuts traff
 
 from __future__ import annotations
 
-import ipaddress
-
+import fleet
 import pytest
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine, vendor_platforms
@@ -369,31 +368,15 @@ def test_bind_access_groups_passes_where_every_interface_has_a_list():
 
 # ---- Limits (item 4)
 
-def _fleet(profile, dual_stack):
-    v4 = [str(net) for net in list(ipaddress.ip_network('10.0.0.0/8').subnets(new_prefix=24))[:2000:2]]
-    networks = v4[:500] + ['2001:db8:%x::/48' % (2 * n) for n in range(500)] if dual_stack else v4
-    flows = []
-    for index in range(200):
-        direction = ('outbound', 'inbound', 'internal')[index % 3]
-        flow = {'id': 'fleet-%d' % index, 'purpose': 'Fleet flow %d' % index, 'direction': direction,
-                'protocol': ('tcp', 'udp', 'icmp')[index % 3]}
-        if direction != 'internal':
-            flow['network'] = ('mpls', 'internet')[index % 2]
-        if flow['protocol'] != 'icmp':
-            flow['destination_ports'] = [20000 + index]
-        flows.append(flow)
-    return _rules(profile, customer_networks=networks, extra_flows=flows)
-
-
-@pytest.mark.parametrize('profile, dual_stack', [('smb', False), ('enterprise', False), ('enterprise', True)])
-def test_a_fleet_sized_customer_renders_within_the_limits(profile, dual_stack):
-    rules = _fleet(profile, dual_stack)
+@pytest.mark.parametrize('case', fleet.CASES)
+def test_a_fleet_sized_customer_renders_within_the_limits(case):
+    rules = fleet.rules(case)
     text = vendor_platforms.render_config(rules, 'cisco_asa', running_config=CUSTOMER)
     limits = AsaRenderer.LIMITS
     remarks = [line.split(' remark ', 1)[1] for line in text.splitlines() if ' remark ' in line]
     assert remarks and max(len(remark) for remark in remarks) <= limits['remark_length'].value
     names = [line.split()[2] for line in text.splitlines() if line.startswith('object-group ')]
     assert max(len(name) for name in names) <= limits['object_name_length'].value
-    assert ' network-object 10.3.232.0 255.255.255.0' in text or dual_stack
+    assert ' network-object 10.3.232.0 255.255.255.0' in text or case.endswith('dual-stack')
     # The longest rule name atea.anywhere.rules makes (48) still gives an object name within the limit.
     assert len(object_name('SVC', 'x' * 48)) <= limits['object_name_length'].value
