@@ -384,7 +384,7 @@ def _merge(header, have, wanted):
             raise inputs.InputError('rules', header.split()[-1], 'the access list has no room for the entries '
                                     'even renumbered (%s)' % IosRenderer.LIMITS['sequence_number'].source)
         commands.append('%s resequence %s %d %d' % (header.rsplit(' ', 1)[0].replace(' extended', ''),
-                                                     header.split()[-1], step, step))
+                                                    header.split()[-1], step, step))
     if placed:
         if not commands or not commands[-1].startswith(' '):
             commands.append(header)

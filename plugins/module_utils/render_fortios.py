@@ -129,7 +129,7 @@ def _stops(deny, policy):
     """Whether deny, above policy, would take its traffic: the same interfaces, or 'any'."""
     return deny.denies and not deny.ours and all(
         'any' in theirs or theirs & ours for theirs, ours in ((deny.srcintf, policy.srcintf),
-                                                                (deny.dstintf, policy.dstintf)))
+                                                              (deny.dstintf, policy.dstintf)))
 
 
 def policy_moves(order):

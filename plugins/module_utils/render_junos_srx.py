@@ -48,7 +48,7 @@ class JunosSrxRenderer(Renderer):
         'addresses_per_policy': Limit(1024, 'source and destination addresses one policy names, address '
                                             'sets expanded', _POLICIES_GUIDE),
         'applications_per_policy': Limit(128, 'applications one policy names, application sets expanded',
-                                                _POLICIES_GUIDE),
+                                              _POLICIES_GUIDE),
     }
 
     def __init__(self, rules, zones=None):

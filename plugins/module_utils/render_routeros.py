@@ -84,7 +84,7 @@ class RouterOsRenderer(Renderer):
             sections.extend(section for section in rule['sections'] if section not in sections)
         return [{'chain': chain, 'action': 'accept', 'connection-state': REPLY_STATES,
                  'comment': 'ATEA: %s replies of the flows below (connection-state %s)' % ('/'.join(sections),
-                                                                                             REPLY_STATES)}
+                                                                                           REPLY_STATES)}
                 for chain, sections in chains.items()]
 
     def _filter_entries(self, rule, family):

@@ -299,4 +299,4 @@ def test_fortios_render_mode_with_the_saved_configuration_deletes_helpers_by_id_
                                           '    delete 23', 'end']
     assert '    delete 13' not in lines
     assert ['    move 9001 before 7', '    move 9002 before 7'] == [line for line in lines if 'move' in line
-                                                                 and not line.startswith('#')]
+                                                                    and not line.startswith('#')]

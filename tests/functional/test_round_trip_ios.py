@@ -121,4 +121,3 @@ def test_a_reply_dropped_from_the_reference_is_caught(dropped, tmp_path):
     text = read_reference('cisco_ios', 'enterprise')
     assert dropped in text
     assert ios_meaning(text.replace(dropped, ''), tmp_path) != document_meaning('enterprise')
-

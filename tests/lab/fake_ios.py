@@ -14,7 +14,8 @@ IPv6 'sequence 25 permit ...') goes at that place, a number already used is refu
 number'), a line without one goes 10 after the last, 'no 25' ('no sequence 25') removes one, and
 'ip access-list resequence NAME first step' ('ipv6 access-list resequence ...') renumbers a list. It keeps the
 device's limits on its own (not from the renderer): a remark of more than 100 characters, a list of more than
-2048 object-group entries, a sequence number past 2147483647 are refused. It does not check what IOS-XE would accept beyond that; the reviewed references and the vendor documentation do.
+2048 object-group entries, a sequence number past 2147483647 are refused. It does not check what IOS-XE would
+accept beyond that; the reviewed references and the vendor documentation do.
 
 Where the configuration has an archive (an 'archive' block with a 'path'), it answers the Configuration
 Rollback Confirmed Change feature as cisco.ios's cliconf plugin drives it ('show archive', 'show archive

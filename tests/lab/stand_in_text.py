@@ -98,7 +98,7 @@ def routeros_export(state):
                 name = fields.pop('name')
                 fields.setdefault('disabled', 'no')
                 lines.append('set %s %s' % (name, ' '.join('%s=%s' % (field, _routeros_value(value))
-                                                            for field, value in sorted(fields.items()))))
+                                                           for field, value in sorted(fields.items()))))
             else:
                 lines.append('add %s' % ' '.join('%s=%s' % (field, _routeros_value(value))
                                                  for field, value in sorted(fields.items())))

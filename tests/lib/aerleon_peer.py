@@ -13,7 +13,7 @@ terms of its own, the way an Aerleon user would.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 from aerleon import api
 from aerleon.lib import naming
@@ -76,7 +76,8 @@ def _definitions(profile):
     networks = {'CUSTOMER': {'values': [{'address': cidr} for cidr in requirements_document.RFC1918]}}
     networks.update((name.upper(), {'values': [{'address': cidr}]}) for cidr, name in ATEA.items())
     services = {}
-    for number, (protocol, _source, _destination, source_ports, ports) in enumerate(flows(profile)):
+    for number, flow in enumerate(flows(profile)):
+        protocol, source_ports, ports = flow[0], flow[3], flow[4]
         if ports:
             services['P%d' % number] = [{'port': port, 'protocol': protocol} for port in _ports(ports)]
         if source_ports and ports:

@@ -27,9 +27,12 @@ SEED = 9
 #   writes them for a stateless ACL.
 # - PAN-OS: Aerleon identifies ICMP echo with a custom application (ident-by-icmp-type 8); the collection
 #   uses App-ID ping for IPv4.
-# What Aerleon leaves to the person and the device needs for the same flows, entered with its output.
+
+
 def beside_aerleon(platform, profile):
-    """Aerleon renders ASA access lists only: ICMP inspection (echo replies) and intra-interface traffic
+    """What Aerleon leaves to the person and the device needs for the same flows, entered with its output.
+
+    Aerleon renders ASA access lists only: ICMP inspection (echo replies) and intra-interface traffic
     (section 2.3, between devices behind the inside interface) are device settings. Only enterprise asks
     for ICMP and 2.3."""
     if (platform, profile) != ('cisco_asa', 'enterprise'):
@@ -43,7 +46,7 @@ def probes(seed=SEED):
     and a seeded sample; source ports on both sides of 1024; ICMP echo and other types."""
     rng = random.Random(seed)
     ports = {1, 22, 53, 80, 443, 1023, 1024, 5060, 5061, 65535}
-    ports.update(rng.randrange(1, 65536) for _ in range(40))
+    ports.update(rng.sample(range(1, 65536), 40))
     for section in aerleon_peer.requirements_document.load():
         for row in section.rows:
             for low, high in row.ports:

@@ -198,7 +198,7 @@ def test_entries_go_into_the_customers_list_before_its_first_deny():
         assert ours and max(ours) < _first_deny(now), acl
     inside = _acl(after, 'INSIDE-IN')
     assert inside.index('remark Block the lab') == inside.index('extended deny ip 10.66.0.0 255.255.0.0 any') - 1
-    wanted = [entry for entry in _acl(apply('', _render('enterprise')), 'ATEA-ANYWHERE-INSIDE')]
+    wanted = list(_acl(apply('', _render('enterprise')), 'ATEA-ANYWHERE-INSIDE'))
     assert [entry for entry in inside if _ours(entry)] == wanted
     assert len([entry for entry in _acl(after, 'MPLS-IN') if _ours(entry)]) == 6  # three 2.2 rules and remarks
 
@@ -255,11 +255,11 @@ def test_ours_are_removed_only_when_the_profile_shrinks():
 def test_an_entry_of_ours_behind_a_deny_moves_before_it_and_a_changed_remark_is_replaced():
     entry = 'extended permit tcp object-group ATEA-NET-CUSTOMER range 1024 65535 object-group ATEA-NET-INTERNET ' \
             'object-group ATEA-SVC-OUTBOUND-INTERNET-TCP-IPV4'
-    running = (CUSTOMER.split('access-list')[0] + 'access-list IN extended permit ip host 10.0.0.1 any\n'
+    running = (CUSTOMER.split('access-list', maxsplit=1)[0] + 'access-list IN extended permit ip host 10.0.0.1 any\n'
                'access-list IN extended deny ip any any\n'
                'access-list IN %s\naccess-list IN remark atea-anywhere 3/4 old words\naccess-list IN %s\n'
                'access-group IN in interface inside\n%s' % (entry, entry.replace('TCP', 'UDP').replace('tcp', 'udp'),
-                                                           CUSTOMER[CUSTOMER.index('policy-map'):]))
+                                                            CUSTOMER[CUSTOMER.index('policy-map'):]))
     text = _render('smb', running)
     assert 'no access-list IN %s' % entry in text.splitlines()
     assert 'no access-list IN remark atea-anywhere 3/4 old words' in text.splitlines()

@@ -140,7 +140,7 @@ def test_the_first_deny_is_the_customers_and_its_remarks_stay_with_it(tmp_path):
 def test_a_list_without_room_is_renumbered_and_says_so(tmp_path):
     device = _device(tmp_path, LAN.replace(' permit tcp any host 192.0.2.1 eq 22\n deny udp any any eq 1900\n',
                                            ' 19 permit tcp any host 192.0.2.1 eq 22\n 20 deny udp any any eq 1900\n')
-                      .replace(" remark the customer's own rules\n", " 10 remark the customer's own rules\n"))
+                     .replace(" remark the customer's own rules\n", " 10 remark the customer's own rules\n"))
     changes = _changes(device, _rules('smb'), customer='GigabitEthernet2')
     assert re.search(r'^ip access-list resequence LAN-IN (\d+) \1$', changes, re.M)
     _apply(device, changes)
@@ -182,7 +182,7 @@ def test_ipv6_lists_take_their_sequence_form(tmp_path):
     _apply(device, changes)
     assert 'ip access-list extended ATEA-ANYWHERE-CUSTOMER-IN-V6' not in device.text()
     assert [entry for entry in _list(device, 'LAN6') if not is_ours(entry)] == ['permit tcp any any eq 22',
-                                                                                 'deny ipv6 any any log']
+                                                                                'deny ipv6 any any log']
     smaller = _changes(device, _rules('smb'), customer='GigabitEthernet2')
     assert re.search(r'^ no sequence \d+$', smaller, re.M)
     _apply(device, smaller)
@@ -228,7 +228,7 @@ def test_limits_have_sources_and_a_list_past_the_entry_limit_is_an_error():
 ])
 def test_the_stand_in_refuses_what_the_device_refuses(tmp_path, line, reply):
     device = _device(tmp_path, LAN)
-    context, _ = device.configure('ip access-list extended LAN-IN', None)
+    context = device.configure('ip access-list extended LAN-IN', None)[0]
     assert device.configure(line, context)[1] == reply
 
 

@@ -148,7 +148,7 @@ def test_more_ports_than_a_policy_takes_applications_split_the_policy():
     assert sorted(name for name in policies if name.startswith('ATEA-OUTBOUND-MPLS-TCP-IPV4')) == [
         'ATEA-OUTBOUND-MPLS-TCP-IPV4', 'ATEA-OUTBOUND-MPLS-TCP-IPV4-PART2']
     assert [len(policies[name]['application']) for name in ('ATEA-OUTBOUND-MPLS-TCP-IPV4',
-                                                             'ATEA-OUTBOUND-MPLS-TCP-IPV4-PART2')] == [128, 12]
+                                                            'ATEA-OUTBOUND-MPLS-TCP-IPV4-PART2')] == [128, 12]
 
 
 # The customer's own policies in trust -> untrust: a permit, a specific deny and a final deny-all.
