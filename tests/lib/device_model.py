@@ -1850,7 +1850,9 @@ def walk(device, profile, networks, seed=0, before=None):
     networks: {'customer': [...], 'mpls': [...], 'internet': [...]}. Returns Walk(flows, replies, closed,
     reply_shaped, failures); each failure names the flow, the packet and the device's reason. On a stateless
     device (IOS-XE) a closed-sample packet shaped like a flow's reply is not checked but counted (reply_shaped):
-    the return entries the platform needs pass it by design.
+    the return entries the platform needs pass it by design. With before (the device as it was before the run),
+    a sample packet that passed before is the customer's own traffic: it must still pass (passed_before counts
+    them).
     """
     rng = random.Random(seed)
     flows = document_flows(profile, networks)
@@ -1911,7 +1913,12 @@ def walk(device, profile, networks, seed=0, before=None):
             counts['reply_shaped'] += 1
             continue
         if before is not None and before.passes(sent, source_role, destination_role):
+            # The customer's own traffic: a run must not make the device pass less than before.
             counts['passed_before'] += 1
+            verdict = device.passes(sent, source_role, destination_role)
+            if not verdict:
+                failures.append('%s: %s passed before the run but is dropped now: %s'
+                                % (flow.label, describe(sent), verdict.reason))
             continue
         counts['closed'] += 1
         verdict = device.passes(sent, source_role, destination_role)

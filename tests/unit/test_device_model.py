@@ -504,6 +504,15 @@ def test_rendered_into_a_customers_configuration(platform, case):
         assert before.passes(*CUSTOMER_OWN[platform]) and device.passes(*CUSTOMER_OWN[platform])
 
 
+def test_traffic_that_passed_before_the_run_and_is_dropped_after_is_reported():
+    # Before: interfaces without access lists pass everything; after: the reference's lists bound on them.
+    before = load('cisco_ios', '')
+    after = load('cisco_ios', enter_bindings('cisco_ios', read_reference('cisco_ios', 'enterprise')))
+    failures = walk(after, 'enterprise', NETWORKS['enterprise'], before=before).failures
+    assert failures and all('passed before the run but is dropped now' in failure for failure in failures), failures[:3]
+    assert not walk(after, 'enterprise', NETWORKS['enterprise'], before=after).failures
+
+
 def test_junos_policy_limits_count_expanded_sets():
     def members(count):
         return ''.join('set security address-book global address A%d 10.%d.%d.0/24\n'
