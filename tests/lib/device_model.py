@@ -827,6 +827,14 @@ def _set_words(line):
     return shlex.split(line.replace('[', ' [ ').replace(']', ' ] '), comments=False, posix=True)
 
 
+def _commands(text):
+    """The words of each command of a set-form configuration (Junos, PAN-OS), comments and blank lines left out."""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not line.startswith('#'):
+            yield _set_words(line)
+
+
 def _values(words, index):
     """A value or a [ list ] at words[index] -> (values, next index)."""
     if words[index] == '[':
@@ -894,11 +902,7 @@ class JunosSrx(Device):
         self.zones_defined, self.inet6_flow = set(), False
         self.algs_off = set()
         self.default_permit = False
-        for raw in text.splitlines():
-            line = raw.strip()
-            if not line or line.startswith('#'):
-                continue
-            words = _set_words(line)
+        for words in _commands(text):
             if words[0] == 'set':
                 self._set(words[1:])
             elif words[0] == 'delete':
@@ -1112,11 +1116,7 @@ class Panos(Device):
         self.rules = collections.OrderedDict()
         self.defaults = {'intrazone-default': 'allow', 'interzone-default': 'deny'}
         self.alg_disabled = set()
-        for raw in text.splitlines():
-            line = raw.strip()
-            if not line or line.startswith('#'):
-                continue
-            words = _set_words(line)
+        for words in _commands(text):
             if words[0] == 'set':
                 self._set(words[1:])
             elif words[0] == 'move' and words[1:4] == ['rulebase', 'security', 'rules']:
