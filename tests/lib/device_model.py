@@ -827,6 +827,18 @@ def _set_words(line):
     return shlex.split(line.replace('[', ' [ ').replace(']', ' ] '), comments=False, posix=True)
 
 
+def _placed(entries, name, where, anchor=None):
+    """An ordered mapping with entry name moved to the top, the bottom, or before or after anchor (a name in it):
+    how Junos insert, PAN-OS and FortiOS move reorder a list."""
+    items = [item for item in entries.items() if item[0] != name]
+    if where in ('top', 'bottom'):
+        at = 0 if where == 'top' else len(items)
+    else:
+        at = [item[0] for item in items].index(anchor) + (1 if where == 'after' else 0)
+    items.insert(at, (name, entries[name]))
+    return collections.OrderedDict(items)
+
+
 def _commands(text):
     """The words of each command of a set-form configuration (Junos, PAN-OS), comments and blank lines left out."""
     for raw in text.splitlines():
@@ -1009,14 +1021,10 @@ class JunosSrx(Device):
         pair = (words[3], words[5])
         policies = self.policies.get(pair, collections.OrderedDict())
         name, where, anchor = words[7], words[8], words[10]
-        if name not in policies or anchor not in policies:
+        if name not in policies or anchor not in policies or anchor == name:
             self.errors.append('insert: policy %s or %s not in from-zone %s to-zone %s' % ((name, anchor) + pair))
             return
-        moved = policies.pop(name)
-        items = list(policies.items())
-        at = [entry[0] for entry in items].index(anchor) + (1 if where == 'after' else 0)
-        items.insert(at, (name, moved))
-        self.policies[pair] = collections.OrderedDict(items)
+        self.policies[pair] = _placed(policies, name, where, anchor)
 
     def voip_inspection(self):
         """The SIP and H.323 ALGs, on unless `security alg sip|h323 disable`."""
@@ -1187,21 +1195,11 @@ class Panos(Device):
         if name not in self.rules:
             self.errors.append('move: no rule %s' % name)
             return
-        moved = self.rules.pop(name)
-        items = list(self.rules.items())
-        if where == 'top':
-            at = 0
-        elif where == 'bottom':
-            at = len(items)
-        else:
-            names = [entry[0] for entry in items]
-            if words[2] not in names:
-                self.errors.append('move: no rule %s' % words[2])
-                self.rules[name] = moved
-                return
-            at = names.index(words[2]) + (1 if where == 'after' else 0)
-        items.insert(at, (name, moved))
-        self.rules = collections.OrderedDict(items)
+        anchor = None if where in ('top', 'bottom') else words[2]
+        if anchor is not None and (anchor not in self.rules or anchor == name):
+            self.errors.append('move: no rule %s' % anchor)
+            return
+        self.rules = _placed(self.rules, name, where, anchor)
 
     def _networks(self, name, seen=()):
         if name == 'any':
@@ -1339,14 +1337,10 @@ class Fortios(Device):
 
     def _move(self, table, name, where, anchor):
         entries = self.tables[table]
-        if name not in entries or anchor not in entries:
+        if name not in entries or anchor not in entries or anchor == name:
             self.errors.append('%s: move %s %s %s: no such entry' % (table, name, where, anchor))
             return
-        moved = entries.pop(name)
-        items = list(entries.items())
-        at = [entry[0] for entry in items].index(anchor) + (1 if where == 'after' else 0)
-        items.insert(at, (name, moved))
-        self.tables[table] = collections.OrderedDict(items)
+        self.tables[table] = _placed(entries, name, where, anchor)
 
     def _address(self, name, v6, seen=()):
         """Networks of an address or group, None for all, False when not defined."""
