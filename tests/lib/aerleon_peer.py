@@ -19,14 +19,8 @@ from aerleon import api
 from aerleon.lib import naming
 
 import requirements_document
+from device_model import MODELS
 
-# The zone or interface of each network, as the collection's references name them.
-ZONES = {
-    'cisco_asa': {'customer': 'inside', 'mpls': 'mpls', 'internet': 'outside'},
-    'cisco_ios': {'customer': 'GigabitEthernet1', 'mpls': 'GigabitEthernet2', 'internet': 'GigabitEthernet3'},
-    'junos_srx': {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'},
-    'panos': {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'},
-}
 # Platforms whose filters are zone pairs rather than access lists bound on an ingress interface.
 ZONE_PAIRS = ('junos_srx', 'panos')
 # The Aerleon generator of each platform.
@@ -90,7 +84,8 @@ def _definitions(profile):
 def policy(profile, platform):
     """The Aerleon policy of the profile: a filter per ingress interface (ACL platforms) or zone pair (SRX),
     a term per flow of the document's meaning."""
-    zones = ZONES[platform]
+    # The zones and interfaces the device model reads the collection's references with.
+    zones = MODELS[platform].DEFAULT_ZONES
     groups = {}
     for number, flow in enumerate(flows(profile)):
         protocol, source, destination = flow[:3]
@@ -112,7 +107,7 @@ def policy(profile, platform):
 def render(profile, platform):
     """Aerleon's configuration for the profile, bound to the interfaces as the device would take it."""
     text = next(iter(api.Generate([policy(profile, platform)], _definitions(profile)).values()))
-    zones = ZONES[platform]
+    zones = MODELS[platform].DEFAULT_ZONES
     if platform == 'junos_srx':
         return '\n'.join(curly_to_set(text)) + '\n'
     if platform == 'panos':
