@@ -14,8 +14,10 @@ empties /run) restores nothing; the boot configuration applies instead.
 
 from __future__ import annotations
 
+import calendar
 import inspect
 import json
+import math
 import os
 import re
 import shutil
@@ -92,6 +94,26 @@ def pending(rollback_dir, namespace):
                 and (read_json(os.path.join(directory, SNAPSHOT)) or {}).get('namespace') == namespace):
             waiting.append(name)
     return waiting
+
+
+def unconfirmed(rollback_dir):
+    """The rollback an earlier run armed in this network namespace and nobody confirmed yet, as arm() returns it
+    (timeout: the seconds left) with earlier_run true, or None.
+
+    A run that finds the host already as it wants it (the earlier run, killed on the controller, applied it)
+    must not report success while that restore is still due: it hands the rollback to the play to confirm.
+    """
+    waiting = pending(rollback_dir, network_namespace())
+    if not waiting:
+        return None
+    rollback_id = waiting[-1]  # arm() refuses a second one, so there is one
+    armed = read_json(os.path.join(rollback_dir, rollback_id, ARMED)) or {}
+    deadline = armed.get('deadline', '')
+    try:
+        left = calendar.timegm(time.strptime(deadline, '%Y-%m-%dT%H:%M:%SZ')) - time.time()
+    except ValueError:
+        raise RollbackError('rollback %s in %s has no readable deadline (%r)' % (rollback_id, rollback_dir, deadline))
+    return {'id': rollback_id, 'timeout': max(1, int(math.ceil(left))), 'deadline': deadline, 'earlier_run': True}
 
 
 def arm(snapshot, rollback_dir, timeout, change, python=None):

@@ -269,15 +269,23 @@ persisted:
   type: bool
 rollback:
   description: The restore armed on the host by O(confirm_timeout); confirm it with M(atea.anywhere.nftables_confirm).
-  returned: when O(confirm_timeout) is above 0 and the run changed something outside check mode
+  returned: >-
+    when O(confirm_timeout) is above 0 and the run changed something outside check mode, or changed nothing
+    because an earlier run, cut off before its confirmation, left the host as wanted with its restore still due
   type: dict
   contains:
+    earlier_run:
+      description: Present and true when the rollback is that earlier run's; its O(rollback_dir) entry is reused.
+      type: bool
+      sample: true
     id:
       description: The rollback's id, for the O(atea.anywhere.nftables_confirm#module:id) option.
       type: str
       sample: 20260131T120000Z-0123abcd
     timeout:
-      description: Seconds after arming when the host restores unless confirmed (O(confirm_timeout)).
+      description: >-
+        Seconds after arming when the host restores unless confirmed (O(confirm_timeout)); for an earlier run's
+        rollback, the seconds left.
       type: int
       sample: 120
     deadline:
@@ -449,6 +457,25 @@ def apply(module, nft, ruleset, plan, removal, file_changes):
     return rollback
 
 
+def earlier_rollback(module):
+    """The host is as wanted, but maybe by an earlier run that was cut off before its confirmation: its restore
+    is still due. With confirm_timeout the play confirms it; without, that is an error, never a quiet success."""
+    found = nftables_rollback.unconfirmed(module.params['rollback_dir'])
+    if not found:
+        return None
+    said = ("the host already holds what this run wants, but an earlier run's change is not confirmed: the host "
+            'restores its previous state at %s (rollback %s in %s)'
+            % (found['deadline'], found['id'], module.params['rollback_dir']))
+    if module.check_mode:
+        module.warn(said)
+        return None
+    if not module.params['confirm_timeout']:
+        raise nftables_rollback.RollbackError('%s; confirm it (atea.anywhere.nftables_confirm) or let it restore, '
+                                              'then run again' % said)
+    module.warn('%s; this run hands it to the play to confirm' % said)
+    return found
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[('state', 'present', ('rules',))])
@@ -498,6 +525,8 @@ def main():
         changed = plan.changed or bool(removal) or bool(file_changes)
         if changed and not module.check_mode:
             rollback = apply(module, nft, ruleset, plan, removal, file_changes)
+        elif not changed:
+            rollback = earlier_rollback(module)
     except (nftables_state.NftError, files.FileError, voip_helpers.HelperError,
             nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=removal.findings)

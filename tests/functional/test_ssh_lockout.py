@@ -157,17 +157,38 @@ def test_with_the_controller_in_the_management_networks_the_change_is_applied_an
     assert lab.ruleset() == after
 
 
-def _busy(lab):
-    """Whether anything but sshd runs inside the firewall namespace: a module, or a restore at work."""
+def _at_work(lab):
+    """The command lines of what runs inside the firewall namespace besides the listening sshd: modules,
+    restorers, and sshd's sessions (a command on its way to the host: it may still start a module)."""
+    with open(lab.path('sshd.pid'), encoding='utf-8') as handle:
+        listening = handle.read().strip()
+    found = []
     for pid in ssh_lab.run(['ip', 'netns', 'pids', lab.firewall], check=False).stdout.split():
+        if pid == listening:
+            continue
         try:
             with open('/proc/%s/cmdline' % pid, 'rb') as handle:
-                command = handle.read().split(b'\0')[0]
+                arguments = handle.read().split(b'\0')
         except OSError:
             continue
-        if not command.startswith((b'sshd', ssh_lab.SSHD.encode())):
-            return True
-    return False
+        found.append(arguments)
+    return found
+
+
+def _busy(lab):
+    return bool(_at_work(lab))
+
+
+def _kill_the_controller(lab, process):
+    """ansible-playbook with its workers and ssh clients, then what outlives their process group in the
+    controller namespace (ssh's ControlPersist master): the controller is gone, as if its machine died."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+    for pid in ssh_lab.run(['ip', 'netns', 'pids', lab.controller], check=False).stdout.split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 @pytest.mark.parametrize('kill_when', ['module started', 'ruleset changed'])
@@ -177,9 +198,8 @@ def test_ansible_playbook_killed_during_apply_leaves_the_old_or_the_whole_new_st
     process = _start(lab, tmp_path, MANAGED, 'killed')
     reached = _busy if kill_when == 'module started' else (lambda lab: OWN_TABLE in lab.ruleset())
     assert _wait_for(lambda: reached(lab), 120, step=0.005), process.communicate()[0]
-    os.killpg(process.pid, signal.SIGKILL)
+    _kill_the_controller(lab, process)
     killed = time.time()
-    process.communicate()
     # Nobody confirms. Watch the host until it is quiet (no module, no restorer) and holds its previous
     # state again, byte for byte; every listing seen on the way is kept.
     seen, changed_at = [], None
@@ -192,7 +212,7 @@ def test_ansible_playbook_killed_during_apply_leaves_the_old_or_the_whole_new_st
         if ruleset == before and not busy:
             break
         # The host restores within its timeout of the change, and the module has long finished by then.
-        assert time.time() < (changed_at or killed) + CONFIRM_TIMEOUT + RESTORE_SLACK, (seen, busy)
+        assert time.time() < (changed_at or killed) + CONFIRM_TIMEOUT + RESTORE_SLACK, (seen, _at_work(lab))
         time.sleep(0.05)
     restored_after = time.time() - (changed_at or killed)
     assert _host_files(lab) == files_before
@@ -210,3 +230,27 @@ def test_ansible_playbook_killed_during_apply_leaves_the_old_or_the_whole_new_st
     print('killed at %s: the host went through %s; quiet with its previous state %.1fs after the change (timeout %ds)'
           % (kill_when, ' -> '.join('previous' if listing == before else 'whole new' for listing in seen),
              restored_after, CONFIRM_TIMEOUT))
+
+
+def test_a_run_that_finds_an_earlier_runs_change_unconfirmed_confirms_it_instead_of_reporting_success(lab, tmp_path):
+    """The earlier run is killed once its change is in force: its module still arms the restore and finishes,
+    nobody confirms. The next run finds the host as it wants it; it must not say ok and let the restore undo it."""
+    before = lab.ruleset()
+    process = _start(lab, tmp_path, MANAGED, 'killed')
+    assert _wait_for(lambda: OWN_TABLE in lab.ruleset(), 120, step=0.005), process.communicate()[0]
+    _kill_the_controller(lab, process)
+    restorer = os.fsencode(os.path.join(lab.path('rollback'), ''))
+    # Only the restorer left on the host: the killed run's module has finished.
+    assert _wait_for(lambda: all(any(a.startswith(restorer) for a in arguments) for arguments in _at_work(lab)), 30)
+    new = lab.ruleset()
+    assert new != before and len(os.listdir(lab.path('rollback'))) == 1
+    rc, out = _site(lab, tmp_path, MANAGED, 'after-the-killed-run')
+    assert rc == 0, out
+    said = ' '.join(out.split())
+    assert "an earlier run's change is not confirmed" in said and 'confirmation: confirmed' in said, out
+    assert _recap(out, lab)['changed'] >= 1
+    # Past the earlier restore's deadline the change still stands: it was confirmed, not left to restore.
+    time.sleep(CONFIRM_TIMEOUT + RESTORE_SLACK)
+    assert lab.ruleset() == new and not os.listdir(lab.path('rollback'))
+    rc, out = _site(lab, tmp_path, MANAGED, 'converged')
+    assert rc == 0 and _recap(out, lab)['changed'] == 0, out

@@ -169,3 +169,17 @@ def test_a_rollback_waiting_in_another_network_namespace_does_not_block(tmp_path
         assert nftables_rollback.confirm(rollback_dir, rollback['id'])[1]['confirmed']
     for pid in pids:
         os.waitpid(pid, 0)
+
+
+def test_an_unconfirmed_rollback_of_an_earlier_run_is_found_with_the_seconds_it_has_left(tmp_path):
+    _target, snapshot = _state(tmp_path)
+    rollback_dir = str(tmp_path / 'rollback')
+    assert nftables_rollback.unconfirmed(rollback_dir) is None
+    armed = nftables_rollback.arm(snapshot, rollback_dir, 60, 'the change')
+    pid = nftables_rollback.restorer_pid(nftables_rollback.state_dir(rollback_dir, armed['id']))
+    found = nftables_rollback.unconfirmed(rollback_dir)
+    assert (found['id'], found['deadline'], found['earlier_run']) == (armed['id'], armed['deadline'], True)
+    assert 55 <= found['timeout'] <= 60
+    assert nftables_rollback.confirm(rollback_dir, armed['id'])[1]['confirmed']
+    os.waitpid(pid, 0)
+    assert nftables_rollback.unconfirmed(rollback_dir) is None
