@@ -13,7 +13,7 @@ SANITY_BASE := $(or $(TMPDIR),/tmp)/atea-anywhere-sanity
 SANITY_ROOT := $(SANITY_BASE)/ansible_collections/atea/anywhere
 PROFILE ?= smb
 
-.PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint molecule benchmark clean
+.PHONY: run test setup system-packages python-packages link units lint sanity changelog-lint molecule benchmark clean mutation
 
 LAB := $(BIN)/python tests/lab/lab.py
 LAB_PREFIX ?= aa
@@ -92,3 +92,8 @@ clean:
 # Figures for the README (root; builds and removes its own lab).
 benchmark: setup
 	$(BIN)/python tests/benchmark/converge_benchmark.py
+
+# Plants each bug of tests/mutation/mutations.py in a copy of HEAD, rewrites the references with its output and
+# checks that the unit tests still fail (docs/mutation.md); not part of make test.
+mutation: python-packages
+	$(BIN)/python tests/mutation/mutate.py
