@@ -31,6 +31,8 @@ CASES = {
     'enterprise-chain-host': (dict(profile='enterprise', **LAB),
                               {'mode': 'chain', 'table': 'filter', 'placement': 'host', 'chain_prefix': 'atea',
                                'management_networks': ['198.51.100.0/24'], 'management_ports': [22, 2222]}),
+    'enterprise-dual-stack': (dict(profile='enterprise', customer_networks=['10.20.0.0/16', '2001:db8:20::/48'],
+                                   networks={'mpls': ['91.184.140.0/24', '2001:db8:9::/48']}), {}),
 }
 
 
