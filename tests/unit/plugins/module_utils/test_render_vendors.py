@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Network firewall renderers: reviewed references, every flow present, inspection off, bad options."""
+"""Network firewall renderers: reviewed references; each rule's packets (whole port, address and ICMP values) passed
+on the independent device model (tests/lib/device_model.py) by the entry whose comment names the rule, and the
+document's flows walked; inspection off; reruns that delete only what is stale; bad options."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import ipaddress
 import itertools
 import re
 
+import device_model
 import pytest
 from regression import check_reference
 
@@ -42,41 +45,93 @@ def test_matches_reference(platform, case):
     check_reference(platform, case, vendor_platforms.render_config(_rules(case), platform))
 
 
-def _port_forms(platform, low, high):
-    if low == high:
-        return {'cisco_asa': ['port-object eq %d' % low], 'cisco_ios': [' eq %d' % low]}.get(platform, [str(low)])
-    return {'cisco_asa': ['port-object range %d %d' % (low, high)],
-            'cisco_ios': [' range %d %d' % (low, high)]}.get(platform, ['%d-%d' % (low, high)])
+# The walk's networks of each case (the renderer's defaults where a case names none).
+WALK_NETWORKS = {'smb': {'customer': ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'], 'mpls': ['91.184.140.0/24'],
+                         'internet': ['88.151.163.0/24']},
+                 'enterprise-dual-stack': {'customer': DUAL_STACK['customer_networks'],
+                                           'mpls': DUAL_STACK['networks']['mpls'], 'internet': ['88.151.163.0/24']}}
+WALK_NETWORKS['enterprise'] = WALK_NETWORKS['smb']
 
 
-def _network_forms(cidr):
-    network = ipaddress.ip_network(cidr)
-    if network.version == 6:
-        return [cidr]
-    return [cidr, '%s %s' % (network.network_address, network.netmask),
-            '%s %s' % (network.network_address, network.hostmask)]
+def _rule_packets(rule):
+    """Packets a rule must pass, as whole values: each end of each destination port range (and of the source port
+    range), from the first and last host of each source network to those of each destination network."""
+    version = 4 if rule['family'] == 'ipv4' else 6
+    ends = dict((key, [str(host) for network in map(ipaddress.ip_network, rule[key]) for host in (network[1], network[-2])])
+                for key in ('sources', 'destinations'))
+    source_ports = sorted(set(itertools.chain(*rule['source_ports']))) or [40000]
+    packets = []
+    for source, destination in itertools.product(ends['sources'], ends['destinations']):
+        if rule['protocol'] == 'icmp':
+            packets.append(device_model.packet('icmp', source, destination,
+                                               icmp_type=device_model.ICMP_NAMES[version][rule['icmp_type']]))
+            continue
+        for port in sorted(set(itertools.chain(*rule['destination_ports']))):
+            packets += [device_model.packet(rule['protocol'], source, destination, port, source_port)
+                        for source_port in source_ports]
+    return packets
+
+
+def _entry_comment(platform, text, reason):
+    """The comment the rendered text gives the entry that decided a verdict (its remark, description or comment)."""
+    lines = text.splitlines()
+    if platform == 'cisco_asa':  # 'access-list NAME line N': remarks take lines too
+        acl, line = re.search(r'access-list (\S+) line (\d+)', reason).groups()
+        entries = [entry for entry in lines if entry.startswith('access-list %s ' % acl)][:int(line)]
+        return next(entry for entry in reversed(entries) if entry.split()[2] == 'remark')
+    if platform == 'cisco_ios':  # 'NAME SEQUENCE entry': unnumbered entries are numbered 10, 20, ...
+        acl, sequence = re.search(r'by (\S+) (\d+) ', reason).groups()
+        start = next(index for index, line in enumerate(lines) if re.match(r'(ip|ipv6) access-list (extended )?%s$' % acl, line))
+        entries = list(itertools.takewhile(lambda line: line.startswith(' '), lines[start + 1:]))[:int(sequence) // 10]
+        return next(entry for entry in reversed(entries) if entry.split()[0] == 'remark')
+    if platform == 'routeros':  # the comment, cut at 60 characters
+        return re.search(r'rule \d+ \((.*)\)$', reason).group(1)
+    if platform == 'fortios':
+        policy = re.search(r'by policy (\d+) ', reason).group(1)
+        block = list(itertools.takewhile(lambda line: line != '    next', lines[lines.index('    edit %s' % policy):]))
+        return next(line for line in block if line.split()[:2] == ['set', 'comments'])
+    name = re.search(r'by (?:policy|rule) (\S+)', reason).group(1)
+    return next(line for line in lines if re.match(r'set (security policies .* policy|rulebase security rules) %s '
+                                                   r'description ' % re.escape(name), line))
+
+
+def _label(rule):
+    """The provenance a rule's comment starts with: its sections and name."""
+    return '%s %s:' % ('/'.join(rule['sections']), rule['name'])
 
 
 @pytest.mark.parametrize('platform', sorted(vendor_platforms.RENDERERS))
-def test_every_flow_of_the_profile_is_in_the_configuration(platform):
-    rules = _rules('enterprise-dual-stack')
+@pytest.mark.parametrize('case', sorted(CASES))
+def test_every_rule_passes_by_the_entry_that_names_it_and_the_document_walks(platform, case, record_property):
+    rules = _rules(case)
     text = vendor_platforms.render_config(rules, platform)
-    for flow in engine.build_flows('enterprise', **DUAL_STACK):
-        for cidr in flow['sources'] + flow['destinations']:
-            assert any(form in text for form in _network_forms(cidr)), (platform, flow['id'], cidr)
-        rule = next(r for r in rules if flow['id'] in [p['id'] for p in r['provenance']])
-        for low, high in flow['destination_ports']:
-            merged = next((lo, hi) for lo, hi in rule['destination_ports'] if lo <= low and high <= hi)
-            assert any(form in text for form in _port_forms(platform, *merged)), (platform, flow['id'], merged)
+    device = device_model.load(platform, device_model.enter_bindings(platform, text))
+    assert not device.errors, device.errors
+    checked = 0
+    for rule in rules:
+        for sent in _rule_packets(rule):
+            checked += 1
+            verdict = device.passes(sent, rule['source_network'], rule['destination_network'])
+            assert verdict, (platform, rule['name'], device_model.describe(sent), verdict.reason)
+            comment = _entry_comment(platform, text, verdict.reason)
+            assert re.search(r'[ "]%s' % re.escape(_label(rule)), comment), (platform, rule['name'], comment)
+    walked = device_model.walk(device, case.split('-')[0], WALK_NETWORKS[case])
+    assert walked.failures == [], device_model.summary(walked.failures)
+    record_property('device model rendered %s %s' % (platform, case), walked.flows)
+    record_property('device model rule-packets %s %s' % (platform, case), checked)
     for line in INSPECTION_OFF[platform]:
         assert line in text.splitlines(), (platform, line)
 
 
+def _tokens(text):
+    """The words of a configuration, quotes and RouterOS field names off: names compare whole."""
+    return set(word.strip('"').split('=')[-1] for word in text.split())
+
+
 @pytest.mark.parametrize('platform', sorted(vendor_platforms.RENDERERS))
-def test_objects_carry_the_prefix_and_rules_their_sections(platform):
-    text = vendor_platforms.render_config(_rules('smb'), platform)
-    assert 'ATEA-NET-CUSTOMER' in text and 'ATEA-NET-INTERNET' in text
-    assert '3/4 outbound-internet-tcp-ipv4' in text
+def test_objects_carry_the_prefix(platform):
+    tokens = _tokens(vendor_platforms.render_config(_rules('smb'), platform))
+    assert {'ATEA-NET-CUSTOMER', 'ATEA-NET-INTERNET'} <= tokens, platform
 
 
 @pytest.mark.parametrize('platform, kwargs, message', [
@@ -131,16 +186,66 @@ def _removal_lines(text):
     return lines[starts[0] + 1:end]
 
 
+def _deleted(platform, lines):
+    """What removal lines delete, whole: object and policy names (FortiOS policies by id), and the ASA and IOS-XE
+    access list entries and group members as (list or group, entry)."""
+    deleted, header = set(), None
+    for line in lines:
+        words = line.split()
+        if platform == 'cisco_asa' and words[:2] == ['no', 'access-list']:
+            deleted.add((words[2], ' '.join(words[3:])))
+        elif words[:1] == ['no'] and line.startswith(' '):
+            deleted.add((header, ' '.join(words[1:])))
+        elif words[:1] == ['no']:
+            deleted.add(words[3] if words[1] == 'object-group' else words[-1])
+        elif words[:1] == ['delete']:
+            deleted.add(words[-1].strip('"') if platform != 'fortios' or words[-1].startswith('"') else int(words[-1]))
+        elif not line.startswith(' '):
+            header = line
+    return deleted
+
+
+def _defined(platform, text):
+    """The whole names of a configuration, its ASA and IOS-XE access list entries and group members as (list or
+    group, entry), and its FortiOS policy ids."""
+    names, header = _tokens(text), None
+    for line in text.splitlines():
+        words = line.split()
+        if platform == 'cisco_asa' and words[:1] == ['access-list']:
+            names.add((words[1], ' '.join(words[2:])))
+        elif line.startswith(' ') and header:
+            names.add((header, ' '.join(words)))
+        elif platform == 'fortios' and words[:1] == ['edit'] and words[1].isdigit():
+            names.add(int(words[1]))
+        elif not line.startswith(' '):
+            header = line if platform in ('cisco_asa', 'cisco_ios') else None
+    return names
+
+
 @pytest.mark.parametrize('platform', sorted(FOREIGN))
 def test_a_rerun_removes_what_the_profile_no_longer_wants_and_nothing_else(platform):
-    running = FOREIGN[platform] + vendor_platforms.render_config(_rules('enterprise'), platform)
-    text = vendor_platforms.render_config(_rules('smb'), platform, running_config=running)
-    removed = '\n'.join(_removal_lines(text))
-    assert 'MPLS' in removed                     # enterprise-only objects go
-    for foreign in ('CUSTOMER-OWN', 'OUTSIDE-IN', 'EDGE', 'ATEA-admin', 'ATEA-CA', 'ATEA-UPLINK', 'access-list 150',
-                    'policy WEB', 'rules WEB'):
-        assert foreign not in removed, foreign
-    assert 'ATEA-NET-CUSTOMER' not in removed or platform in ('cisco_asa', 'cisco_ios')  # still wanted
+    enterprise = vendor_platforms.render_config(_rules('enterprise'), platform)
+    text = vendor_platforms.render_config(_rules('smb'), platform, running_config=FOREIGN[platform] + enterprise)
+    deleted = _deleted(platform, _removal_lines(text))
+    # Only what the enterprise profile has and smb no longer wants: nothing of the customer's, nothing still wanted.
+    stale = _defined(platform, enterprise) - _defined(platform, vendor_platforms.render_config(_rules('smb'), platform))
+    assert deleted and deleted <= stale, (platform, sorted(map(str, deleted - stale)))
+    assert not deleted & _defined(platform, FOREIGN[platform]) - _defined(platform, enterprise), platform
+    # Entered over the enterprise configuration, the rerun walks smb and closes every rule smb does not have, to what
+    # the device passed before the collection's lists (an IOS-XE interface without a list passes everything).
+    rerun = vendor_platforms.render_config(_rules('smb'), platform, running_config=enterprise)
+    device = device_model.load(platform, device_model.enter_bindings(platform, rerun),
+                               base=device_model.BASES[platform] + '\n' + device_model.enter_bindings(platform, enterprise))
+    assert not device.errors, device.errors
+    kept, untouched = [rule['name'] for rule in _rules('smb')], device_model.load(platform, '')
+    for rule in _rules('enterprise'):
+        if rule['name'] not in kept:
+            opened = [device_model.describe(sent) for sent in _rule_packets(rule)
+                      if device.passes(sent, rule['source_network'], rule['destination_network'])
+                      and not untouched.passes(sent, rule['source_network'], rule['destination_network'])]
+            assert not opened, (platform, rule['name'], opened[:3])
+    walked = device_model.walk(device, 'smb', WALK_NETWORKS['smb'])
+    assert walked.failures == [], device_model.summary(walked.failures)
     unchanged = vendor_platforms.render_config(_rules('smb'), platform,
                                                running_config=FOREIGN[platform] + vendor_platforms.render_config(
                                                    _rules('smb'), platform))
