@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import shutil
+import subprocess
 from unittest import mock
 
 import device_model
@@ -284,4 +285,5 @@ def test_a_refused_ruleset_fails_and_leaves_no_namespace():
     with pytest.raises(ValueError) as caught:
         listing_of('table inet t {\n\tchain c {\n\t\tjump nowhere\n\t}\n}')
     assert 'nft refused' in str(caught.value)
-    assert not [line for line in os.popen('ip netns list').read().splitlines() if line.startswith('ntm-%d-' % os.getpid())]
+    namespaces = subprocess.run(['ip', 'netns', 'list'], capture_output=True, text=True, check=True).stdout
+    assert not [line for line in namespaces.splitlines() if line.startswith('ntm-%d-' % os.getpid())]
