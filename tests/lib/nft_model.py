@@ -323,6 +323,8 @@ class Nftables(Device):
             else:
                 raise NotModelled('listing object %r' % kind)
         for spec in rules:
+            if spec['family'] in UNSEEN_FAMILIES:
+                continue
             table = (spec['family'], spec['table'])
             chain = self.chains[table + (spec['chain'],)]
             chain.rules.append(self._rule(table, chain, spec))

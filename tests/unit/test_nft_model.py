@@ -273,6 +273,12 @@ def test_what_the_model_does_not_know_raises(ruleset, what):
     assert what in str(caught.value)
 
 
+def test_arp_tables_see_no_ip_packet():
+    device = load('table arp a {\n\tchain i {\n\t\ttype filter hook input priority 0; policy drop;\n'
+                  '\t\tarp operation request accept\n\t}\n}', placement='host')
+    assert device.passes(packet('tcp', '192.0.2.5', '198.51.100.5', 22, 40000), 'mpls', 'customer')
+
+
 def test_ports_of_a_packet_without_them_are_not_guessed():
     device = load('table inet t {\n\tchain c {\n\t\ttype filter hook forward priority 0;\n\t\tth dport 8 drop\n'
                   '\t}\n}')
