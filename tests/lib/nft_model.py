@@ -7,12 +7,14 @@ The ruleset is loaded into a throwaway network namespace and read back with `nft
 JSON; nothing of the collection's renderer or state code is used), or given as such a listing taken elsewhere
 (a lab firewall's namespace). Packets are the device model's (device_model.packet), and so is the walk:
 
-    device = load(text, base=foreign_ruleset, placement='gateway')      # or Nftables(listing_json, ...)
+    device = load(text, base=foreign_ruleset, placement='gateway')
+    device = Nftables(listing_in('lab-fw'), placement='gateway')          # a listing taken elsewhere
     device.passes(packet('tcp', '10.0.0.5', '91.184.140.9', 443, 40000), 'customer', 'mpls')   # -> Verdict
     device_model.walk(device, 'enterprise', networks, seed)
 
-Semantics, from nft(8) of nftables 1.0.6 (Debian 12: /usr/share/man/man8/nft.8.gz, "VERDICT STATEMENT", and
-"OVERALL EVALUATION OF THE RULESET" added in nftables commit 2c6363fb -
+Semantics, from nft(8) of nftables 1.0.6 (Debian 12, /usr/share/man/man8/nft.8.gz, VERDICT STATEMENT: an accepted
+packet "can still be dropped later by another hook, ... or another forward base chain that has a higher priority
+number"), the section OVERALL EVALUATION OF THE RULESET added to nft(8) after it (nftables commit 2c6363fb -
 https://git.ipfire.org/cgi-bin/gitweb.cgi?a=commitdiff&h=2c6363fb2b6dca8ee7640b6ee6b65a60e8e4d53a&p=thirdparty%2Fnftables.git)
 and the nftables wiki "Configuring chains", base chain priority -
 https://wiki.nftables.org/wiki-nftables/index.php?oldid=1141&title=Configuring_chains:
@@ -89,10 +91,15 @@ def listing_of(text):
                                     capture_output=True, text=True, check=False)
             if loaded.returncode:
                 raise ValueError('nft refused the ruleset: %s' % loaded.stderr.strip())
-        return subprocess.run(['ip', 'netns', 'exec', namespace, 'nft', '-j', 'list', 'ruleset'],
-                              capture_output=True, text=True, check=True).stdout
+        return listing_in(namespace)
     finally:
         subprocess.run(['ip', 'netns', 'del', namespace], check=False, capture_output=True)
+
+
+def listing_in(namespace):
+    """nft's JSON listing of a namespace's ruleset (a lab firewall's, after a run): give it to Nftables."""
+    return subprocess.run(['ip', 'netns', 'exec', namespace, 'nft', '-j', 'list', 'ruleset'],
+                          capture_output=True, text=True, check=True).stdout
 
 
 def load(text, base='', placement='gateway', interfaces=None, hosts=('customer',)):
