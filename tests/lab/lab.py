@@ -9,12 +9,22 @@ Topology (all in namespaces named <prefix>-<role>, joined to the firewall by vet
     c2 (site segment B) --+-- fw (gateway) --+
     rogue (not customer) -+                  +-- inet (Atea internet network stand-in)
 
-Documentation ranges stand in for the real networks; nothing routes anywhere else: no namespace has
-a link outside the lab. Needs root, iproute2 and nftables. Every service runs as a child of this
-script's 'serve' command inside its namespace; 'down' removes everything 'up' made, and a failed
-'up' cleans up after itself.
+Documentation ranges stand in for the real networks (IPv4, and with --families ipv4,ipv6 an IPv6 /64
+of 2001:db8::/32 on every segment too); nothing routes anywhere else: no namespace has a link outside
+the lab. Needs root, iproute2 and nftables. Every service runs as a child of this script's 'serve'
+command inside its namespace; 'down' removes everything 'up' made, and a failed 'up' cleans up after
+itself.
 
-    lab.py up [--prefix aa] [--foreign table|chain] [--plant-voip-helpers]
+With --placement host the firewall namespace is the customer host itself (it routes nothing): the
+probes go to its customer address from every other namespace, to its address on their own segment,
+and out of it to the document's destinations.
+
+The ports probed in each range are its ends, the ports just outside it and a sample drawn with a seed
+(--seed or ATEA_ANYWHERE_LAB_SEED, random otherwise): 'up' opens them, 'probe' prints the seed, and
+'up --seed S' replays the same probes.
+
+    lab.py up [--prefix aa] [--foreign table|chain] [--plant-voip-helpers] [--families ipv4,ipv6]
+              [--placement gateway|host] [--seed S]
     lab.py probe --profile smb|enterprise [--prefix aa]
     lab.py down [--prefix aa]
 """
@@ -22,8 +32,11 @@ script's 'serve' command inside its namespace; 'down' removes everything 'up' ma
 from __future__ import annotations
 
 import argparse
+import collections
+import ipaddress
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -47,14 +60,44 @@ DEFAULT_TOPOLOGY = {
     'mpls': ('192.0.2.0/24', '192.0.2.1', '192.0.2.10'),
     'inet': ('203.0.113.0/24', '203.0.113.1', '203.0.113.10'),
 }
+# The same segments in IPv6 (2001:db8::/32 is the IPv6 documentation prefix), written as Python prints them.
+IPV6_TOPOLOGY = {
+    'c1': ('2001:db8:0:c1::/64', '2001:db8:0:c1::1', '2001:db8:0:c1::10'),
+    'c2': ('2001:db8:0:c2::/64', '2001:db8:0:c2::1', '2001:db8:0:c2::10'),
+    'rogue': ('2001:db8:0:bad::/64', '2001:db8:0:bad::1', '2001:db8:0:bad::10'),
+    'mpls': ('2001:db8:0:a1::/64', '2001:db8:0:a1::1', '2001:db8:0:a1::10'),
+    'inet': ('2001:db8:0:a2::/64', '2001:db8:0:a2::1', '2001:db8:0:a2::10'),
+}
+FAMILIES = ('ipv4', 'ipv6')
+PLACEMENTS = ('gateway', 'host')
 CUSTOMER_ROLES = ('c1', 'c2')
 # Probes from the wrong source: rogue tries what customer devices may, the internet host what the MPLS host may.
 WRONG_SOURCE_STANDS_FOR = {'rogue': 'c1', 'inet': 'mpls'}
+# Host placement: 'fw' is the firewall's customer address (its c1 side), the customer host the document means;
+# 'fw.own' its address on the prober's own segment, outside the customer networks: tried like 'fw', fits no section.
+HOST_STANDS_FOR = {'fw': 'c1', 'fw.own': 'c1'}
 ATEA_ROLES = {'mpls': '91.184.140.0/24', 'inet': '88.151.163.0/24'}  # stand-in -> real network in the document
 PROFILE_SECTIONS = {'smb': ('3', '4'), 'enterprise': ('2.1', '2.2', '2.3', '3', '4')}
 # Ports that no section opens on any path: each is probed and must be dropped.
 CLOSED_CANDIDATES = (23, 3389, 8081, 10000)
+# Ports drawn at random from each range wider than its ends, beside the ends and the ports just outside it.
+RANDOM_PORTS_PER_RANGE = 3
 LOW_SOURCE_PORT = 1000
+# ICMP: the echo request the document asks for, and queries it does not ask for that must be dropped. Each is one
+# that conntrack takes as a NEW flow and tracks the answer of (icmp_new() and icmpv6_new() accept only these:
+# echo, timestamp, information and address-mask requests for IPv4; echo and node information query for IPv6 -
+# Linux net/netfilter/nf_conntrack_proto_icmp.c and nf_conntrack_proto_icmpv6.c, valid_new[]), so a rule that accepts
+# more than echo lets it through, and its answer comes back as a reply. Error types (destination unreachable,
+# redirect) are not NEW: conntrack calls them RELATED or INVALID whatever the rules say, so they test nothing here,
+# and neighbour discovery (133-137) must pass for IPv6 to work at all. The kernel answers echo and timestamp
+# requests (address-mask requests it ignores); the lab's 'serve' answers information requests (IPv4 15 -> 16) and
+# node information queries (IPv6 139 -> 140), which Linux does not.
+ICMP_ECHO = {'ipv4': 8, 'ipv6': 128}
+ICMP_NOT_ASKED = {'ipv4': (13, 15), 'ipv6': (139,)}
+ICMP_ANSWER = {'ipv4': {8: 0, 13: 14, 15: 16}, 'ipv6': {128: 129, 139: 140}}
+ICMP_ANSWERED_BY_SERVE = {'ipv4': {15: 16}, 'ipv6': {139: 140}}
+LAB_MARKER = b'atea-anywhere-lab'
+SEED_VARIABLE = 'ATEA_ANYWHERE_LAB_SEED'
 PROBE_TIMEOUT = 0.6
 FOREIGN_TABLES = {
     'table': (
@@ -113,10 +156,15 @@ def remove_lab(state_dir, existing_namespaces):
         raise RuntimeError('namespaces left behind: %s' % ', '.join(left))
 
 
+TOPOLOGIES = {'ipv4': DEFAULT_TOPOLOGY, 'ipv6': IPV6_TOPOLOGY}
+# One probe; for ICMP, port is the ICMP type. expected: whether the document lets it through.
+Probe = collections.namedtuple('Probe', 'source destination family protocol port sport expected')
+
+
 class Lab(object):
-    def __init__(self, prefix, topology=None, state_dir=None):
+    def __init__(self, prefix, state_dir=None):
         self.prefix = prefix
-        self.topology = topology or DEFAULT_TOPOLOGY
+        self.roles = tuple(DEFAULT_TOPOLOGY)
         self.state_dir = state_dir or os.path.join(REPO, 'build', 'lab', prefix)
 
     def ns(self, role):
@@ -126,44 +174,54 @@ class Lab(object):
     def firewall(self):
         return self.ns('fw')
 
-    def address(self, role):
-        return self.topology[role][2]
-
     def existing_namespaces(self):
         out = run(['ip', 'netns', 'list']).stdout
         return [line.split()[0] for line in out.splitlines()
                 if line.split() and line.split()[0].startswith(self.prefix + '-')]
 
     # -- building ---------------------------------------------------------------------------------
-    def up(self, foreign=None, plant_voip_helpers=False):
+    def up(self, foreign=None, plant_voip_helpers=False, families=('ipv4',), placement='gateway', seed=None):
+        """Build the lab; seed None: ATEA_ANYWHERE_LAB_SEED, or a random one."""
         if self.existing_namespaces():
             raise RuntimeError('a lab with prefix %r exists; run: lab.py down --prefix %s' % (self.prefix, self.prefix))
+        if seed is None:
+            seed = int(os.environ.get(SEED_VARIABLE) or random.SystemRandom().randrange(10 ** 6))
         try:
-            self._build(foreign, plant_voip_helpers)
+            self._build(foreign, plant_voip_helpers, families, placement, seed)
         except BaseException:
             self.down()
             raise
 
-    def _build(self, foreign, plant_voip_helpers):
+    def _build(self, foreign, plant_voip_helpers, families, placement, seed):
         os.makedirs(self.state_dir, exist_ok=True)
         run(['ip', 'netns', 'add', self.firewall])
         netns(self.firewall, 'ip', 'link', 'set', 'lo', 'up')
-        netns(self.firewall, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
-        for role, (cidr, fw_address, host_address) in self.topology.items():
+        # A host (placement host) routes nothing: traffic its input and output chains do not see cannot pass.
+        forwarding = '1' if placement == 'gateway' else '0'
+        netns(self.firewall, 'sysctl', '-qw', 'net.ipv4.ip_forward=' + forwarding, 'net.ipv6.conf.all.forwarding=' + forwarding)
+        for role in self.roles:
             host = self.ns(role)
-            prefix_len = cidr.split('/')[1]
             fw_end, host_end = '%s-%s' % (self.prefix, role), '%s-%s-fw' % (self.prefix, role)
             run(['ip', 'netns', 'add', host])
             run(['ip', 'link', 'add', fw_end, 'netns', self.firewall, 'type', 'veth', 'peer', 'name', host_end,
                  'netns', host])
-            netns(self.firewall, 'ip', 'addr', 'add', '%s/%s' % (fw_address, prefix_len), 'dev', fw_end)
-            netns(self.firewall, 'ip', 'link', 'set', fw_end, 'up')
             netns(host, 'ip', 'link', 'set', 'lo', 'up')
-            netns(host, 'ip', 'addr', 'add', '%s/%s' % (host_address, prefix_len), 'dev', host_end)
+            for family in families:
+                cidr, fw_address, host_address = TOPOLOGIES[family][role]
+                length = cidr.split('/')[1]
+                # nodad: usable at once, not after duplicate address detection (a second or more) has run.
+                nodad = ['nodad'] if family == 'ipv6' else []
+                netns(self.firewall, 'ip', 'addr', 'add', '%s/%s' % (fw_address, length), 'dev', fw_end, *nodad)
+                netns(host, 'ip', 'addr', 'add', '%s/%s' % (host_address, length), 'dev', host_end, *nodad)
+            netns(self.firewall, 'ip', 'link', 'set', fw_end, 'up')
             netns(host, 'ip', 'link', 'set', host_end, 'up')
-            netns(host, 'ip', 'route', 'add', 'default', 'via', fw_address)
-        ports = self.service_ports()
-        for role in self.topology:
+            for family in families:
+                netns(host, 'ip', '-6' if family == 'ipv6' else '-4', 'route', 'add', 'default', 'via',
+                      TOPOLOGIES[family][role][1])
+        ports = self.service_ports(seed)
+        # The firewall serves too when it is the customer host the probes are for.
+        served = list(self.roles) + (['fw'] if placement == 'host' else [])
+        for role in served:
             self._start_service(role, ports)
         if foreign:
             netns(self.firewall, 'nft', '-f', '-', data=FOREIGN_TABLES[foreign])
@@ -175,21 +233,22 @@ class Lab(object):
         with open(main_config, 'w', encoding='utf-8') as handle:
             handle.write('#!/usr/sbin/nft -f\n# Lab stand-in for /etc/nftables.conf\nflush ruleset\n'
                          + (FOREIGN_TABLES[foreign] if foreign else ''))
-        self._wait_for_services(ports)
-        state = {'prefix': self.prefix, 'topology': self.topology, 'foreign': foreign,
-                 'foreign_listing': self.foreign_listing(foreign), 'main_config': main_config}
+        self._wait_for_services(served, ports)
+        state = {'prefix': self.prefix, 'families': list(families), 'placement': placement, 'seed': seed,
+                 'foreign': foreign, 'foreign_listing': self.foreign_listing(foreign), 'main_config': main_config}
         with open(os.path.join(self.state_dir, 'state.json'), 'w', encoding='utf-8') as handle:
             json.dump(state, handle, indent=2)
-        self.write_inventory(main_config)
+        self.write_inventory(main_config, families, placement)
 
-    def service_ports(self):
-        """Every TCP and UDP port any probe may use: each host listens on all of them."""
+    @staticmethod
+    def service_ports(seed):
+        """Every TCP and UDP port any probe may use with the seed: each host listens on all of them."""
         # Both protocols on every port, so a wrong-protocol probe is only stopped by the firewall.
         ports = set(CLOSED_CANDIDATES)
         for section in document.load():
             for row in section.rows:
                 for low, high in row.ports:
-                    ports.update(sample_ports(low, high))
+                    ports.update(sample_ports(low, high, seed))
         return {'tcp': sorted(ports), 'udp': sorted(ports)}
 
     def _start_service(self, role, ports):
@@ -201,9 +260,9 @@ class Lab(object):
         with open(os.path.join(self.state_dir, 'service-%s.pid' % role), 'w', encoding='utf-8') as handle:
             handle.write(str(process.pid))
 
-    def _wait_for_services(self, ports, seconds=10):
+    def _wait_for_services(self, roles, ports, seconds=10):
         deadline = time.time() + seconds
-        for role in self.topology:
+        for role in roles:
             while True:
                 out = netns(self.ns(role), 'ss', '-Htln', check=False).stdout
                 if (':%d ' % ports['tcp'][-1]) in out:
@@ -232,14 +291,17 @@ class Lab(object):
         os.chmod(path, 0o755)
         return path
 
-    def write_inventory(self, main_config):
-        customer = [self.topology[role][0] for role in CUSTOMER_ROLES]
+    def write_inventory(self, main_config, families, placement):
+        """The firewall's inventory: the lab's segments as the Atea and customer networks, in every family built."""
         host_vars = {
             'ansible_connection': 'local',
             'ansible_python_interpreter': self._interpreter(),
             'atea_anywhere_platform': 'nftables',
-            'atea_anywhere_networks': {'mpls': [self.topology['mpls'][0]], 'internet': [self.topology['inet'][0]]},
-            'atea_anywhere_customer_networks': customer,
+            'atea_anywhere_placement': placement,
+            'atea_anywhere_networks': dict((name, [TOPOLOGIES[family][role][0] for family in families])
+                                           for name, role in (('mpls', 'mpls'), ('internet', 'inet'))),
+            'atea_anywhere_customer_networks': [TOPOLOGIES[family][role][0] for family in families
+                                                for role in CUSTOMER_ROLES],
             'atea_anywhere_nftables_persist_file': os.path.join(self.state_dir, 'nftables.d', 'atea_anywhere.nft'),
             'atea_anywhere_nftables_main_config': main_config,
             # The lab shares the machine's kernel and /etc: no modprobe.d file.
@@ -270,64 +332,114 @@ class Lab(object):
         with open(os.path.join(self.state_dir, 'state.json'), encoding='utf-8') as handle:
             return json.load(handle)
 
-    def probes(self, profile):
-        """(source role, destination role, protocol, port, source port, expected) for the profile.
+    def paths(self, placement):
+        """(source, destination) pairs the probes take: between the hosts through a gateway, or to and from a host."""
+        if placement == 'gateway':
+            return [(s, d) for s in self.roles for d in self.roles if s != d]
+        return ([(s, 'fw') for s in self.roles] + [('fw', d) for d in self.roles]
+                + [(s, 'fw.own') for s in self.roles if s not in CUSTOMER_ROLES])
+
+    def probes(self, profile, placement='gateway', families=FAMILIES, seed=0):
+        """Probe tuples for the profile, each with whether the document lets it through.
 
         Every row of every section is tried on the lab paths it fits, and as the wrong protocol, from
         the wrong source (rogue for customer devices, the internet host for the MPLS host) and, where
-        the document asks for source ports >= 1024, from a low source port; plus ports no row opens.
-        The profile decides which of them must pass.
+        the document asks for source ports >= 1024, from a low source port; plus ports no row opens,
+        ICMP queries other than echo, and with host placement the firewall's address outside the
+        customer networks. The profile decides which of them must pass.
         """
         sections = [s for s in document.load() if s.number in PROFILE_SECTIONS[profile]]
-        paths = [(s, d) for s in self.topology for d in self.topology if s != d]
-        candidates = set()
-        low_ports = iter(range(LOW_SOURCE_PORT, 0, -1))
+        candidates, low_source = set(), set()
         for section in document.load():
             for row in section.rows:
-                variants = [(p, False) for p in row.protocols]
-                if row.protocols == ('tcp',):
-                    variants.append(('udp', True))
-                for source, destination in paths:
-                    if not _path_fits(section, WRONG_SOURCE_STANDS_FOR.get(source, source), destination):
+                protocols = row.protocols + (('udp',) if row.protocols == ('tcp',) else ())
+                for source, destination in self.paths(placement):
+                    if not _path_fits(section, *_tried_as(source, destination)):
                         continue
-                    for protocol, _wrong in variants:
-                        if protocol == 'icmp':
-                            candidates.add((source, destination, 'icmp', 0, 0))
-                            continue
-                        for low, high in row.ports:
-                            for port in sample_ports(low, high):
-                                candidates.add((source, destination, protocol, port, 0))
+                    for family in families:
+                        for protocol in protocols:
+                            if protocol == 'icmp':
+                                candidates.update((source, destination, family, 'icmp', icmp_type, 0)
+                                                  for icmp_type in (ICMP_ECHO[family],) + ICMP_NOT_ASKED[family])
+                                continue
+                            for low, high in row.ports:
+                                candidates.update((source, destination, family, protocol, port, 0)
+                                                  for port in sample_ports(low, high, seed))
                                 if row.source_ports:
-                                    candidates.add((source, destination, protocol, port, next(low_ports)))
-        for source, destination in paths:
-            if source in CUSTOMER_ROLES or destination in CUSTOMER_ROLES:
-                candidates.update((source, destination, 'tcp', port, 0) for port in CLOSED_CANDIDATES)
-        return [c + (any(_allows(section, row, *c) for section in sections for row in section.rows),)
-                for c in sorted(candidates)]
+                                    low_source.add((source, destination, family, protocol, low))
+        for source, destination in self.paths(placement):
+            if set(_tried_as(source, destination)) & set(CUSTOMER_ROLES):
+                candidates.update((source, destination, family, 'tcp', port, 0)
+                                  for family in families for port in CLOSED_CANDIDATES)
+        # Low source ports, one a probe (they run at once), none a port the prober's own service holds.
+        served = set(self.service_ports(seed)['tcp'])
+        low_ports = (port for port in range(LOW_SOURCE_PORT, 0, -1) if port not in served)
+        candidates.update(key + (next(low_ports),) for key in sorted(low_source))
+        probes = [Probe(*(c + (any(_allows(section, row, *_expected_as(c)) for section in sections
+                                   for row in section.rows),)))
+                  for c in sorted(candidates)]
+        # The host's own output chain accepts what no rule names (output_policy accept, the collection's choice,
+        # not the document's): out of the host only what the document asks for is probed.
+        return [p for p in probes if p.expected or p.source != 'fw']
+
+    @staticmethod
+    def target(source, destination, family):
+        """The address a probe goes to."""
+        topology = TOPOLOGIES[family]
+        if destination == 'fw':
+            return topology['c1'][1]
+        if destination == 'fw.own':
+            return topology[source][1]
+        return topology[destination][2]
 
     def probe(self, profile):
-        """Run every probe of the profile; return rows (probe, expected, observed)."""
-        planned = self.probes(profile)
+        """Run every probe of the profile as the lab was built; return rows (probe, observed)."""
+        state = self.state()
+        planned = self.probes(profile, state['placement'], state['families'], state['seed'])
+        self._run_batches(self._neighbour_jobs(state['families']))
         by_source = {}
         for probe in planned:
-            by_source.setdefault(probe[0], []).append(probe)
+            by_source.setdefault(probe.source, []).append(probe)
+        jobs = dict((source, [{'family': p.family, 'protocol': p.protocol, 'port': p.port, 'sport': p.sport,
+                               'address': self.target(p.source, p.destination, p.family),
+                               # Out of the host, from its customer address: the source the document's flows name.
+                               'bind': TOPOLOGIES[p.family]['c1'][1] if p.source == 'fw' else ''} for p in probes])
+                    for source, probes in by_source.items())
+        results = self._run_batches(jobs)
         observed = {}
-        threads = []
-
-        def batch(source, probes):
-            jobs = [{'protocol': p[2], 'address': self.address(p[1]), 'port': p[3], 'sport': p[4]} for p in probes]
-            out = netns(self.ns(source), sys.executable, os.path.abspath(__file__), 'probe-batch',
-                        data=json.dumps(jobs)).stdout
-            for probe, passed in zip(probes, json.loads(out)):
-                observed[probe] = passed
-
         for source, probes in by_source.items():
-            thread = threading.Thread(target=batch, args=(source, probes))
+            observed.update(zip(probes, results[source]))
+        return [(p, observed[p]) for p in planned]
+
+    def _neighbour_jobs(self, families):
+        """An echo request from each host to the firewall and back, in each family, before the probes: hundreds of
+        packets at once to a neighbour not yet resolved (ARP, IPv6 neighbour discovery) overflow the queue the
+        kernel keeps them in meanwhile (unres_qlen_bytes; 'neigh: new unresolved queue limits', Linux commit
+        8b5c171bb3dc), and the overflow would be read as dropped: an allowed IPv6 probe did, once in a run."""
+        jobs = {'fw': []}
+        for role in self.roles:
+            for family in families:
+                fw_address, host_address = TOPOLOGIES[family][role][1:]
+                job = {'family': family, 'protocol': 'icmp', 'port': ICMP_ECHO[family], 'sport': 0, 'bind': ''}
+                jobs.setdefault(role, []).append(dict(job, address=fw_address))
+                jobs['fw'].append(dict(job, address=host_address))
+        return jobs
+
+    def _run_batches(self, jobs):
+        """Namespace role -> its probe jobs, all at once; return role -> what each observed."""
+        results = {}
+
+        def batch(role):
+            out = netns(self.ns(role), sys.executable, os.path.abspath(__file__), 'probe-batch',
+                        data=json.dumps(jobs[role])).stdout
+            results[role] = json.loads(out)
+
+        threads = [threading.Thread(target=batch, args=(role,)) for role in jobs]
+        for thread in threads:
             thread.start()
-            threads.append(thread)
         for thread in threads:
             thread.join()
-        return [(p, p[5], observed[p]) for p in planned]
+        return results
 
 
 def without_collection_objects(listing, prefix='atea_anywhere'):
@@ -347,9 +459,26 @@ def without_collection_objects(listing, prefix='atea_anywhere'):
     return '\n'.join(kept) + '\n'
 
 
-def sample_ports(low, high):
-    """The ends and the middle of a range: where an off-by-one or a truncated range shows."""
-    return sorted(set((low, (low + high) // 2, high)))
+def sample_ports(low, high, seed):
+    """A range's ends and the ports just outside it (where an off-by-one shows), and RANDOM_PORTS_PER_RANGE
+    ports inside it drawn with the seed (where a truncated or split range shows): one seed, one draw a range."""
+    inside = range(low + 1, high)
+    draw = random.Random('%s %d-%d' % (seed, low, high))
+    ports = {low - 1, low, high, high + 1}.union(draw.sample(inside, min(RANDOM_PORTS_PER_RANGE, len(inside))))
+    return sorted(port for port in ports if 0 < port < 65536)
+
+
+def _tried_as(source, destination):
+    """The roles whose document rows a path is tried with: a wrong source as what it pretends to be, the host's
+    addresses as a customer device."""
+    return (HOST_STANDS_FOR.get(source, WRONG_SOURCE_STANDS_FOR.get(source, source)),
+            HOST_STANDS_FOR.get(destination, destination))
+
+
+def _expected_as(candidate):
+    """A candidate as the document reads it: the host's customer address is a customer device; its address on the
+    prober's segment ('fw.own') is in no network the document names."""
+    return tuple(HOST_STANDS_FOR['fw'] if role == 'fw' else role for role in candidate[:2]) + candidate[2:]
 
 
 def _path_fits(section, source, destination):
@@ -362,11 +491,11 @@ def _path_fits(section, source, destination):
     return source in atea and destination in CUSTOMER_ROLES
 
 
-def _allows(section, row, source, destination, protocol, port, sport):
+def _allows(section, row, source, destination, family, protocol, port, sport):
     if not _path_fits(section, source, destination) or protocol not in row.protocols:
         return False
     if protocol == 'icmp':
-        return True
+        return port == ICMP_ECHO[family]
     if not any(low <= port <= high for low, high in row.ports):
         return False
     return not (row.source_ports and sport and sport < row.source_ports[0][0])
@@ -374,35 +503,51 @@ def _allows(section, row, source, destination, protocol, port, sport):
 
 # -- inside a namespace ---------------------------------------------------------------------------
 def serve(tcp_ports, udp_ports):
-    """Accept and close TCP connections, echo UDP datagrams, on every given port."""
+    """Accept and close TCP connections, echo UDP datagrams, on every given port, in IPv4 and IPv6; answer the ICMP
+    queries of the lab that the kernel does not (ICMP_ANSWERED_BY_SERVE)."""
     import selectors  # pylint: disable=import-outside-toplevel
     selector = selectors.DefaultSelector()
-    for port in tcp_ports:
-        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(('0.0.0.0', port))
-        server.listen(64)
-        server.setblocking(False)
-        selector.register(server, selectors.EVENT_READ, 'tcp')
-    for port in udp_ports:
-        server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        server.bind(('0.0.0.0', port))
-        server.setblocking(False)
-        selector.register(server, selectors.EVENT_READ, 'udp')
+    for kind, ports in ((socket.SOCK_STREAM, tcp_ports), (socket.SOCK_DGRAM, udp_ports)):
+        for port in ports:
+            # One socket for both families: '::' with IPV6_V6ONLY off takes IPv4 as mapped addresses.
+            server = socket.socket(socket.AF_INET6, kind)
+            server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            server.bind(('::', port))
+            if kind == socket.SOCK_STREAM:
+                server.listen(64)
+            server.setblocking(False)
+            selector.register(server, selectors.EVENT_READ, 'tcp' if kind == socket.SOCK_STREAM else 'udp')
+    for family in FAMILIES:
+        selector.register(_icmp_socket(family), selectors.EVENT_READ, family)
     while True:
         for key, _events in selector.select():
-            if key.data == 'tcp':
-                try:
+            try:
+                if key.data == 'tcp':
                     connection, _peer = key.fileobj.accept()
                     connection.close()
-                except OSError:
-                    pass
-            else:
-                try:
+                elif key.data == 'udp':
                     data, peer = key.fileobj.recvfrom(2048)
                     key.fileobj.sendto(data, peer)
-                except OSError:
-                    pass
+                else:
+                    data, peer = key.fileobj.recvfrom(2048)
+                    message = _icmp_message_of(key.data, data)
+                    answer = ICMP_ANSWERED_BY_SERVE[key.data].get(message[0])
+                    if answer is not None and LAB_MARKER in message:
+                        key.fileobj.sendto(icmp_packet(key.data, answer, message[4:]), (peer[0], 0))
+            except OSError:
+                pass
+
+
+def _icmp_socket(family):
+    if family == 'ipv6':
+        return socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    return socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+
+
+def _icmp_message_of(family, data):
+    """The ICMP message a raw socket read: IPv4 raw sockets hand over the IP header too, IPv6 ones do not."""
+    return data if family == 'ipv6' else data[(data[0] & 0x0f) * 4:]
 
 
 def _checksum(data):
@@ -414,37 +559,53 @@ def _checksum(data):
     return ~total & 0xffff
 
 
+def icmp_packet(family, icmp_type, body):
+    """An ICMP message of type and code 0; the kernel fills in an ICMPv6 checksum (it covers the IPv6 addresses)."""
+    checksum = 0 if family == 'ipv6' else _checksum(struct.pack('!BBH', icmp_type, 0, 0) + body)
+    return struct.pack('!BBH', icmp_type, 0, checksum) + body
+
+
+def icmp_probe(job):
+    """Send an ICMP query; True when its answer came back from the address."""
+    family, address, icmp_type = job['family'], job['address'], job['port']
+    sock = _icmp_socket(family)
+    if job['bind']:
+        sock.bind((job['bind'], 0))
+    # Identifier and sequence number: every raw socket sees every answer, this one is the probe's own.
+    ident = os.urandom(4)
+    # A timestamp request carries three 32-bit timestamps before anything else.
+    body = ident + (bytes(12) if (family, icmp_type) == ('ipv4', 13) else b'') + LAB_MARKER
+    answer = ICMP_ANSWER[family][icmp_type]
+    deadline = time.time() + PROBE_TIMEOUT
+    try:
+        sock.sendto(icmp_packet(family, icmp_type, body), (address, 0))
+        while time.time() < deadline:
+            sock.settimeout(max(deadline - time.time(), 0.01))
+            data, peer = sock.recvfrom(2048)
+            message = _icmp_message_of(family, data)
+            if (ipaddress.ip_address(peer[0]) == ipaddress.ip_address(address) and message[0] == answer
+                    and message[4:8] == ident):
+                return True
+    except socket.timeout:
+        return False
+    finally:
+        sock.close()
+    return False
+
+
 def probe_one(job):
     """True when the packet got through and back, False when it was dropped (timed out)."""
-    protocol, address, port, sport = job['protocol'], job['address'], job['port'], job['sport']
-    if protocol == 'icmp':
-        sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-        ident = os.getpid() & 0xffff
-        header = struct.pack('!BBHHH', 8, 0, 0, ident, 1)
-        payload = b'atea-anywhere-lab'
-        packet = struct.pack('!BBHHH', 8, 0, _checksum(header + payload), ident, 1) + payload
-        sock.settimeout(PROBE_TIMEOUT)
-        sock.sendto(packet, (address, 0))
-        deadline = time.time() + PROBE_TIMEOUT
-        try:
-            while time.time() < deadline:
-                data, peer = sock.recvfrom(2048)
-                ihl = (data[0] & 0x0f) * 4
-                if peer[0] == address and data[ihl] == 0 and data[ihl + 4:ihl + 6] == struct.pack('!H', ident):
-                    return True
-        except socket.timeout:
-            return False
-        finally:
-            sock.close()
-        return False
-    kind = socket.SOCK_STREAM if protocol == 'tcp' else socket.SOCK_DGRAM
-    sock = socket.socket(socket.AF_INET, kind)
+    if job['protocol'] == 'icmp':
+        return icmp_probe(job)
+    address, port, sport = job['address'], job['port'], job['sport']
+    kind = socket.SOCK_STREAM if job['protocol'] == 'tcp' else socket.SOCK_DGRAM
+    sock = socket.socket(socket.AF_INET6 if job['family'] == 'ipv6' else socket.AF_INET, kind)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.settimeout(PROBE_TIMEOUT)
     try:
-        if sport:
-            sock.bind(('0.0.0.0', sport))
-        if protocol == 'tcp':
+        if sport or job['bind']:
+            sock.bind((job['bind'] or ('::' if job['family'] == 'ipv6' else '0.0.0.0'), sport))
+        if job['protocol'] == 'tcp':
             sock.connect((address, port))
             return True
         token = os.urandom(8)
@@ -474,19 +635,32 @@ def probe_batch():
 
 
 def describe(probe):
-    source, destination, protocol, port, sport, _expected = probe
-    what = protocol if protocol == 'icmp' else '%s/%d' % (protocol, port)
-    return '%-5s -> %-5s %-10s%s' % (source, destination, what, ' from port %d' % sport if sport else '')
+    what = '%s/%d' % (probe.protocol, probe.port)
+    return '%-5s -> %-6s %s %-11s%s' % (probe.source, probe.destination, probe.family, what,
+                                        ' from port %d' % probe.sport if probe.sport else '')
 
 
-def report(rows):
-    lines = ['%-44s %-8s %-8s %s' % ('FLOW', 'EXPECTED', 'OBSERVED', '')]
+def summary(rows, placement, seed):
+    """'ipv4 allowed P/N passed, denied D/M dropped; ipv6 ...; placement gateway; seed S'."""
+    parts = []
+    for family in FAMILIES:
+        allowed = [observed for probe, observed in rows if probe.family == family and probe.expected]
+        denied = [observed for probe, observed in rows if probe.family == family and not probe.expected]
+        if allowed or denied:
+            parts.append('%s allowed %d/%d passed, denied %d/%d dropped'
+                         % (family, allowed.count(True), len(allowed), denied.count(False), len(denied)))
+    return '; '.join(parts + ['placement %s' % placement, 'seed %s' % seed])
+
+
+def report(rows, placement, seed):
+    lines = ['%-50s %-8s %-8s %s' % ('FLOW', 'EXPECTED', 'OBSERVED', '')]
     failures = 0
-    for probe, expected, observed in rows:
-        ok = expected == observed
+    for probe, observed in rows:
+        ok = probe.expected == observed
         failures += not ok
-        lines.append('%-44s %-8s %-8s %s' % (describe(probe), 'pass' if expected else 'drop',
+        lines.append('%-50s %-8s %-8s %s' % (describe(probe), 'pass' if probe.expected else 'drop',
                                              'pass' if observed else 'drop', '' if ok else 'MISMATCH'))
+    lines.append('summary: ' + summary(rows, placement, seed))
     lines.append('%d probes, %d passed, %d failed' % (len(rows), len(rows) - failures, failures))
     return '\n'.join(lines), failures
 
@@ -501,6 +675,10 @@ def main(argv=None):
         if name == 'up':
             command.add_argument('--foreign', choices=sorted(FOREIGN_TABLES))
             command.add_argument('--plant-voip-helpers', action='store_true')
+            command.add_argument('--families', default='ipv4', help='ipv4, or ipv4,ipv6 for a dual-stack lab')
+            command.add_argument('--placement', default='gateway', choices=PLACEMENTS)
+            command.add_argument('--seed', type=int, help='seed of the ports drawn in each range (default: $%s, '
+                                 'or random)' % SEED_VARIABLE)
         if name == 'probe':
             command.add_argument('--profile', required=True, choices=sorted(PROFILE_SECTIONS))
     serve_command = commands.add_parser('serve')
@@ -518,13 +696,17 @@ def main(argv=None):
         parser.error('--prefix: at most 4 letters or digits, got %r' % args.prefix)
     lab = Lab(args.prefix, state_dir=args.state_dir)
     if args.command == 'up':
-        lab.up(args.foreign, args.plant_voip_helpers)
+        families = tuple(args.families.split(','))
+        if set(families) - set(FAMILIES):
+            parser.error('--families: ipv4, ipv6 or both, got %r' % args.families)
+        lab.up(args.foreign, args.plant_voip_helpers, families, args.placement, args.seed)
         print('lab %s is up; inventory: %s' % (args.prefix, os.path.join(lab.state_dir, 'inventory.json')))
     elif args.command == 'down':
         lab.down()
         print('lab %s is down' % args.prefix)
     elif args.command == 'probe':
-        text, failures = report(lab.probe(args.profile))
+        state = lab.state()
+        text, failures = report(lab.probe(args.profile), state['placement'], state['seed'])
         print(text)
         return 1 if failures else 0
     elif args.command == 'foreign-check':
