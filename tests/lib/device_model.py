@@ -1762,7 +1762,10 @@ BASES = {
 # The walk
 
 DOCUMENT_NETWORKS = {'91.184.140.0/24': 'mpls', '88.151.163.0/24': 'internet'}
-OUTSIDE = {4: '198.51.100.77', 6: '2001:db8:ffff::77'}   # in no network of the walk (documentation ranges)
+# Addresses for the walk's 'outside every network' packets: the first in none of the walk's networks is used
+# (documentation ranges, then the benchmarking range 198.18.0.0/15; the model sends no packet).
+OUTSIDE_CANDIDATES = {4: ('198.51.100.77', '192.0.2.77', '203.0.113.77', '198.18.0.77'),
+                      6: ('2001:db8:ffff::77', '2001:db8:fffe::77')}
 OTHER_ICMP = {4: (5, 13), 6: (1, 137)}                     # redirect, timestamp; unreachable, redirect
 
 Flow = collections.namedtuple('Flow', 'label source_role destination_role protocol version ports source_ports')
@@ -1785,6 +1788,15 @@ def document_flows(profile, networks):
                         flows.append(Flow('%s %s' % (section.number, row.purpose[:40]), ends[0], ends[1],
                                           protocol, version, row.ports, row.source_ports))
     return flows
+
+
+def outside(networks, version):
+    """An address of the family in none of the walk's networks."""
+    inside = [_network(n) for names in networks.values() for n in names]
+    for candidate in OUTSIDE_CANDIDATES[version]:
+        if not _in(inside, candidate):
+            return candidate
+    raise ValueError('every candidate outside address is inside the networks %s' % networks)
 
 
 def _hosts(networks, version, rng):
@@ -1884,9 +1896,9 @@ def walk(device, profile, networks, seed=0, before=None):
                     closed.append((flow, packet(flow.protocol, destination, source, low, rng.randrange(1024, 65536)),
                                    flow.destination_role, flow.source_role, 'reverse direction'))
         for sent in packets[:1]:
-            closed.append((flow, sent._replace(source=OUTSIDE[flow.version]), flow.source_role,
+            closed.append((flow, sent._replace(source=outside(networks, flow.version)), flow.source_role,
                            flow.destination_role, 'source outside %s' % flow.source_role))
-            closed.append((flow, sent._replace(destination=OUTSIDE[flow.version]), flow.source_role,
+            closed.append((flow, sent._replace(destination=outside(networks, flow.version)), flow.source_role,
                            flow.destination_role, 'destination outside %s' % flow.destination_role))
         for sent in packets:
             counts['flows'] += 1
