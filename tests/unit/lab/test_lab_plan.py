@@ -156,8 +156,8 @@ def test_target_addresses():
 def test_summary_counts_per_family():
     probe = lab.Probe('c1', 'mpls', 'ipv6', 'tcp', 443, 0, True)
     denied = lab.Probe('c1', 'mpls', 'ipv6', 'tcp', 23, 0, False)
-    assert lab.summary([(probe, True), (denied, True)], 'gateway', 7) == (
-        'ipv6 allowed 1/1 passed, denied 0/1 dropped; placement gateway; seed 7')
+    assert lab.summary([(probe, True), (denied, True)], 'gateway', 7, 0) == (
+        'ipv6 allowed 1/1 passed, denied 0/1 dropped; placement gateway; seed 7; retried 0')
 
 
 def test_without_collection_objects_strips_chain_and_jump_only():
