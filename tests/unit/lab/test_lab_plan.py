@@ -160,6 +160,32 @@ def test_summary_counts_per_family():
         'ipv6 allowed 1/1 passed, denied 0/1 dropped; placement gateway; seed 7; retried 0')
 
 
+class _LateOnce(lab.Lab):
+    """A lab whose first round of probes observes every probe dropped, and whose later rounds observe what was
+    expected: it records which probes each round sent."""
+
+    def __init__(self):
+        super().__init__('zz')
+        self.rounds = []
+
+    def state(self):
+        return {'placement': 'gateway', 'families': ['ipv4'], 'seed': SEED}
+
+    def _observe(self, probes):
+        self.rounds.append(list(probes))
+        return dict((p, p.expected and len(self.rounds) > 1) for p in probes)
+
+
+def test_only_a_probe_that_should_pass_and_did_not_is_sent_once_more():
+    late = _LateOnce()
+    rows, retried = late.probe('smb')
+    assert len(late.rounds) == 2
+    assert retried == late.rounds[1] == [p for p, _observed in rows if p.expected]
+    assert all(observed is p.expected for p, observed in rows)
+    text, failures = lab.report(rows, 'gateway', SEED, retried)
+    assert failures == 0 and 'retried %d' % len(retried) in text
+
+
 def test_without_collection_objects_strips_chain_and_jump_only():
     listing = ('table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n'
                '\t\tjump atea_anywhere_forward comment "x"\n\t\tct state established accept\n\t}\n\n'
