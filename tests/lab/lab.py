@@ -388,7 +388,7 @@ class Lab(object):
         """The address a probe goes to."""
         topology = TOPOLOGIES[family]
         if destination == 'fw':
-            return topology['c1'][1]
+            return topology[HOST_STANDS_FOR['fw']][1]
         if destination == 'fw.own':
             return topology[source][1]
         return topology[destination][2]
@@ -415,7 +415,7 @@ class Lab(object):
         jobs = dict((source, [{'family': p.family, 'protocol': p.protocol, 'port': p.port, 'sport': p.sport,
                                'address': self.target(p.source, p.destination, p.family),
                                # Out of the host, from its customer address: the source the document's flows name.
-                               'bind': TOPOLOGIES[p.family]['c1'][1] if p.source == 'fw' else ''} for p in batch])
+                               'bind': self.target(p.source, 'fw', p.family) if p.source == 'fw' else ''} for p in batch])
                     for source, batch in by_source.items())
         results = self._run_batches(jobs)
         observed = {}
