@@ -26,17 +26,14 @@ import pytest
 import requirements_document
 import sibling_tests
 import stand_in_text
+import stand_in_walk
 
 APPLY = sibling_tests.load(__file__, 'test_apply_mode')
 # The stand-in fixture (a device in a namespace, site.yml against it), started here from the configurations below.
 stand_in_fixture = APPLY.stand_in_fixture
 NEEDS_ROOT = APPLY.pytestmark
 
-# The walk's networks: the runs' MPLS and internet networks, the default customer networks.
-WALK_NETWORKS = dict([(side, [cidr]) for side, cidr in APPLY.NETWORKS.items()],
-                     customer=['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])
-# The model's address outside every network (198.51.100.77) is in the MPLS network of these runs.
-OUTSIDE = {4: '192.0.2.77', 6: '2001:db8:ffff::77'}
+WALK_NETWORKS = stand_in_walk.WALK_NETWORKS
 # The interfaces each side is on: the renderers' defaults, which these runs keep.
 FGT_ZONES = {'customer': 'internal', 'mpls': 'mpls', 'internet': 'wan1'}
 ROS_ZONES = {'customer': 'bridge', 'mpls': 'ether2', 'internet': 'ether1'}
@@ -99,13 +96,9 @@ def _walk(platform, final, starting, zones, profile, customer_traffic):
     document flow of what was applied and its reply pass, the closed sample stays closed (what the customer's
     configuration passed before counts as theirs), and each packet of the customer's own traffic gets the verdict
     their own entry gave it before the run."""
-    read = stand_in_text.fortios_show if platform == 'fortios' else stand_in_text.routeros_export
-    device = device_model.load(platform, read(final), zones=zones, base='')
-    before = device_model.load(platform, read(starting), zones=zones, base='')
-    assert not device.errors and not before.errors, device.errors + before.errors
-    walked = device_model.walk(device, profile, WALK_NETWORKS, before=before)
-    assert walked.failures == [], device_model.summary(walked.failures)
-    assert walked.flows and walked.replies == walked.flows and walked.closed
+    device = stand_in_walk.load(platform, final, zones=zones)
+    before = stand_in_walk.load(platform, starting, zones=zones)
+    walked = stand_in_walk.walk(device, profile, before)
     for sent, ingress, egress, passes, decided_by in customer_traffic:
         for state, verdict in (('before', before.passes(sent, ingress, egress)),
                                ('after', device.passes(sent, ingress, egress))):
@@ -116,10 +109,8 @@ def _walk(platform, final, starting, zones, profile, customer_traffic):
 
 @pytest.fixture(name='larger_profile')
 def larger_profile_fixture(monkeypatch):
-    """The walk's name for what a run with components=LARGER applies (sections 2.1 mpls_outbound and 3 mra),
-    and the model's outside address moved out of these runs' MPLS network."""
+    """The walk's name for what a run with components=LARGER applies (sections 2.1 mpls_outbound and 3 mra)."""
     monkeypatch.setitem(requirements_document.PROFILE_SECTIONS, 'larger', ('2.1', '3'))
-    monkeypatch.setattr(device_model, 'OUTSIDE', OUTSIDE)
     return 'larger'
 
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import re
 
-import device_model
 import pytest
 import sibling_tests
+import stand_in_walk
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine
 from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import (
@@ -120,20 +120,12 @@ def _check_merged(text, profile):
 def walk(text, profile):
     """The device model's walk of a final configuration: flows and replies pass, closed flows stay closed
     (what the customer's configuration passed before counts as theirs)."""
-    networks = dict((side, [cidr]) for side, cidr in _APPLY_MODE.NETWORKS.items())
-    networks['customer'] = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
-    device = device_model.load('cisco_ios', text, zones=INTERFACES, base='')
-    walked = device_model.walk(device, profile, networks,
-                               before=device_model.load('cisco_ios', CUSTOMER, zones=INTERFACES, base=''))
-    assert not device.errors and walked.failures == [], device_model.summary(device.errors + walked.failures)
-    assert walked.flows and walked.replies == walked.flows and walked.closed
-    return walked
+    return stand_in_walk.walk(stand_in_walk.load('cisco_ios', text, zones=INTERFACES), profile,
+                              before=stand_in_walk.load('cisco_ios', CUSTOMER, zones=INTERFACES))
 
 
 @pytest.mark.parametrize('stand_in', [('cisco_ios', {'starting': CUSTOMER})], indirect=True)
-def test_ios_entries_go_into_the_customers_lists_before_their_first_deny(stand_in, monkeypatch):
-    # The model's address outside every network is in 198.51.100.0/24, the MPLS network of these runs.
-    monkeypatch.setattr(device_model, 'OUTSIDE', {4: '192.0.2.77', 6: '2001:db8:ffff::77'})
+def test_ios_entries_go_into_the_customers_lists_before_their_first_deny(stand_in):
     site, config = stand_in[1:]
     before = config.read_text()
 

@@ -11,16 +11,15 @@ the final configuration: every document flow and its reply pass, the closed samp
 
 from __future__ import annotations
 
-
-import device_model
 import pytest
 import sibling_tests
+import stand_in_walk
 
 _APPLY_MODE = sibling_tests.load(__file__, 'test_apply_mode')
 # The namespace, stand-in and site.yml wiring of the apply-mode tests, with this test's starting configuration.
 stand_in_fixture = _APPLY_MODE.stand_in_fixture
 pytestmark = _APPLY_MODE.pytestmark
-NETWORKS, _recap, _set_lines, _wanted = _APPLY_MODE.NETWORKS, _APPLY_MODE._recap, _APPLY_MODE._set_lines, _APPLY_MODE._wanted
+_recap, _set_lines, _wanted = _APPLY_MODE._recap, _APPLY_MODE._set_lines, _APPLY_MODE._wanted
 
 ZONE_PAIRS = (('trust', 'mpls'), ('mpls', 'trust'), ('trust', 'trust'), ('trust', 'untrust'))
 
@@ -44,7 +43,6 @@ CUSTOMER = ('set security zones security-zone trust interfaces ge-0/0/1.0\n'
             'set security zones security-zone untrust interfaces ge-0/0/0.0\n'
             'set security address-book global address BRANCH 10.99.0.0/16\n'
             + ''.join(_customer_policies(*pair) for pair in ZONE_PAIRS))
-CUSTOMER_NETWORKS = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']
 
 
 def final_configuration(config):
@@ -81,13 +79,8 @@ def _check_placed(config, profile):
 
 
 def _walk(text, profile):
-    networks = {'customer': CUSTOMER_NETWORKS, 'mpls': [NETWORKS['mpls']], 'internet': [NETWORKS['internet']]}
-    device = device_model.load('junos_srx', text)
-    assert device.errors == []
-    walked = device_model.walk(device, profile, networks)
-    assert walked.failures == [], walked.failures[:5]
-    assert walked.flows and walked.replies == walked.flows and walked.closed
-    return walked
+    # The model's base: the zones' interfaces and IPv6 flow mode.
+    return stand_in_walk.walk(stand_in_walk.load('junos_srx', text, base=None), profile)
 
 
 @pytest.mark.parametrize('stand_in', [('junos_srx', {'starting': CUSTOMER})], indirect=True)

@@ -19,8 +19,6 @@ import stand_in_text
 RUN_NETWORKS = {'mpls': '198.51.100.0/24', 'internet': '203.0.113.0/24'}
 WALK_NETWORKS = dict([(side, [cidr]) for side, cidr in RUN_NETWORKS.items()],
                      customer=['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'])
-# The model's address outside every network (198.51.100.77) is in the MPLS network of these runs: one that is not.
-OUTSIDE = {4: '192.0.2.77', 6: '2001:db8:ffff::77'}
 # The sections each component name stands for (README, "components": mpls_outbound (2.1), mpls_inbound (2.2),
 # internal (2.3), mra (3), vmr (4)).
 COMPONENT_SECTIONS = {'mpls_outbound': '2.1', 'mpls_inbound': '2.2', 'internal': '2.3', 'mra': '3', 'vmr': '4'}
@@ -50,11 +48,10 @@ def applied(profile, components=None):
 
 def walk(device, what, before=None):
     """The walk of what a run applied (applied()) on a stand-in's device model: no failures, and flows, their
-    replies and a closed sample walked. The model's outside address is moved out of the runs' networks."""
+    replies and a closed sample walked."""
     sections = {what: tuple(COMPONENT_SECTIONS[name] for name in what.split('+'))} if '+' in what or \
         what in COMPONENT_SECTIONS else {}
-    with mock.patch.dict(requirements_document.PROFILE_SECTIONS, sections), \
-            mock.patch.object(device_model, 'OUTSIDE', OUTSIDE):
+    with mock.patch.dict(requirements_document.PROFILE_SECTIONS, sections):
         walked = device_model.walk(device, what, WALK_NETWORKS, before=before)
     assert walked.failures == [], '%s\nfirst: %s' % (device_model.summary(walked.failures),
                                                      '\n'.join(walked.failures[:5]))
