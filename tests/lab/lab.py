@@ -26,6 +26,7 @@ The ports probed in each range are its ends, the ports just outside it and a sam
     lab.py up [--prefix aa] [--foreign table|chain] [--plant-voip-helpers] [--families ipv4,ipv6]
               [--placement gateway|host] [--seed S]
     lab.py probe --profile smb|enterprise [--prefix aa]
+    lab.py walk --profile smb|enterprise [--mode table|chain] [--prefix aa]
     lab.py down [--prefix aa]
 """
 
@@ -50,6 +51,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lib'))
 
+import device_model  # noqa: E402  pylint: disable=wrong-import-position
+import nft_model  # noqa: E402  pylint: disable=wrong-import-position
 import requirements_document as document  # noqa: E402  pylint: disable=wrong-import-position
 
 # role -> (segment CIDR, firewall address, host address); customer segments are c1 and c2.
@@ -117,6 +120,17 @@ FOREIGN_TABLES = {
         '\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n'
         '\t\toifname "lab-none0" masquerade\n\t}\n}\n'),
 }
+# The box before a table-mode run, beside the foreign tables: table mode makes what no rule names drop where the
+# collection filters (the nftables module's options policy, default drop, on the forward and input base chains;
+# output_policy, default accept), so the open lab firewall is not the customer's traffic. Chain mode adds no
+# base chain: before, the foreign tables as built decide alone.
+TABLE_MODE_STANCE = {
+    'gateway': 'table inet lab_stance {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t}\n}\n',
+    'host': 'table inet lab_stance {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t}\n}\n',
+}
+# Reason of a walk packet that the foreign tables' own rules drop too (192.0.2.99 is in the MPLS network): the
+# document does not make the collection open what the customer closed, so such a flow is counted, not failed.
+OWN_DROP = "the customer's own rules drop it too; "
 VOIP_HELPER_TABLE = (
     'table inet voip_alg {\n'
     '\tct helper sip-5060 {\n\t\ttype "sip" protocol udp\n\t\tl3proto inet\n\t}\n\n'
@@ -294,15 +308,14 @@ class Lab(object):
 
     def write_inventory(self, main_config, families, placement):
         """The firewall's inventory: the lab's segments as the Atea and customer networks, in every family built."""
+        networks = collection_networks(families)
         host_vars = {
             'ansible_connection': 'local',
             'ansible_python_interpreter': self._interpreter(),
             'atea_anywhere_platform': 'nftables',
             'atea_anywhere_placement': placement,
-            'atea_anywhere_networks': dict((name, [TOPOLOGIES[family][role][0] for family in families])
-                                           for name, role in (('mpls', 'mpls'), ('internet', 'inet'))),
-            'atea_anywhere_customer_networks': [TOPOLOGIES[family][role][0] for family in families
-                                                for role in CUSTOMER_ROLES],
+            'atea_anywhere_networks': dict((name, networks[name]) for name in ('mpls', 'internet')),
+            'atea_anywhere_customer_networks': networks['customer'],
             'atea_anywhere_nftables_persist_file': os.path.join(self.state_dir, 'nftables.d', 'atea_anywhere.nft'),
             'atea_anywhere_nftables_main_config': main_config,
             # The lab shares the machine's kernel and /etc: no modprobe.d file.
@@ -438,6 +451,61 @@ class Lab(object):
         for thread in threads:
             thread.join()
         return results
+
+    # -- walking the applied ruleset ----------------------------------------------------------------
+    def walk(self, profile, mode='table'):
+        """The firewall's ruleset as the kernel holds it after a run, walked on the netfilter model for the profile and
+        the networks the lab gave the collection (device_model.walk, seeded with the lab's seed): (Walk, the flows
+        the foreign tables' own rules drop too, set apart from its failures).
+
+        before, the box as built: the foreign tables (their listing at 'up', less the collection's objects) and, in
+        table mode, the stance the run was asked for (TABLE_MODE_STANCE): what passed then must still pass.
+        """
+        state = self.state()
+        foreign = ''.join(state['foreign_listing'][name] for name in sorted(state['foreign_listing']))
+        placement = state['placement']
+        before = nft_model.load(TABLE_MODE_STANCE[placement] if mode == 'table' else '', base=foreign, placement=placement)
+        # The foreign rules alone: their policies aside, what they drop the customer chose to drop.
+        own_rules = nft_model.load(foreign.replace('policy drop;', 'policy accept;'), placement=placement) if foreign else None
+        device = LabFirewall(nft_model.listing_in(self.firewall), placement, own_rules)
+        result = device_model.walk(device, profile, collection_networks(state['families']), state['seed'], before)
+        own_drops = [f for f in result.failures if ' is dropped: ' + OWN_DROP in f]
+        return result._replace(failures=[f for f in result.failures if f not in own_drops]), own_drops
+
+
+class LabFirewall(nft_model.Nftables):
+    """The lab firewall on the netfilter model; a packet it drops that the customer's own rules (own_rules, a model of
+    the foreign tables as built) drop too says so in its reason (OWN_DROP)."""
+
+    def __init__(self, listing, placement, own_rules):
+        self.own_rules = own_rules
+        nft_model.Nftables.__init__(self, listing, placement)
+
+    def admit(self, sent, ingress, egress):
+        verdict = nft_model.Nftables.admit(self, sent, ingress, egress)
+        if not verdict and self.own_rules is not None and not self.own_rules.admit(sent, ingress, egress):
+            return device_model.Verdict(False, OWN_DROP + verdict.reason)
+        return verdict
+
+
+def collection_networks(families):
+    """The networks the lab gives the collection, by role of the document (customer, mpls, internet)."""
+    return {'customer': [TOPOLOGIES[family][role][0] for family in families for role in CUSTOMER_ROLES],
+            'mpls': [TOPOLOGIES[family]['mpls'][0] for family in families],
+            'internet': [TOPOLOGIES[family]['inet'][0] for family in families]}
+
+
+def walk_report(result, own_drops, state, mode):
+    """The walk's failures (grouped by reason, then the first ones), its figures and the count line verify checks."""
+    lines = []
+    if result.failures:
+        lines += [device_model.summary(result.failures)] + result.failures[:10]
+    lines.append('walk: flows %d, replies %d, closed %d, passed_before %d, own_drops %d; mode %s; placement %s; '
+                 'families %s; seed %s' % (result.flows, result.replies, result.closed, result.passed_before,
+                                           len(own_drops), mode, state['placement'], ','.join(state['families']),
+                                           state['seed']))
+    lines.append('%d failures' % len(result.failures))
+    return '\n'.join(lines)
 
 
 def without_collection_objects(listing, prefix='atea_anywhere'):
@@ -668,7 +736,7 @@ def report(rows, placement, seed, retried):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True)
-    for name in ('up', 'down', 'probe', 'foreign-check'):
+    for name in ('up', 'down', 'probe', 'walk', 'foreign-check'):
         command = commands.add_parser(name)
         command.add_argument('--prefix', default='aa', help='namespace name prefix (at most 4 characters)')
         command.add_argument('--state-dir', help='where the lab keeps its inventory and state')
@@ -679,8 +747,10 @@ def main(argv=None):
             command.add_argument('--placement', default='gateway', choices=PLACEMENTS)
             command.add_argument('--seed', type=int, help='seed of the ports drawn in each range (default: $%s, '
                                  'or random)' % SEED_VARIABLE)
-        if name == 'probe':
+        if name in ('probe', 'walk'):
             command.add_argument('--profile', required=True, choices=sorted(PROFILE_SECTIONS))
+        if name == 'walk':
+            command.add_argument('--mode', default='table', choices=('table', 'chain'), help='the run\'s nftables mode')
     serve_command = commands.add_parser('serve')
     serve_command.add_argument('--tcp', required=True)
     serve_command.add_argument('--udp', required=True)
@@ -710,6 +780,10 @@ def main(argv=None):
         text, failures = report(rows, state['placement'], state['seed'], retried)
         print(text)
         return 1 if failures else 0
+    elif args.command == 'walk':
+        result, own_drops = lab.walk(args.profile, args.mode)
+        print(walk_report(result, own_drops, lab.state(), args.mode))
+        return 1 if result.failures else 0
     elif args.command == 'foreign-check':
         state = lab.state()
         now = lab.foreign_listing(state['foreign'])
