@@ -453,6 +453,10 @@ class Lab(object):
         return results
 
     # -- walking the applied ruleset ----------------------------------------------------------------
+    def applied_listing(self):
+        """The firewall's whole ruleset as the kernel holds it, in nft's JSON."""
+        return nft_model.listing_in(self.firewall)
+
     def walk(self, profile, mode='table'):
         """The firewall's ruleset as the kernel holds it after a run, walked on the netfilter model for the profile and
         the networks the lab gave the collection (device_model.walk, seeded with the lab's seed): (Walk, the flows
@@ -467,7 +471,7 @@ class Lab(object):
         before = nft_model.load(TABLE_MODE_STANCE[placement] if mode == 'table' else '', base=foreign, placement=placement)
         # The foreign rules alone: their policies aside, what they drop the customer chose to drop.
         own_rules = nft_model.load(foreign.replace('policy drop;', 'policy accept;'), placement=placement) if foreign else None
-        device = LabFirewall(nft_model.listing_in(self.firewall), placement, own_rules)
+        device = LabFirewall(self.applied_listing(), placement, own_rules)
         result = device_model.walk(device, profile, collection_networks(state['families']), state['seed'], before)
         own_drops = [f for f in result.failures if ' is dropped: ' + OWN_DROP in f]
         return result._replace(failures=[f for f in result.failures if f not in own_drops]), own_drops
