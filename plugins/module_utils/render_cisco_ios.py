@@ -11,7 +11,7 @@ import re
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs, platform_limits
 from ansible_collections.atea.anywhere.plugins.module_utils.platform_limits import Limit
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import (
-    Renderer, blocks, netmask, object_name)
+    Renderer, blocks, kept_note, netmask, object_name, still_used)
 
 # show running-config prints access-list entries with their sequence numbers (IPv6: 'sequence N') and some
 # ports by name; the names IOS uses for the ports it names, per protocol.
@@ -229,7 +229,27 @@ class IosRenderer(Renderer):
                                         'with %s; a rendered file would replace it. Apply mode (changes_only) puts '
                                         'the entries into %s before its first deny; or leave zones.%s unset'
                                         % (target, target, network))
-        return super(IosRenderer, self).removals(running, rendered)
+        return self._keep_used(super(IosRenderer, self).removals(running, rendered), running,
+                               dict(blocks(rendered, '!')))
+
+    def _keep_used(self, commands, running, wanted):
+        """commands with each removal of an object-group of ours that a line of someone else's still names (it
+        would name a group that is gone) replaced by a comment naming that line.
+
+        Entries of ours in the lists of the zone interfaces are not someone else's: they go, or name wanted groups.
+        """
+        zone_lists = self._zone_lists(running)
+        others, stale = [], {}
+        for header, children in blocks(running, '!'):
+            if not self.OWNED.match(header):
+                others += [header] + [child for child in children
+                                      if header not in zone_lists or not is_ours(normalized_entry(child))]
+            elif header.startswith('object-group ') and header not in wanted:
+                stale[header.split()[-1]] = children
+        used = still_used(others, stale)
+        return [kept_note('!', command[len('no '):], command.split()[-1], used)
+                if command.startswith('no object-group ') and command.split()[-1] in used else command
+                for command in commands]
 
     def changes(self, running):
         """The lines to send for the device to hold the rendered configuration, and nothing else.
@@ -240,7 +260,7 @@ class IosRenderer(Renderer):
         each object-group of ours, stale members out, missing ones in; each access list the entries go into
         (ours, or the interface's own, where ours go before its first deny, by sequence number), stale lines
         of ours out, missing ones in at their place; bindings and global lines where missing; stale
-        object-groups of ours last.
+        object-groups of ours last, but those a line of someone else's still names.
         """
         running_blocks = blocks(running, '!')
         have = {}
@@ -290,8 +310,9 @@ class IosRenderer(Renderer):
                 lines += [header] + missing
         lines += [line for line in self._globals() if line not in have]
         wanted_groups = dict(groups)
-        lines += ['no %s' % header for header, _children in running_blocks
-                  if header.startswith('object-group ') and self.OWNED.match(header) and header not in wanted_groups]
+        lines += self._keep_used(['no %s' % header for header, _children in running_blocks
+                                  if header.startswith('object-group ') and self.OWNED.match(header)
+                                  and header not in wanted_groups], running, wanted_groups)
         return lines
 
     def _wanted_bindings(self, targets):

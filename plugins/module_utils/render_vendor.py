@@ -84,22 +84,59 @@ def _access_lists_first(lines, first):
     return [line for group in groups for line in group]
 
 
-def set_removals(running, rendered, owned):
+def still_used(others, stale):
+    """The stale objects of ours that lines of someone else's still name, and the objects of ours those name in
+    turn: object name -> (the line of someone else's, the object of ours that names it or None where the line
+    does). others: the lines that stay; stale: object name -> its lines, for the objects of ours to be removed.
+    """
+    used, pending = {}, [(line, line, None) for line in others]
+    while pending:
+        line, user, via = pending.pop(0)
+        for word in line.split():
+            name = word.strip('"[]')
+            if name in stale and name not in used:
+                used[name] = (user, via)
+                pending.extend((own, user, name) for own in stale[name])
+    return used
+
+
+def kept_note(comment, what, name, used):
+    """The comment that stands for the removal of what (an object of ours named name) that used holds."""
+    user, via = used[name]
+    return '%s Kept %s: this profile no longer wants it, but %s still uses it%s; a run removes it once nothing ' \
+        'else does.' % (comment, what, user, '' if via is None else ' (through %s)' % via)
+
+
+def set_removals(running, rendered, owned, comment='#'):
     """'delete' commands for what a running set configuration (Junos, PAN-OS) holds of ours that is not wanted.
 
     owned matches a set line that defines one of the collection's objects, its first group being the
-    object's path; nothing else is looked at. An object no longer rendered is deleted whole; a kept
-    object loses the lines not rendered again.
+    object's path (its last word the object's name); nothing else is looked at. An object no longer rendered
+    is deleted whole, unless a line of someone else's still names it, directly or through other objects of ours
+    kept so: then it stays, and a comment says which line uses it (the commit would fail on the reference). A
+    kept object loses the lines not rendered again.
     """
     wanted = set(line.strip() for line in rendered.splitlines())
     wanted_paths = set(match.group(1) for match in map(owned.match, wanted) if match)
+    lines = [line.strip() for line in running.splitlines() if line.strip() and not line.strip().startswith(comment)]
+    stale = {}
+    for match in filter(None, map(owned.match, lines)):
+        if match.group(1) not in wanted_paths:
+            stale.setdefault(match.group(1).split()[-1], []).append(match.string)
+    # Statements only: a file rendered earlier and given as the running configuration also holds move or insert lines.
+    used = still_used([line for line in lines if line.startswith('set ') and not owned.match(line)], stale)
     commands = []
-    for line in running.splitlines():
-        line = line.strip()
+    for line in lines:
         match = owned.match(line)
         if not match or line in wanted:
             continue
-        command = 'delete %s' % (match.group(1) if match.group(1) not in wanted_paths else line[4:])
+        path = match.group(1)
+        if path in wanted_paths:
+            command = 'delete %s' % line[4:]
+        elif path.split()[-1] in used:
+            command = kept_note(comment, path, path.split()[-1], used)
+        else:
+            command = 'delete %s' % path
         if command not in commands:
             commands.append(command)
     return commands

@@ -1111,6 +1111,8 @@ class Panos(Device):
       `default ident-by-icmp-type type N` or `ident-by-icmp6-type type N` matches that type only. With
       `application any` the service decides (TCP/UDP ports); `service application-default` takes the
       application's own ports (none for ICMP).
+    - `delete address|address-group|service|service-group|application NAME` removes the object; a rule or group
+      that names an object no longer defined is an error (as for a rule naming one never defined).
     """
     PLATFORM = 'panos'
     DEFAULT_ZONES = {'customer': 'trust', 'mpls': 'mpls', 'internet': 'untrust'}
@@ -1131,9 +1133,18 @@ class Panos(Device):
                 self._move(words[4:])
             elif words[0] == 'delete' and words[1:4] == ['rulebase', 'security', 'rules']:
                 self.rules.pop(words[4], None)
+            elif words[0] == 'delete' and len(words) == 3 and words[1] in self._objects():
+                self._objects()[words[1]].pop(words[2], None)
         for kind in (self.addresses, self.groups, self.services, self.rules):
             for name in kind:
                 _check_length(self.errors, 'panos.name_length', name)
+        # What a group names must be defined too: a rule naming the group then matches its members.
+        for kind, groups, members in (('address', self.groups, (self.addresses, self.groups)),
+                                      ('service', self.service_groups, (self.services, self.service_groups))):
+            for name, names in groups.items():
+                for member in names:
+                    if not any(member in defined for defined in members):
+                        self.errors.append('%s group %s: %s %s is not defined' % (kind, name, kind, member))
         for name, rule in self.rules.items():
             for address in rule.get('source', []) + rule.get('destination', []):
                 if address != 'any' and address not in self.addresses and address not in self.groups:
@@ -1145,6 +1156,11 @@ class Panos(Device):
             for application in rule.get('application', []):
                 if application != 'any' and application not in self.applications:
                     self.errors.append('rule %s: application %s is not known to the model' % (name, application))
+
+    def _objects(self):
+        """The objects a whole `delete <kind> <name>` removes, by kind."""
+        return {'address': self.addresses, 'address-group': self.groups, 'service': self.services,
+                'service-group': self.service_groups, 'application': self.applications}
 
     def _set(self, words):
         if words[0] == 'address' and len(words) >= 4:

@@ -156,6 +156,12 @@ def test_fortios_policy_ids_from_the_base():
     assert '    edit 501' in text.splitlines() and '    edit 502' in text.splitlines()
 
 
+# A line of the customer's own that names an object of ours the enterprise profile has and smb no longer wants.
+USES_OURS = {
+    'cisco_ios': 'access-list 150 permit udp object-group ATEA-NET-MPLS any eq 5060',
+    'junos_srx': 'set security policies from-zone trust to-zone untrust policy WEB match source-address ATEA-NET-MPLS',
+    'panos': 'set rulebase security rules WEB source ATEA-NET-MPLS',
+}
 # The customer's own configuration, some of it naming ATEA-* things that are not objects of ours.
 FOREIGN = {
     'cisco_asa': 'object-group network CUSTOMER-OWN\n network-object 10.1.1.0 255.255.255.0\n'
@@ -164,14 +170,14 @@ FOREIGN = {
                  'access-list OUTSIDE-IN extended permit udp object-group ATEA-NET-MPLS any eq 5060\n',
     'cisco_ios': 'object-group network CUSTOMER-OWN\n 10.1.1.0 255.255.255.0\nip access-list extended EDGE\n permit ip any any\n'
                  'hostname ATEA-EDGE01\nusername ATEA-admin privilege 15 secret 9 x\ncrypto pki trustpoint ATEA-CA\n'
-                 ' enrollment terminal\naccess-list 150 permit udp object-group ATEA-NET-MPLS any eq 5060\n',
+                 ' enrollment terminal\n' + USES_OURS['cisco_ios'] + '\n',
     'junos_srx': 'set security address-book global address CUSTOMER-OWN 10.1.1.0/24\n'
                  'set system login user ATEA-admin class super-user\n'
                  'set interfaces ge-0/0/0 description ATEA-UPLINK\n'
-                 'set security policies from-zone trust to-zone untrust policy WEB match source-address ATEA-NET-MPLS\n',
+                 + USES_OURS['junos_srx'] + '\n',
     'panos': 'set address CUSTOMER-OWN ip-netmask 10.1.1.0/24\n'
              'set mgt-config users ATEA-admin permissions role-based superuser yes\n'
-             'set rulebase security rules WEB source ATEA-NET-MPLS\n',
+             + USES_OURS['panos'] + '\n',
     'fortios': 'config firewall address\n    edit "CUSTOMER-OWN"\n        set subnet 10.1.1.0 255.255.255.0\n    next\nend\n'
                'config system admin\n    edit "ATEA-admin"\n        set accprofile "super_admin"\n    next\nend\n',
 }
@@ -255,6 +261,43 @@ def test_a_rerun_removes_what_the_profile_no_longer_wants_and_nothing_else(platf
     assert unchanged == plain
 
 
+# Where each model keeps an address group: name -> its members.
+MODEL_GROUPS = {'cisco_ios': 'groups', 'junos_srx': 'address_sets', 'panos': 'groups'}
+# An object of ours about the MPLS network that no line of the customer's names: it still goes.
+STILL_GOES = {'cisco_ios': 'ATEA-ANYWHERE-MPLS-IN-V4', 'junos_srx': 'ATEA-APP-OUTBOUND-MPLS-TCP-IPV4',
+              'panos': 'ATEA-SVC-OUTBOUND-MPLS-TCP-IPV4'}
+
+
+def _kept_group(platform, text, running):
+    """Checks that the configuration text, entered over running, keeps ATEA-NET-MPLS (which USES_OURS names) whole
+    and says why, naming the customer's line; returns the device model loaded with it."""
+    assert 'ATEA-NET-MPLS' not in _deleted(platform, text.splitlines())
+    notes = [line for line in text.splitlines() if line.startswith(('!', '#')) and USES_OURS[platform] in line]
+    assert any(re.match(r'. Kept .* ATEA-NET-MPLS: ', note) for note in notes), notes
+    device = device_model.load(platform, text, base=running)
+    assert not device.errors, device.errors
+    members = getattr(device, MODEL_GROUPS[platform]).get('ATEA-NET-MPLS')
+    assert members, 'ATEA-NET-MPLS is gone'
+    if platform == 'junos_srx':  # the model does not check what an address set names: its members must stay too
+        assert all(member in device.addresses for member in members), members
+    return device
+
+
+@pytest.mark.parametrize('platform', sorted(USES_OURS))
+def test_a_rerun_keeps_an_object_of_ours_that_a_line_of_the_customers_uses(platform):
+    running = FOREIGN[platform] + vendor_platforms.render_config(_rules('enterprise'), platform)
+    text = vendor_platforms.render_config(_rules('smb'), platform, running_config=running)
+    _kept_group(platform, text, running)
+    assert STILL_GOES[platform] in _deleted(platform, _removal_lines(text))
+
+
+def test_ios_changes_keep_an_object_group_of_ours_that_a_line_of_the_customers_uses():
+    running = FOREIGN['cisco_ios'] + _as_ios_prints(vendor_platforms.render_config(_rules('enterprise'), 'cisco_ios'))
+    changes = vendor_platforms.render_config(_rules('smb'), 'cisco_ios', running_config=running, changes_only=True)
+    device = _kept_group('cisco_ios', changes, running)
+    assert 'ATEA-ANYWHERE-MPLS-IN-V4' not in device.acls  # the list of ours that used it still goes
+
+
 def test_asa_removes_stale_entries_before_the_groups_they_use():
     running = vendor_platforms.render_config(_rules('enterprise'), 'cisco_asa')
     removed = _removal_lines(vendor_platforms.render_config(_rules('smb'), 'cisco_asa', running_config=running))
@@ -303,7 +346,9 @@ def test_ios_changes_are_nothing_when_the_device_prints_what_was_rendered():
 
 def test_ios_changes_remove_and_add_in_an_order_the_device_takes():
     rules = engine.compact_rules(engine.build_flows(None, components=['mpls_outbound', 'mra']))
-    running = FOREIGN['cisco_ios'] + _as_ios_prints(vendor_platforms.render_config(rules, 'cisco_ios'))
+    # Without the customer's line naming ATEA-NET-MPLS, which keeps it.
+    foreign = FOREIGN['cisco_ios'].replace(USES_OURS['cisco_ios'] + '\n', '')
+    running = foreign + _as_ios_prints(vendor_platforms.render_config(rules, 'cisco_ios'))
     wanted = engine.compact_rules(engine.build_flows(None, components=['mra', 'vmr']))
     sent = _sent(vendor_platforms.render_config(wanted, 'cisco_ios', running_config=running, changes_only=True))
     acl = 'ip access-list extended ATEA-ANYWHERE-CUSTOMER-IN-V4'
@@ -318,7 +363,7 @@ def test_ios_changes_remove_and_add_in_an_order_the_device_takes():
         not in children  # already there, as the device printed it
     # The group goes only after the entries using it, and nothing of the customer's is named.
     assert sent.index('no object-group network ATEA-NET-MPLS') > start + len(children)
-    assert not [line for line in sent if 'EDGE' in line or 'CUSTOMER-OWN' in line or 'access-list 150' in line]
+    assert not [line for line in sent if 'EDGE' in line or 'CUSTOMER-OWN' in line]
 
 
 def test_ios_refuses_to_replace_an_interface_acl_and_asa_an_access_group():
