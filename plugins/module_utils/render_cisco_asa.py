@@ -12,7 +12,7 @@ from ansible_collections.atea.anywhere.plugins.module_utils import inputs
 from ansible_collections.atea.anywhere.plugins.module_utils.platform_limits import Limit
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import COMMENT_PREFIX
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import (
-    Renderer, block_removals, netmask, object_name)
+    Renderer, block_removals, kept_note, netmask, object_name, still_used)
 
 _ICMP = {'ipv4': ('icmp', 'echo'), 'ipv6': ('icmp6', 'echo')}
 # Our remarks start with the marker; our entries name only our object-groups, as _entry() writes them. Both
@@ -325,16 +325,21 @@ class AsaRenderer(Renderer):
     def removals(self, running, rendered):
         """Lines of ours in access lists first, then our object-groups (which those lines use).
 
-        An object-group of ours that a line of someone else's still names stays (ASA would refuse to remove it).
+        An object-group of ours that a line of someone else's still names stays (ASA would refuse to remove it),
+        with the groups of ours it names, and a comment says which line keeps it.
         """
         lists = [command for _acl, _interfaces, removals, _insertions in self._plans() for command in removals]
-        used, header = set(), ''
+        others, ours_by_group, header = [], {}, ''
         for line in running.splitlines():
             header = line.strip() if line[:1] not in (' ', '!') else header
             match = _ACCESS_LIST.match(line.strip())
-            ours = match and _ours_in(match.group(1))(match.group(2))
-            if not self.OWNED.match(header) and not ours:
-                used.update(line.split())
+            if self.OWNED.match(header):
+                ours_by_group.setdefault(header.split()[-1], []).append(line.strip())
+            elif not (match and _ours_in(match.group(1))(match.group(2))):
+                others.append(line.strip())
         groups = block_removals(ports_as_numbers(running), rendered, self.OWNED)
-        return lists + [command for command in groups
-                        if not (command.startswith('no object-group ') and command.split()[3] in used)]
+        removed = dict((command.split()[3], command) for command in groups if command.startswith('no object-group '))
+        used = still_used(others, dict((name, ours_by_group.get(name, [])) for name in removed))
+        return lists + [kept_note('!', removed[command.split()[3]][3:], command.split()[3], used)
+                        if command in removed.values() and command.split()[3] in used else command
+                        for command in groups]

@@ -158,6 +158,7 @@ def test_fortios_policy_ids_from_the_base():
 
 # A line of the customer's own that names an object of ours the enterprise profile has and smb no longer wants.
 USES_OURS = {
+    'cisco_asa': 'access-list OUTSIDE-IN extended permit udp object-group ATEA-NET-MPLS any eq 5060',
     'cisco_ios': 'access-list 150 permit udp object-group ATEA-NET-MPLS any eq 5060',
     'junos_srx': 'set security policies from-zone trust to-zone untrust policy WEB match source-address ATEA-NET-MPLS',
     'panos': 'set rulebase security rules WEB source ATEA-NET-MPLS',
@@ -167,7 +168,7 @@ FOREIGN = {
     'cisco_asa': 'object-group network CUSTOMER-OWN\n network-object 10.1.1.0 255.255.255.0\n'
                  'access-list OUTSIDE-IN extended permit tcp any any eq 443\n'
                  'hostname ATEA-EDGE01\nusername ATEA-admin password x privilege 15\n'
-                 'access-list OUTSIDE-IN extended permit udp object-group ATEA-NET-MPLS any eq 5060\n',
+                 + USES_OURS['cisco_asa'] + '\n',
     'cisco_ios': 'object-group network CUSTOMER-OWN\n 10.1.1.0 255.255.255.0\nip access-list extended EDGE\n permit ip any any\n'
                  'hostname ATEA-EDGE01\nusername ATEA-admin privilege 15 secret 9 x\ncrypto pki trustpoint ATEA-CA\n'
                  ' enrollment terminal\n' + USES_OURS['cisco_ios'] + '\n',
@@ -262,9 +263,9 @@ def test_a_rerun_removes_what_the_profile_no_longer_wants_and_nothing_else(platf
 
 
 # Where each model keeps an address group: name -> its members.
-MODEL_GROUPS = {'cisco_ios': 'groups', 'junos_srx': 'address_sets', 'panos': 'groups'}
+MODEL_GROUPS = {'cisco_asa': 'network_groups', 'cisco_ios': 'groups', 'junos_srx': 'address_sets', 'panos': 'groups'}
 # An object of ours about the MPLS network that no line of the customer's names: it still goes.
-STILL_GOES = {'cisco_ios': 'ATEA-ANYWHERE-MPLS-IN-V4', 'junos_srx': 'ATEA-APP-OUTBOUND-MPLS-TCP-IPV4',
+STILL_GOES = {'cisco_asa': 'ATEA-SVC-OUTBOUND-MPLS-TCP-IPV4', 'cisco_ios': 'ATEA-ANYWHERE-MPLS-IN-V4', 'junos_srx': 'ATEA-APP-OUTBOUND-MPLS-TCP-IPV4',
               'panos': 'ATEA-SVC-OUTBOUND-MPLS-TCP-IPV4'}
 
 
