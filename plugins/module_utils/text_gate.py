@@ -133,11 +133,29 @@ PLATFORMS = {
 }
 
 
+# The words nft's scanner reads as keywords wherever a table or chain name stands, so they cannot name one: the
+# keywords of nftables 1.0.6 src/scanner.l (Debian 12's nft), each refused as a table and as a chain name by
+# `nft -c` 1.0.6 (keywords scoped to other statements, such as dport, are names there and are not listed).
+NFT_KEYWORDS = frozenset((
+    'accept add ah all and arp auto-merge bridge cgroup chain comment comp constant continue counter cpu create '
+    'ct day dccp define delete describe device devices dnat drop dst dup dynamic ecn element elements eq esp '
+    'ether exists expires export exthdr fib flags flow flowtable flush frag fwd gc-interval ge get goto gt handle '
+    'hbh hook hour ibriport ibrname icmp icmpv6 igmp iif iifgroup iifname iiftype import include index inet '
+    'insert interval ip ip6 ipsec jhash jump le limit list log lshift lt map mark masquerade meta meter mh '
+    'missing monitor ne netdev nftrace not notrack numgen obriport obrname offload oif oifgroup oifname oiftype '
+    'or osf pkttype policy position priority queue quota random redefine redirect reject rename replace reset '
+    'return rshift rt rt0 rt2 rtclassid rule ruleset sctp secmark set size skgid skuid snat socket srh symhash '
+    'synproxy table tcp th time timeout tproxy type typeof udp udplite undefine update vlan vmap xor xt'
+).split())
+
+
 def platform_name(platform, option, value):
     """A zone, interface, chain or table name as the platform takes it, unquoted."""
     rules = PLATFORMS[platform]
     if not isinstance(value, str) or not rules.name.fullmatch(value):
         raise InputError(option, value, 'not %s, which %s needs here' % (rules.name_text, platform))
+    if platform == 'nftables' and value in NFT_KEYWORDS:
+        raise InputError(option, value, 'an nftables keyword, which nft does not take as a table or chain name')
     return value
 
 

@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -109,3 +112,31 @@ def test_matching_names_what_it_expected():
     assert text_gate.matching('rules[0].name', 'abc', pattern, 'lower-case letters') == 'abc'
     with pytest.raises(InputError, match="option 'rules\\[0\\].name': not lower-case letters: 'aBc'"):
         text_gate.matching('rules[0].name', 'aBc', pattern, 'lower-case letters')
+
+
+@pytest.mark.parametrize('value', ['arp', 'ip', 'table', 'drop', 'counter'])
+def test_an_nftables_keyword_is_refused_as_a_name_naming_the_option(value):
+    with pytest.raises(InputError, match="option 'table': an nftables keyword") as caught:
+        text_gate.platform_name('nftables', 'table', value)
+    assert caught.value.value == value
+
+
+@pytest.mark.parametrize('value', ['filter', 'input', 'forward', 'dport', 'atea_anywhere', 'ARP'])
+def test_names_nft_takes_pass(value):
+    assert text_gate.platform_name('nftables', 'table', value) == value
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which('nft') or not shutil.which('unshare'),
+                    reason='nft -c in a network namespace of its own needs root, nft and unshare')
+def test_nft_refuses_every_listed_keyword_as_a_table_and_a_chain_name(tmp_path):
+    """The list is nft's, not ours: every word of it fails nft -c both ways, and a name beside them passes."""
+    def takes(text):
+        path = tmp_path / 'check.nft'
+        path.write_text(text)
+        return subprocess.run(['unshare', '-n', 'nft', '-c', '-f', str(path)], capture_output=True,
+                              check=False).returncode == 0
+
+    assert takes('table inet atea_anywhere {\n}\ntable inet x {\nchain filter {\n}\n}\n')
+    taken = [word for word in sorted(text_gate.NFT_KEYWORDS)
+             if takes('table inet %s {\n}\n' % word) or takes('table inet x {\nchain %s {\n}\n}\n' % word)]
+    assert taken == []
