@@ -334,7 +334,7 @@ class AsaRenderer(Renderer):
             header = line.strip() if line[:1] not in (' ', '!') else header
             match = _ACCESS_LIST.match(line.strip())
             if self.OWNED.match(header):
-                ours_by_group.setdefault(header.split()[-1], []).append(line.strip())
+                ours_by_group.setdefault(header.split()[2], []).append(line.strip())
             elif not (match and _ours_in(match.group(1))(match.group(2))):
                 others.append(line.strip())
         groups = block_removals(ports_as_numbers(running), rendered, self.OWNED)

@@ -486,3 +486,16 @@ def test_ios_reads_members_as_the_device_prints_them():
     printed = _as_ios_prints(rendered).replace(' 192.0.2.7 255.255.255.255', ' host 192.0.2.7') \
         .replace('2001:db8:a::/48', '2001:DB8:A::/48')
     assert _ios_changes(rules, printed) == []
+
+
+def test_asa_keeps_a_service_group_of_ours_that_a_kept_group_of_ours_names():
+    """Service group headers end in their protocol (object-group service NAME tcp): the group is found by its name."""
+    running = ('object-group service ATEA-SVC-OLD-B tcp\n port-object eq 8443\n'
+               'object-group service ATEA-SVC-OLD-A tcp\n group-object ATEA-SVC-OLD-B\n'
+               'object-group service ATEA-SVC-OLD-C tcp\n port-object eq 8444\n'
+               'access-list OUTSIDE-IN extended permit tcp any any object-group ATEA-SVC-OLD-A\n')
+    text = vendor_platforms.render_config(_rules('smb'), 'cisco_asa', running_config=running)
+    deleted = _deleted('cisco_asa', text.splitlines())
+    assert 'ATEA-SVC-OLD-A' not in deleted and 'ATEA-SVC-OLD-B' not in deleted, deleted
+    assert 'ATEA-SVC-OLD-C' in deleted
+    assert re.search(r'^! Kept object-group service ATEA-SVC-OLD-B tcp: .* \(through ATEA-SVC-OLD-A\)', text, re.M), text
