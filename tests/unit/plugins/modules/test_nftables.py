@@ -15,7 +15,7 @@ import uuid
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.atea.anywhere.plugins.module_utils import engine, files, nftables_state
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, files, nftables_rollback, nftables_state
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import Layout
 from ansible_collections.atea.anywhere.plugins.modules import nftables
@@ -410,3 +410,37 @@ def test_lockout_over_ssh_to_the_firewalls_own_address_is_refused_and_changes_no
 def test_bad_module_input_count():
     """The README's Safety section cites this number."""
     assert len(BAD_MODULE_INPUT) >= 30
+
+
+SMB_RULES = engine.compact_rules(engine.build_flows('smb', customer_networks=['198.51.100.0/24'],
+                                                    networks={'internet': '203.0.113.0/24'}))
+
+
+@NEEDS_ROOT
+def test_an_earlier_runs_unconfirmed_change_is_never_a_quiet_success(lab):
+    """A run leaves the host changed with its restore due (nobody confirmed): the next run with the same rules hands
+    that rollback on with confirm_timeout, fails without it, warns in check mode; a different change is refused."""
+    rollback_dir = good_args(lab)['rollback_dir']
+    code, armed = module_in_namespace(lab, {'rules': SMB_RULES, 'confirm_timeout': 300})
+    assert code == 0 and armed['changed'] and armed['rollback']['id'], armed
+    rollback_id = armed['rollback']['id']
+    try:
+        state = host_state(lab)
+        code, result = module_in_namespace(lab, {'rules': SMB_RULES})
+        assert code == 1 and not result.get('changed'), result
+        assert "an earlier run's change is not confirmed" in result['msg'] and rollback_id in result['msg'] \
+            and rollback_dir in result['msg'] and 'let it restore' in result['msg'], result['msg']
+        code, result = module_in_namespace(lab, {'rules': SMB_RULES, '_ansible_check_mode': True})
+        assert code == 0 and 'rollback' not in result
+        assert rollback_id in json.dumps(result.get('warnings')), sorted(result)
+        code, result = module_in_namespace(lab, {'rules': RULES})
+        assert code == 1 and 'which would undo this change too' in result['msg'] and rollback_id in result['msg']
+        assert host_state(lab) == state
+        code, result = module_in_namespace(lab, {'rules': SMB_RULES, 'confirm_timeout': 60})
+        assert code == 0 and not result['changed'], result
+        assert result['rollback']['id'] == rollback_id and result['rollback']['earlier_run']
+        assert 0 < result['rollback']['timeout'] <= 300 and result['rollback']['deadline'] == armed['rollback']['deadline']
+    finally:
+        assert nftables_rollback.confirm(rollback_dir, rollback_id)[1]['confirmed']
+    code, result = module_in_namespace(lab, {})  # the enterprise rules again, for the tests after this one
+    assert code == 0 and result['changed'] and 'rollback' not in result, result
