@@ -98,7 +98,7 @@ class Layout(object):
         self.table = text_gate.platform_name('nftables', 'table', DEFAULT_TABLE if table is None else table)
         self.table_family = inputs.choose('table_family', table_family, TABLE_FAMILIES)
         self.placement = inputs.choose('placement', placement, PLACEMENTS)
-        self.chain_prefix = text_gate.platform_name('nftables', 'chain_prefix', chain_prefix)
+        self.chain_prefix = text_gate.platform_name('nftables', 'chain_prefix', chain_prefix, whole=False)
         self.policy = inputs.choose('policy', policy, ('drop', 'accept'))
         # The host's own outgoing traffic (DNS, NTP, updates) is not the document's to forbid.
         self.output_policy = inputs.choose('output_policy', output_policy, ('drop', 'accept'))

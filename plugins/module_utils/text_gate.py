@@ -149,12 +149,13 @@ NFT_KEYWORDS = frozenset((
 ).split())
 
 
-def platform_name(platform, option, value):
-    """A zone, interface, chain or table name as the platform takes it, unquoted."""
+def platform_name(platform, option, value, whole=True):
+    """A zone, interface, chain or table name as the platform takes it, unquoted; whole false for the first part of
+    a name (a chain prefix), which may be a word nft reserves."""
     rules = PLATFORMS[platform]
     if not isinstance(value, str) or not rules.name.fullmatch(value):
         raise InputError(option, value, 'not %s, which %s needs here' % (rules.name_text, platform))
-    if platform == 'nftables' and value in NFT_KEYWORDS:
+    if platform == 'nftables' and whole and value in NFT_KEYWORDS:
         raise InputError(option, value, 'an nftables keyword, which nft does not take as a table or chain name')
     return value
 

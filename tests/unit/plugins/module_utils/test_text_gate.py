@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.atea.anywhere.plugins.module_utils import text_gate
+from ansible_collections.atea.anywhere.plugins.module_utils import render_nftables, text_gate
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
 PLATFORMS = sorted(text_gate.PLATFORMS)
@@ -140,3 +140,10 @@ def test_nft_refuses_every_listed_keyword_as_a_table_and_a_chain_name(tmp_path):
     taken = [word for word in sorted(text_gate.NFT_KEYWORDS)
              if takes('table inet %s {\n}\n' % word) or takes('table inet x {\nchain %s {\n}\n}\n' % word)]
     assert taken == []
+
+
+def test_a_chain_prefix_may_be_a_keyword_as_the_chains_it_names_are_not():
+    layout = render_nftables.Layout(mode='chain', table='filter', chain_prefix='ip')
+    assert layout.chain_prefix == 'ip'
+    with pytest.raises(InputError, match="option 'table': an nftables keyword"):
+        render_nftables.Layout(mode='chain', table='ip', chain_prefix='ip')
