@@ -438,18 +438,24 @@ class Lab(object):
 
     def _run_batches(self, jobs):
         """Namespace role -> its probe jobs, all at once; return role -> what each observed."""
-        results = {}
+        results, errors = {}, {}
 
         def batch(role):
-            out = netns(self.ns(role), sys.executable, os.path.abspath(__file__), 'probe-batch',
-                        data=json.dumps(jobs[role])).stdout
-            results[role] = json.loads(out)
+            try:
+                out = netns(self.ns(role), sys.executable, os.path.abspath(__file__), 'probe-batch',
+                            data=json.dumps(jobs[role])).stdout
+                results[role] = json.loads(out)
+            except (RuntimeError, ValueError) as error:  # a thread's exception would be lost: say it after the join
+                errors[role] = str(error)
 
         threads = [threading.Thread(target=batch, args=(role,)) for role in jobs]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        if errors:
+            raise RuntimeError('the probes could not run: %s' % '; '.join(
+                'from %s (namespace %s): %s' % (role, self.ns(role), errors[role]) for role in sorted(errors)))
         return results
 
     # -- walking the applied ruleset ----------------------------------------------------------------

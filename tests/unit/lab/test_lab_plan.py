@@ -193,3 +193,15 @@ def test_without_collection_objects_strips_chain_and_jump_only():
     assert lab.without_collection_objects(listing) == (
         'table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n'
         '\t\tct state established accept\n\t}\n}\n')
+
+
+def test_a_probe_batch_that_cannot_run_is_named_with_its_cause(monkeypatch):
+    """A batch fails in its own thread; the run says which namespace and why instead of losing it."""
+    def failing_in_rogue(name, *_argv, **_kwargs):
+        if name.endswith('-rogue'):
+            raise RuntimeError('ip netns exec %s python failed: Cannot open network namespace' % name)
+        return type('Result', (), {'stdout': '[]'})()
+
+    monkeypatch.setattr(lab, 'netns', failing_in_rogue)
+    with pytest.raises(RuntimeError, match=r'from rogue \(namespace tt-rogue\): .*Cannot open network namespace'):
+        lab.Lab('tt')._run_batches({'c1': [], 'rogue': []})
