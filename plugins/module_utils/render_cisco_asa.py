@@ -12,7 +12,7 @@ from ansible_collections.atea.anywhere.plugins.module_utils import inputs
 from ansible_collections.atea.anywhere.plugins.module_utils.platform_limits import Limit
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import COMMENT_PREFIX
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import (
-    Renderer, block_removals, kept_note, netmask, object_name, still_used)
+    Renderer, block_removals, keep_used_object_groups, netmask, object_name)
 
 _ICMP = {'ipv4': ('icmp', 'echo'), 'ipv6': ('icmp6', 'echo')}
 # Our remarks start with the marker; our entries name only our object-groups, as _entry() writes them. Both
@@ -338,8 +338,6 @@ class AsaRenderer(Renderer):
             elif not (match and _ours_in(match.group(1))(match.group(2))):
                 others.append(line.strip())
         groups = block_removals(ports_as_numbers(running), rendered, self.OWNED)
-        removed = dict((command.split()[3], command) for command in groups if command.startswith('no object-group '))
-        used = still_used(others, dict((name, ours_by_group.get(name, [])) for name in removed))
-        return lists + [kept_note('!', removed[command.split()[3]][3:], command.split()[3], used)
-                        if command in removed.values() and command.split()[3] in used else command
-                        for command in groups]
+        stale = dict((command.split()[3], ours_by_group.get(command.split()[3], []))
+                     for command in groups if command.startswith('no object-group '))
+        return lists + keep_used_object_groups(groups, others, stale)

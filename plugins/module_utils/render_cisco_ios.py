@@ -11,7 +11,7 @@ import re
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs, platform_limits
 from ansible_collections.atea.anywhere.plugins.module_utils.platform_limits import Limit
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import (
-    Renderer, blocks, kept_note, netmask, object_name, still_used)
+    Renderer, blocks, keep_used_object_groups, netmask, object_name)
 
 # show running-config prints access-list entries with their sequence numbers (IPv6: 'sequence N') and some
 # ports by name; the names IOS uses for the ports it names, per protocol.
@@ -245,11 +245,8 @@ class IosRenderer(Renderer):
                 others += [header] + [child for child in children
                                       if header not in zone_lists or not is_ours(normalized_entry(child))]
             elif header.startswith('object-group ') and header not in wanted:
-                stale[header.split()[-1]] = children
-        used = still_used(others, stale)
-        return [kept_note('!', command[len('no '):], command.split()[-1], used)
-                if command.startswith('no object-group ') and command.split()[-1] in used else command
-                for command in commands]
+                stale[header.split()[2]] = children
+        return keep_used_object_groups(commands, others, stale)
 
     def changes(self, running):
         """The lines to send for the device to hold the rendered configuration, and nothing else.

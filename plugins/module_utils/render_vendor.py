@@ -107,6 +107,16 @@ def kept_note(comment, what, name, used):
         'else does.' % (comment, what, user, '' if via is None else ' (through %s)' % via)
 
 
+def keep_used_object_groups(commands, others, stale):
+    """commands with each 'no object-group <kind> NAME ...' (ASA, IOS-XE) whose group a line of someone else's
+    still names (directly or through other stale groups of ours: others, stale as still_used takes them)
+    replaced by a comment naming that line."""
+    used = still_used(others, stale)
+    return [kept_note('!', command[len('no '):], command.split()[3], used)
+            if command.startswith('no object-group ') and command.split()[3] in used else command
+            for command in commands]
+
+
 def set_removals(running, rendered, owned, comment='#'):
     """'delete' commands for what a running set configuration (Junos, PAN-OS) holds of ours that is not wanted.
 
