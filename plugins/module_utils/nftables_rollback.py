@@ -43,6 +43,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.nftables_restore imp
 
 ID_PATTERN = re.compile(r'^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$')
 ARM_WAIT = 10
+# How an unconfirmed change of an earlier run is settled before the host is changed again.
+SETTLE = 'confirm it (atea.anywhere.nftables_confirm) or let it restore'
 LOG = 'restorer.log'
 
 
@@ -116,6 +118,30 @@ def unconfirmed(rollback_dir):
     return {'id': rollback_id, 'timeout': max(1, int(math.ceil(left))), 'deadline': deadline, 'earlier_run': True}
 
 
+def still_unconfirmed(rollback_dir, earlier):
+    """unconfirmed() again once the host was read; earlier: what it gave before. Raises RollbackError where the
+    rollback settled (or another run armed one) meanwhile: what the run read may be gone."""
+    found = unconfirmed(rollback_dir)
+    if (found or {}).get('id') != (earlier or {}).get('id'):
+        raise RollbackError('rollback %s in %s %s while this run read the host; run again'
+                            % ((earlier or found)['id'], rollback_dir, 'settled' if earlier else 'was armed by another run'))
+    return found
+
+
+def waiting_text(found, rollback_dir):
+    """What an unconfirmed() rollback means for the host, in words."""
+    return ("an earlier run's change is not confirmed: the host restores its previous state at %s (rollback %s in %s)"
+            % (found['deadline'], found['id'], rollback_dir))
+
+
+def refuse_change(earlier, rollback_dir):
+    """A change on top of an earlier run's unconfirmed one would be undone by its restore: refused (arm() refuses
+    it too, when this run arms a restore of its own)."""
+    if earlier:
+        raise RollbackError('%s, which would undo this change too; %s, then run again'
+                            % (waiting_text(earlier, rollback_dir), SETTLE))
+
+
 def arm(snapshot, rollback_dir, timeout, change, python=None):
     """Save snapshot and start the restorer; returns {id, timeout, deadline}. Raises RollbackError.
 
@@ -128,9 +154,8 @@ def arm(snapshot, rollback_dir, timeout, change, python=None):
     namespace = network_namespace()
     others = pending(rollback_dir, namespace)
     if others:
-        raise RollbackError('rollback %s of an earlier run still waits for its confirmation in %s; confirm it '
-                            '(atea.anywhere.nftables_confirm) or let it restore before changing the host again'
-                            % (', '.join(others), rollback_dir))
+        raise RollbackError('rollback %s of an earlier run still waits for its confirmation in %s; %s before '
+                            'changing the host again' % (', '.join(others), rollback_dir, SETTLE))
     rollback_id = '%s-%s' % (time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()), uuid.uuid4().hex[:8])
     directory = os.path.join(rollback_dir, rollback_id)
     try:

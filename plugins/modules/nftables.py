@@ -457,40 +457,20 @@ def apply(module, nft, ruleset, plan, removal, file_changes):
     return rollback
 
 
-def _unconfirmed_text(found, rollback_dir):
-    return ("an earlier run's change is not confirmed: the host restores its previous state at %s (rollback %s in %s)"
-            % (found['deadline'], found['id'], rollback_dir))
-
-
-def refuse_over_unconfirmed(module, earlier):
-    """A change on top of an earlier run's unconfirmed one would be undone by its restore. With confirm_timeout,
-    arm() refuses; without, this does."""
-    if earlier and not module.params['confirm_timeout']:
-        raise nftables_rollback.RollbackError('%s, which would undo this change too; confirm it '
-                                              '(atea.anywhere.nftables_confirm) or let it restore, then run again'
-                                              % _unconfirmed_text(earlier, module.params['rollback_dir']))
-
-
 def earlier_rollback(module, earlier):
     """The host is as wanted, but maybe by an earlier run that was cut off before its confirmation (earlier: the
     rollback that waited when this run began to read the host): its restore is still due. With confirm_timeout
     the play confirms it; without, that is an error, never a quiet success."""
     rollback_dir = module.params['rollback_dir']
-    found = nftables_rollback.unconfirmed(rollback_dir)
-    if (found or {}).get('id') != (earlier or {}).get('id'):
-        # Restored (or armed by another run) while this run read the host: what it read may be gone.
-        raise nftables_rollback.RollbackError(
-            'rollback %s in %s %s while this run read the host; run again'
-            % ((earlier or found)['id'], rollback_dir, 'settled' if earlier else 'was armed by another run'))
+    found = nftables_rollback.still_unconfirmed(rollback_dir, earlier)
     if not found:
         return None
-    said = 'the host already holds what this run wants, but %s' % _unconfirmed_text(found, rollback_dir)
+    said = 'the host already holds what this run wants, but %s' % nftables_rollback.waiting_text(found, rollback_dir)
     if module.check_mode:
         module.warn(said)
         return None
     if not module.params['confirm_timeout']:
-        raise nftables_rollback.RollbackError('%s; confirm it (atea.anywhere.nftables_confirm) or let it restore, '
-                                              'then run again' % said)
+        raise nftables_rollback.RollbackError('%s; %s, then run again' % (said, nftables_rollback.SETTLE))
     module.warn('%s; this run hands it to the play to confirm' % said)
     return found
 
@@ -545,7 +525,8 @@ def main():
             file_changes.append((blacklist, voip_helpers.blacklist_content(('sip', 'h323'))))
         changed = plan.changed or bool(removal) or bool(file_changes)
         if changed and not module.check_mode:
-            refuse_over_unconfirmed(module, earlier)
+            if not params['confirm_timeout']:  # with it, arm() refuses
+                nftables_rollback.refuse_change(earlier, params['rollback_dir'])
             rollback = apply(module, nft, ruleset, plan, removal, file_changes)
         elif not changed:
             rollback = earlier_rollback(module, earlier)
