@@ -80,7 +80,6 @@ WRONG_SOURCE_STANDS_FOR = {'rogue': 'c1', 'inet': 'mpls'}
 # 'fw.own' its address on the prober's own segment, outside the customer networks: tried like 'fw', fits no section.
 HOST_STANDS_FOR = {'fw': 'c1', 'fw.own': 'c1'}
 ATEA_ROLES = {'mpls': '91.184.140.0/24', 'inet': '88.151.163.0/24'}  # stand-in -> real network in the document
-PROFILE_SECTIONS = {'smb': ('3', '4'), 'enterprise': ('2.1', '2.2', '2.3', '3', '4')}
 # Ports that no section opens on any path: each is probed and must be dropped.
 CLOSED_CANDIDATES = (23, 3389, 8081, 10000)
 # Ports drawn at random from each range wider than its ends, beside the ends and the ports just outside it.
@@ -362,7 +361,7 @@ class Lab(object):
         ICMP queries other than echo, and with host placement the firewall's address outside the
         customer networks. The profile decides which of them must pass.
         """
-        sections = [s for s in document.load() if s.number in PROFILE_SECTIONS[profile]]
+        sections = [s for s in document.load() if s.number in document.PROFILE_SECTIONS[profile]]
         candidates, low_source = set(), set()
         for section in document.load():
             for row in section.rows:
@@ -758,7 +757,7 @@ def main(argv=None):
             command.add_argument('--seed', type=int, help='seed of the ports drawn in each range (default: $%s, '
                                  'or random)' % SEED_VARIABLE)
         if name in ('probe', 'walk'):
-            command.add_argument('--profile', required=True, choices=sorted(PROFILE_SECTIONS))
+            command.add_argument('--profile', required=True, choices=sorted(document.PROFILE_SECTIONS))
         if name == 'walk':
             command.add_argument('--mode', default='table', choices=('table', 'chain'), help='the run\'s nftables mode')
     serve_command = commands.add_parser('serve')
