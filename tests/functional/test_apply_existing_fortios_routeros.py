@@ -23,7 +23,6 @@ import sys
 
 import device_model
 import pytest
-import requirements_document
 import sibling_tests
 import stand_in_text
 import stand_in_walk
@@ -85,6 +84,8 @@ ROS_CUSTOMER_TRAFFIC = [
 
 # MPLS and internet flows first (their policies meet different customer denies), then the smb profile.
 LARGER = ['mpls_outbound', 'mra']
+# The walk's name for what a run with components=LARGER applies (sections 2.1 and 3).
+LARGER_APPLIED = stand_in_walk.applied('smb', LARGER)
 
 
 def _without(entry, *fields):
@@ -105,13 +106,6 @@ def _walk(platform, final, starting, zones, profile, customer_traffic):
             assert (bool(verdict), decided_by in verdict.reason) == (passes, True), (
                 state, device_model.describe(sent), verdict.reason)
     return walked
-
-
-@pytest.fixture(name='larger_profile')
-def larger_profile_fixture(monkeypatch):
-    """The walk's name for what a run with components=LARGER applies (sections 2.1 mpls_outbound and 3 mra)."""
-    monkeypatch.setitem(requirements_document.PROFILE_SECTIONS, 'larger', ('2.1', '3'))
-    return 'larger'
 
 
 def _fortios_state(config):
@@ -145,7 +139,7 @@ def _fortios_misplaced(state):
 
 @NEEDS_ROOT
 @pytest.mark.parametrize('stand_in', [('fortios', {'starting': json.dumps(FGT_DEVICE)})], indirect=True)
-def test_fortios_policies_go_above_the_customers_first_deny_and_leave_theirs_in_order(stand_in, larger_profile):
+def test_fortios_policies_go_above_the_customers_first_deny_and_leave_theirs_in_order(stand_in):
     site, config = stand_in[1:]
     before = config.read_text()
     check = site('smb', '--check', '--diff', components=LARGER)
@@ -161,10 +155,11 @@ def test_fortios_policies_go_above_the_customers_first_deny_and_leave_theirs_in_
     assert any('MPLS' in name for name in names[names.index('NO-GUEST-OUT'):-1])
     # Deleted by the id the device gave sip, not 13 (ftp here).
     assert state['system/session-helper'] == [FGT_DEVICE['system/session-helper'][1]]
-    walked = _walk('fortios', state, FGT_DEVICE, FGT_ZONES, larger_profile, FGT_CUSTOMER_TRAFFIC)
+    walked = _walk('fortios', state, FGT_DEVICE, FGT_ZONES, LARGER_APPLIED, FGT_CUSTOMER_TRAFFIC)
     # The same policies below the customer's denies: the model sees the flows stopped.
     misplaced = device_model.walk(device_model.load('fortios', stand_in_text.fortios_show(_fortios_misplaced(state)),
-                                                    zones=FGT_ZONES, base=''), larger_profile, WALK_NETWORKS)
+                                                    zones=FGT_ZONES, base=''), LARGER_APPLIED, WALK_NETWORKS,
+                                  sections=stand_in_walk.sections(LARGER_APPLIED))
     assert len(misplaced.failures) == misplaced.flows, device_model.summary(misplaced.failures)
     assert 'changed=0' in APPLY._recap(site('smb', components=LARGER))
     # The smb profile drops the MPLS policies: only ours go, theirs stay in order.
@@ -197,7 +192,7 @@ def _routeros_misplaced(state):
 
 @NEEDS_ROOT
 @pytest.mark.parametrize('stand_in', [('routeros', {'starting': json.dumps(ROS_DEVICE)})], indirect=True)
-def test_routeros_rules_go_above_the_customers_first_drop_and_leave_theirs_in_order(stand_in, larger_profile):
+def test_routeros_rules_go_above_the_customers_first_drop_and_leave_theirs_in_order(stand_in):
     site, config = stand_in[1:]
     before = config.read_text()
     check = site('smb', '--check', '--diff', components=LARGER)
@@ -212,10 +207,11 @@ def test_routeros_rules_go_above_the_customers_first_drop_and_leave_theirs_in_or
     assert ours and ours[0]['connection-state'] == 'established,related'
     # Theirs all there in order; ours together between their reply rule and their first drop.
     assert chain == ROS_CUSTOMER[:1] + ours + ROS_CUSTOMER[1:]
-    walked = _walk('routeros', state, ROS_DEVICE, ROS_ZONES, larger_profile, ROS_CUSTOMER_TRAFFIC)
+    walked = _walk('routeros', state, ROS_DEVICE, ROS_ZONES, LARGER_APPLIED, ROS_CUSTOMER_TRAFFIC)
     # The same rules below the customer's drops: the model sees the flows stopped.
     misplaced = device_model.walk(device_model.load('routeros', stand_in_text.routeros_export(
-        _routeros_misplaced(state)), zones=ROS_ZONES, base=''), larger_profile, WALK_NETWORKS)
+        _routeros_misplaced(state)), zones=ROS_ZONES, base=''), LARGER_APPLIED, WALK_NETWORKS,
+        sections=stand_in_walk.sections(LARGER_APPLIED))
     assert len(misplaced.failures) == misplaced.flows, device_model.summary(misplaced.failures)
     assert 'changed=0' in APPLY._recap(site('smb', components=LARGER))
     # The smb profile drops the MPLS rules: only ours go, theirs stay in order.

@@ -1788,11 +1788,13 @@ Flow = collections.namedtuple('Flow', 'label source_role destination_role protoc
 Walk = collections.namedtuple('Walk', 'flows replies closed reply_shaped passed_before failures')
 
 
-def document_flows(profile, networks):
-    """The document's flows for a profile, per address family the ends share: Flow tuples."""
+def document_flows(profile, networks, sections=None):
+    """The document's flows for a profile (or the given document sections), per address family the ends share:
+    Flow tuples."""
+    sections = requirements_document.PROFILE_SECTIONS[profile] if sections is None else sections
     flows = []
     for section in requirements_document.load():
-        if section.number not in requirements_document.PROFILE_SECTIONS[profile]:
+        if section.number not in sections:
             continue
         atea = DOCUMENT_NETWORKS.get(section.network, 'customer')
         ends = {'outbound': ('customer', atea), 'inbound': (atea, 'customer'),
@@ -1863,7 +1865,7 @@ def _reply_shaped(flows, sent, source_role, destination_role, networks):
     return False
 
 
-def walk(device, profile, networks, seed=0, before=None):
+def walk(device, profile, networks, seed=0, before=None, sections=None):
     """Every document flow of the profile (each port range at its ends and a seeded port inside, each source and
     destination network, source ports at the ends of the range the document asks for) from the right zone to the
     right one, its reply back, and a sample that must stay closed (the ports beside each range, the reverse
@@ -1874,10 +1876,10 @@ def walk(device, profile, networks, seed=0, before=None):
     device (IOS-XE) a closed-sample packet shaped like a flow's reply is not checked but counted (reply_shaped):
     the return entries the platform needs pass it by design. With before (the device as it was before the run),
     a sample packet that passed before is the customer's own traffic: it must still pass (passed_before counts
-    them).
+    them). sections: the document sections to walk instead of the profile's (what a run with components applied).
     """
     rng = random.Random(seed)
-    flows = document_flows(profile, networks)
+    flows = document_flows(profile, networks, sections)
     failures = []
     counts = collections.Counter()
     closed = []

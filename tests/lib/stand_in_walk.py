@@ -9,8 +9,6 @@ sample staying closed (or, with the device as it was before the run, passing wha
 
 from __future__ import annotations
 
-from unittest import mock
-
 import device_model
 import requirements_document
 import stand_in_text
@@ -46,13 +44,17 @@ def applied(profile, components=None):
     return '+'.join(components) if components else profile
 
 
+def sections(what):
+    """The document sections of what a run applied (applied()): the profile's, or its components'."""
+    if what in requirements_document.PROFILE_SECTIONS:
+        return requirements_document.PROFILE_SECTIONS[what]
+    return tuple(COMPONENT_SECTIONS[name] for name in what.split('+'))
+
+
 def walk(device, what, before=None):
     """The walk of what a run applied (applied()) on a stand-in's device model: no failures, and flows, their
     replies and a closed sample walked."""
-    sections = {what: tuple(COMPONENT_SECTIONS[name] for name in what.split('+'))} if '+' in what or \
-        what in COMPONENT_SECTIONS else {}
-    with mock.patch.dict(requirements_document.PROFILE_SECTIONS, sections):
-        walked = device_model.walk(device, what, WALK_NETWORKS, before=before)
+    walked = device_model.walk(device, what, WALK_NETWORKS, before=before, sections=sections(what))
     assert walked.failures == [], '%s\nfirst: %s' % (device_model.summary(walked.failures),
                                                      '\n'.join(walked.failures[:5]))
     assert walked.flows and walked.replies == walked.flows and walked.closed, walked
