@@ -15,7 +15,9 @@ A snapshot (JSON) holds:
               binary and the iptables-save text of one table, restored with '-T <table>' (that table is
               flushed first); with iptables-nft, the table's nft name and the chains it had, so that the
               chains iptables-restore makes beyond those are removed again;
-  files     - [{path, content, mode, uid, gid}]: the file's text, or content null if it did not exist.
+  files     - [{path, content, mode, uid, gid}]: the file's text, or content null if it did not exist;
+  commands  - [argv]: run in order after the files are back, for a manager that reads its own files
+              (firewall-cmd --reload, ufw reload); each failure is an error, the next still runs.
 
 State directory of an armed rollback: snapshot.json, the program, 'armed' (the restorer's pid and
 deadline), 'lock' (flock, so confirming and restoring never overlap), then either 'confirmed' or
@@ -130,6 +132,10 @@ def restore(snapshot):
                 write_file(entry['path'], entry['content'], entry['mode'], entry['uid'], entry['gid'])
         except OSError as error:
             errors.append('file %s not restored: %s' % (entry['path'], error.strerror or error))
+    for argv in snapshot.get('commands', []):
+        ok, message = _run(argv)
+        if not ok:
+            errors.append('%s failed: %s' % (' '.join(argv), message))
     return errors
 
 

@@ -47,6 +47,20 @@ def test_restore_puts_files_back_with_mode_and_removes_new_ones(tmp_path):
     assert not new.exists()
 
 
+def test_restore_runs_the_manager_commands_after_the_files_and_reports_each_failure(tmp_path):
+    """A manager that reads its own files (firewalld, ufw) is told to reload after they are back."""
+    kept = tmp_path / 'kept.conf'
+    kept.write_text('before\n')
+    seen = tmp_path / 'seen'
+    snapshot = dict(snapshot_of([str(kept)]), commands=[
+        ['sh', '-c', 'cat %s > %s' % (kept, seen)],
+        ['sh', '-c', 'echo refused >&2; exit 3'],
+        ['sh', '-c', 'echo still run >> %s' % seen]])
+    files.put(str(kept), 'after\n')
+    assert nftables_restore.restore(snapshot) == ['sh -c echo refused >&2; exit 3 failed: refused']
+    assert seen.read_text() == 'before\nstill run\n'
+
+
 def test_a_failed_step_restores_what_earlier_steps_did(tmp_path):
     first, second = tmp_path / 'first', tmp_path / 'blocked' / 'second'
     first.write_text('old\n')
