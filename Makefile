@@ -33,10 +33,20 @@ setup: system-packages python-packages link
 
 # Only what is missing is installed: a machine that has it all needs no network.
 # openssh-server and -client: the lockout test reaches a lab firewall over real SSH.
-SYSTEM_PACKAGES := git iproute2 nftables iptables util-linux procps openssh-server openssh-client
+# firewalld, ufw and dbus-daemon: the Linux manager scenarios run them inside lab namespaces only.
+SYSTEM_PACKAGES := git iproute2 nftables iptables util-linux procps openssh-server openssh-client \
+	firewalld ufw dbus-daemon
+# A policy-rc.d that answers 101 keeps the packages' scripts from starting sshd, dbus or a firewall
+# on the machine itself (invoke-rc.d(8)); one that was there before is left as it was.
+POLICY_RC := /usr/sbin/policy-rc.d
 system-packages:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	if [ -n "$$missing" ]; then \
+		own_policy=""; if [ ! -e $(POLICY_RC) ]; then printf '#!/bin/sh\nexit 101\n' > $(POLICY_RC); \
+			chmod 755 $(POLICY_RC); own_policy=1; fi; \
+		trap '[ -z "$$own_policy" ] || rm -f $(POLICY_RC)' EXIT; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
