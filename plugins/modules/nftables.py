@@ -27,6 +27,9 @@ description:
     ruleset and the files are then changed; if any step fails, everything saved is put back and the
     error names the step, the file or table, and the cause, and says that the previous state was
     restored (or exactly what could not be).
+  - With O(state=present) it refuses, before changing anything, where firewalld is running or ufw is active:
+    their own base chains reject what they do not allow, so the rules would not let the flows through. Use the
+    role's C(atea_anywhere_platform=linux), which applies them through that manager (M(atea.anywhere.linux_firewall_info)).
   - Also removes SIP and H.323 conntrack helper assignments (requirement 1.1), as M(atea.anywhere.voip_helpers) does.
   - Every rule carries its provenance (document section and purpose) as nftables comments.
   - For nftables 0.9.7 or later (set element comments) and util-linux C(unshare).
@@ -199,6 +202,7 @@ notes:
 seealso:
   - module: atea.anywhere.nftables_confirm
   - module: atea.anywhere.voip_helpers
+  - module: atea.anywhere.linux_firewall_info
   - plugin: atea.anywhere.nftables_table
     plugin_type: filter
 '''
@@ -306,6 +310,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atea.anywhere.plugins.module_utils import (
     files,
+    linux_managers,
     nftables_rollback,
     nftables_state,
     nftables_transaction,
@@ -499,6 +504,13 @@ def main():
                              'the previous state if the play cannot reach the host again.)' % connection)
 
     nft = nftables_state.Nft.for_module(module)
+    if present:
+        try:
+            refused = linux_managers.refusal(linux_managers.Host.for_module(module))
+        except linux_managers.ManagerError as error:
+            refused = 'could not tell whether firewalld or ufw filters this host, nothing was changed: %s' % error
+        if refused:
+            module.fail_json(msg=refused)
     diffs = []
     removal = voip_helpers.Removal()
     rollback = None

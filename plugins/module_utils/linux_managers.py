@@ -1,0 +1,299 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which firewall manager drives a Linux host: firewalld, ufw, iptables or nftables.
+
+A packet must be accepted by every base chain on its hook, so the collection's rules only work through the
+manager whose chains decide. The evidence is read, never changed:
+- firewalld running: C(firewall-cmd --state) prints C(running) (it asks the daemon over the D-Bus system bus,
+  DBUS_SYSTEM_BUS_ADDRESS honoured); installed but stopped is not active.
+- ufw active: C(ufw status) prints C(Status: active), which ufw decides by its chain ufw-user-input being
+  loaded (ufw/backend_iptables.py get_status); installed but disabled is not active. Needs root.
+- iptables rules: iptables-nft-save, iptables-legacy-save and their ip6 twins hold a C(-A) rule or a built-in
+  chain whose policy is not ACCEPT, leaving out ufw's chains (ufw-*, ufw6-*), the collection's own
+  (the iptables chain prefix) and the rules that jump to them.
+- nftables: tables other than firewalld's (C(firewalld)), the collection's (its owner comment) and the
+  tables iptables-nft keeps for iptables (an xtables table name whose base chains carry the built-in names).
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from ansible_collections.atea.anywhere.plugins.module_utils import nftables_state
+from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import OWNER_COMMENT
+
+MANAGERS = ('firewalld', 'ufw', 'iptables', 'nftables')
+DEFAULT_IPTABLES_CHAIN_PREFIX = 'ATEA-ANYWHERE'
+# (save command, variant, family) read for iptables rules.
+IPTABLES_SAVES = (('iptables-nft-save', 'nft', 'ipv4'), ('ip6tables-nft-save', 'nft', 'ipv6'),
+                  ('iptables-legacy-save', 'legacy', 'ipv4'), ('ip6tables-legacy-save', 'legacy', 'ipv6'))
+UFW_CHAIN_PREFIXES = ('ufw-', 'ufw6-')
+FIREWALLD_TABLE = 'firewalld'
+# The tables and built-in chains of iptables, ip6tables, arptables and ebtables, as iptables-nft makes them in nftables.
+XTABLES_TABLES = {'ip': ('filter', 'nat', 'mangle', 'raw', 'security'),
+                  'ip6': ('filter', 'nat', 'mangle', 'raw', 'security'),
+                  'arp': ('filter',), 'bridge': ('filter', 'nat', 'broute')}
+XTABLES_BUILT_INS = ('PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING', 'BROUTING')
+PLATFORM_HINT = 'set atea_anywhere_platform to the one that should carry the rules'
+
+
+class ManagerError(Exception):
+    """The evidence could not be read, or it does not name one manager (found: the Findings so far)."""
+
+    def __init__(self, message, found=()):
+        super(ManagerError, self).__init__(message)
+        self.found = list(found)
+
+
+class Finding(object):
+    """What was seen of one manager: whether it is active (decides the host's packets) and why."""
+
+    def __init__(self, manager, active, evidence):
+        self.manager = manager
+        self.active = active
+        self.evidence = evidence
+
+    def as_dict(self):
+        return {'manager': self.manager, 'active': self.active, 'evidence': self.evidence}
+
+
+class Host(object):
+    """The host's commands. runner(argv) -> (rc, stdout, stderr) like AnsibleModule.run_command;
+    which(name) -> path or None like AnsibleModule.get_bin_path."""
+
+    def __init__(self, runner, which):
+        self._runner = runner
+        self._which = which
+
+    @classmethod
+    def for_module(cls, module):
+        return cls(lambda argv: module.run_command(argv), module.get_bin_path)
+
+    def which(self, name):
+        return self._which(name)
+
+    def run(self, argv):
+        return self._runner(argv)
+
+    def output(self, argv):
+        """stdout of argv, which must succeed."""
+        rc, out, err = self._runner(argv)
+        if rc != 0:
+            raise ManagerError('%s failed (rc=%s): %s' % (' '.join(argv), rc, (err or out).strip()))
+        return out
+
+
+def firewalld_finding(host):
+    """firewalld, when firewall-cmd is installed: running only if the daemon answers on D-Bus."""
+    command = host.which('firewall-cmd')
+    if not command:
+        return None
+    rc, out, err = host.run([command, '--state'])
+    if rc == 0 and out.strip() == 'running':
+        return Finding('firewalld', True, 'firewall-cmd --state: running')
+    return Finding('firewalld', False, 'installed, not running (firewall-cmd --state: %s)'
+                   % ((out or err).strip().splitlines() or ['rc %s' % rc])[-1])
+
+
+def ufw_finding(host):
+    """ufw, when installed: active only if 'ufw status' says so (its chains are loaded)."""
+    command = host.which('ufw')
+    if not command:
+        return None
+    status = host.output([command, 'status']).strip().splitlines()
+    if status and status[0].strip() == 'Status: active':
+        return Finding('ufw', True, 'ufw status: active')
+    return Finding('ufw', False, 'installed, not active (ufw status: %s)' % (status[0].strip() if status else 'empty'))
+
+
+def refusal(host):
+    """Why plain nftables rules would not let the flows through on this host, or None: a running firewalld or
+    an active ufw rejects, in its own base chains, what it does not allow itself."""
+    firewalld = firewalld_finding(host)
+    if firewalld and firewalld.active:
+        return ('firewalld is running on this host: its own base chains reject what its zones do not allow, so the '
+                'rules of atea.anywhere.nftables would not let the flows through; use atea_anywhere_platform linux '
+                '(or firewalld), which applies them through firewalld (module atea.anywhere.firewalld). Nothing was '
+                'changed.')
+    ufw = ufw_finding(host)
+    if ufw and ufw.active:
+        return ('ufw is active on this host: its own chains drop what its rules do not allow, so the rules of '
+                'atea.anywhere.nftables would not let the flows through; use atea_anywhere_platform linux (or ufw), '
+                'which applies them through ufw (module atea.anywhere.ufw). Nothing was changed.')
+    return None
+
+
+def _ours(chain, chain_prefix):
+    return chain.startswith(UFW_CHAIN_PREFIXES) or chain.startswith(chain_prefix)
+
+
+def iptables_rules(save_output, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX, policies_are_ufws=False):
+    """[(table, chain, what)] of an iptables-save output that are neither ufw's nor the collection's: each '-A'
+    rule (of a built-in or user chain) and each built-in chain whose policy is not ACCEPT (unless ufw is active:
+    then ufw set them, from its default policies)."""
+    found = []
+    table = None
+    for line in save_output.splitlines():
+        if line.startswith('*'):
+            table = line[1:].strip()
+        elif line.startswith(':'):
+            words = line[1:].split()
+            if len(words) >= 2 and words[1] not in ('ACCEPT', '-') and not policies_are_ufws \
+                    and not _ours(words[0], chain_prefix):
+                found.append((table, words[0], 'policy %s' % words[1]))
+        elif line.startswith('-A '):
+            words = shlex.split(line)
+            target = next((words[i + 1] for i, word in enumerate(words[:-1]) if word in ('-j', '--jump', '-g', '--goto')),
+                          None)
+            if not _ours(words[1], chain_prefix) and not (target and _ours(target, chain_prefix)):
+                found.append((table, words[1], 'rule'))
+    return found
+
+
+def _hooks(entries):
+    """The netfilter hooks of the built-in chains among (table, chain, what) entries of the filter table."""
+    return set(chain.lower() for table, chain, _what in entries if table == 'filter' and chain in XTABLES_BUILT_INS)
+
+
+def iptables_findings(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX, policies_are_ufws=False):
+    """{variant: (evidence text, hooks filtered)} of each iptables variant that holds rules."""
+    held = {}
+    for command, variant, family in IPTABLES_SAVES:
+        path = host.which(command)
+        if not path:
+            continue
+        entries = iptables_rules(host.output([path]), chain_prefix, policies_are_ufws)
+        if entries:
+            tables = sorted(set(table for table, _chain, _what in entries))
+            rules = sum(1 for entry in entries if entry[2] == 'rule')
+            policies = ['%s %s' % (chain, what) for _table, chain, what in entries if what != 'rule']
+            text = '%s: %d rules in %s%s' % (command, rules, ', '.join(tables),
+                                             ('; ' + ', '.join(policies)) if policies else '')
+            evidence, hooks = held.get(variant, ([], set()))
+            held[variant] = (evidence + [text], hooks | _hooks(entries))
+    return dict((variant, ('; '.join(evidence), hooks)) for variant, (evidence, hooks) in held.items())
+
+
+def installed_iptables_variant(host):
+    """The variant the plain 'iptables' command is (iptables -V: '(nf_tables)' or '(legacy)'), or None."""
+    command = host.which('iptables')
+    if not command:
+        return None
+    rc, out, _err = host.run([command, '-V'])
+    if rc != 0:
+        return None
+    return 'nft' if 'nf_tables' in out else 'legacy'
+
+
+def _is_xtables_table(family, name, chains):
+    base = [chain['name'] for chain in chains if 'hook' in chain]
+    return name in XTABLES_TABLES.get(family, ()) and all(chain in XTABLES_BUILT_INS for chain in base)
+
+
+def nftables_tables(host):
+    """(user tables as [(family, name, hooks filtered)], the collection's own tables, firewalld's tables),
+    or None when nft is not installed."""
+    command = host.which('nft')
+    if not command:
+        return None
+    nft = nftables_state.Nft(lambda argv, data: host.run(argv), command, None)
+    try:
+        ruleset = nft.ruleset()
+        user, own, firewalld = [], [], []
+        chains = nftables_state.objects_of(ruleset, 'chain')
+        for table in nftables_state.objects_of(ruleset, 'table'):
+            family, name = table['family'], table['name']
+            mine = [chain for chain in chains if (chain.get('family'), chain.get('table')) == (family, name)]
+            if name == FIREWALLD_TABLE and family in ('inet', 'ip', 'ip6'):
+                firewalld.append((family, name))
+            elif _is_xtables_table(family, name, mine):
+                continue
+            elif 'comment "%s"' % OWNER_COMMENT in nft.listing([('table', family, name)]):
+                own.append((family, name))
+            else:
+                hooks = set(chain['hook'] for chain in mine if chain.get('type') == 'filter' and 'hook' in chain)
+                user.append((family, name, hooks))
+    except nftables_state.NftError as error:
+        raise ManagerError(str(error))
+    return user, own, firewalld
+
+
+class Detection(object):
+    """The manager that drives the host, the iptables variant, what was found, and notes (warnings)."""
+
+    def __init__(self, manager, iptables_variant, found, notes=()):
+        self.manager = manager
+        self.iptables_variant = iptables_variant
+        self.found = found
+        self.notes = list(notes)
+
+    def as_dict(self):
+        return {'manager': self.manager, 'iptables_variant': self.iptables_variant,
+                'found': [finding.as_dict() for finding in self.found]}
+
+
+def _found_text(found):
+    return '; '.join('%s (%s)' % (f.manager, f.evidence) for f in found) or 'none of firewalld, ufw, iptables, nft'
+
+
+def _table_text(tables):
+    return ', '.join('%s %s' % (family, name) for family, name in tables)
+
+
+def _nftables_evidence(user):
+    return 'user tables %s' % ', '.join('%s %s%s' % (family, name, (' (base chains on %s)' % ', '.join(sorted(hooks)))
+                                                     if hooks else '') for family, name, hooks in user)
+
+
+def detect(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX):
+    """The one manager that decides this host's packets (see the module linux_firewall_info for the rules)."""
+    found, notes = [], []
+    firewalld, ufw = firewalld_finding(host), ufw_finding(host)
+    found.extend(f for f in (firewalld, ufw) if f)
+    iptables = iptables_findings(host, chain_prefix, policies_are_ufws=bool(ufw and ufw.active))
+    for variant in sorted(iptables):
+        found.append(Finding('iptables', True, '%s (iptables-%s)' % (iptables[variant][0], variant)))
+    tables = nftables_tables(host)
+    user, own, firewalld_tables = tables or ([], [], [])
+    if user:
+        found.append(Finding('nftables', True, _nftables_evidence(user)))
+    elif tables is not None:
+        found.append(Finding('nftables', False, 'nft installed, no user tables'))
+    if own:
+        notes.append('the collection\'s own nftables table %s is loaded; where another manager now carries the rules, '
+                     'remove it with atea_anywhere_platform nftables and atea_anywhere_state absent'
+                     % _table_text(own))
+    held = sorted(iptables)
+    variant = held[0] if len(held) == 1 else installed_iptables_variant(host)
+    running = [f.manager for f in (firewalld, ufw) if f and f.active]
+    if len(running) == 2:
+        raise ManagerError('firewalld is running and ufw is active on this host: both filter every packet, so rules '
+                           'applied through one would still be rejected by the other; stop one of them, or %s. '
+                           'Found: %s' % (PLATFORM_HINT, _found_text(found)), found)
+    if running:
+        return Detection(running[0], variant, found, notes)
+    if firewalld_tables:
+        raise ManagerError('firewalld is not running, but its nftables table %s is loaded and still filters: start '
+                           'firewalld (then it is used), or remove the table. Found: %s'
+                           % (_table_text(firewalld_tables), _found_text(found)), found)
+    if len(held) == 2:
+        raise ManagerError('both iptables-nft and iptables-legacy hold rules on this host: %s; %s and '
+                           'atea_anywhere_iptables_variant to the one that should carry the rules'
+                           % (_found_text(found), PLATFORM_HINT), found)
+    if held:
+        filtering = iptables[held[0]][1]
+        nft_filtering = set().union(*(hooks for _family, _name, hooks in user))
+        if filtering and nft_filtering:
+            raise ManagerError('iptables (%s) and nftables (%s) both filter on this host (iptables on %s, nftables on '
+                               '%s): a packet must pass both, so rules applied through one could still be dropped by '
+                               'the other; %s' % (iptables[held[0]][0], _table_text(u[:2] for u in user),
+                                                  ', '.join(sorted(filtering)), ', '.join(sorted(nft_filtering)),
+                                                  PLATFORM_HINT), found)
+        # Where only one of them filters (the other only translates or marks), that one decides.
+        return Detection('nftables' if nft_filtering else 'iptables', variant, found, notes)
+    if tables is not None:
+        return Detection('nftables', variant, found, notes)
+    if variant:
+        return Detection('iptables', variant, found, notes)
+    raise ManagerError('no firewall manager that can be driven: found %s' % _found_text(found), found)
