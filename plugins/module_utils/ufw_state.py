@@ -37,8 +37,9 @@ RULES_END = '\n### END RULES ###\n'
 _TUPLE = re.compile(r'^### tuple ### (.*)$', re.M)
 
 
-class UfwError(Exception):
-    """ufw is not active, its files are not as ufw writes them, or a command failed."""
+class UfwError(files.FileError):
+    """ufw is not active, its files are not as ufw writes them, or loading them failed (a FileError, so that a
+    Transaction step that fails with it puts the snapshot back)."""
 
 
 class Block(namedtuple('Block', 'text tuple comment')):
