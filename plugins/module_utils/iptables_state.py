@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import objects_of
+from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import NftError, objects_of
 from ansible_collections.atea.anywhere.plugins.module_utils.render_iptables import comment_argument
 
 VARIANTS = ('auto', 'nft', 'legacy')
@@ -28,8 +28,9 @@ BUILT_IN = ('INPUT', 'FORWARD', 'OUTPUT')
 DETECTION_TABLES = ('filter', 'raw')
 
 
-class IptablesError(Exception):
-    """An iptables command failed, or its output could not be read."""
+class IptablesError(NftError):
+    """An iptables command failed, or its output could not be read. An NftError (a netfilter command failed), so that
+    a step of nftables_transaction.Transaction that fails with it restores the snapshot."""
 
 
 class Iptables(object):
