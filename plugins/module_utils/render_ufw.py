@@ -150,14 +150,17 @@ def tuple_command(tuple_fields, comment):
     words = ['ufw'] + (['route', action.split(':', 1)[1]] if action.startswith('route:') else [action])
     if direction.startswith('out'):
         words.append('out')
-    for word, address, port in (('from', src, sport), ('to', dst, dport)):
-        shown = 'any' if address in ('0.0.0.0/0', '::/0') else address
-        if shown != 'any' or port != 'any':
-            words += [word, shown] + (['port', port] if port != 'any' else [])
-    if ' to ' not in ' '.join(words) and ' from ' not in ' '.join(words):
-        words += ['to', 'any']
-    if protocol != 'any':
-        words += ['proto', protocol]
+    src, dst = ('any' if address in ('0.0.0.0/0', '::/0') else address for address in (src, dst))
+    if src == dst == sport == 'any' and dport != 'any':
+        words.append(dport + ('/' + protocol if protocol != 'any' else ''))     # ufw's short syntax
+    else:
+        for word, address, port in (('from', src, sport), ('to', dst, dport)):
+            if address != 'any' or port != 'any':
+                words += [word, address] + (['port', port] if port != 'any' else [])
+        if 'to' not in words and 'from' not in words:
+            words += ['to', 'any']
+        if protocol != 'any':
+            words += ['proto', protocol]
     if comment:
         words += ['comment', "'%s'" % comment]
     return ' '.join(words)
