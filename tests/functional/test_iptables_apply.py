@@ -122,8 +122,7 @@ def parent_rules(saved, parent):
 
 @pytest.mark.parametrize('variant', VARIANTS)
 @pytest.mark.parametrize('placement, profile', [('gateway', 'enterprise'), ('host', 'smb')])
-def test_apply_is_exact_idempotent_leaves_foreign_rules_and_absent_restores(netns, tmp_path, variant, placement,
-                                                                             profile):
+def test_apply_is_exact_idempotent_leaves_foreign_rules_and_absent_restores(netns, tmp_path, variant, placement, profile):
     plant(netns, variant)
     before = save(netns, variant)
     args = {'rules': RULES[profile], 'variant': variant, 'placement': placement,
