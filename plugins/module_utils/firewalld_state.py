@@ -207,12 +207,13 @@ class Plan(object):
         self.undo = []
         self.reload = False
         self.new_files = []
+        self.stale_files = []
         self.paths = []
         self.diffs = []
 
     @property
     def changed(self):
-        return bool(self.calls) or self.reload
+        return bool(self.calls) or self.reload or bool(self.stale_files)
 
 
 def _rich_calls(scope_args, name, have, want):
@@ -233,8 +234,9 @@ def policy_path(name):
     return os.path.join(CONFIG_DIR, 'policies', '%s.xml' % name)
 
 
-def plan(state, names, wanted):
-    """names: every policy name of ours; wanted: name -> Policy (absent ones are removed)."""
+def plan(state, names, wanted, exists=os.path.exists):
+    """names: every policy name of ours; wanted: name -> Policy (absent ones are removed, with the backup
+    <name>.xml.old firewalld leaves of them)."""
     result = Plan()
     before, after = {}, {}
     for scope in ('runtime', 'permanent'):
@@ -248,6 +250,8 @@ def plan(state, names, wanted):
             if permanent is not None:
                 result.calls.append(['--permanent', '--delete-policy=%s' % name])
             result.reload = result.reload or runtime is not None or permanent is not None
+            if permanent is not None or exists(policy_path(name) + '.old'):
+                result.stale_files.append(policy_path(name) + '.old')
         elif permanent is None or shape(permanent) != shape(want):
             if permanent is not None:
                 result.calls.append(['--permanent', '--delete-policy=%s' % name])
@@ -267,7 +271,7 @@ def plan(state, names, wanted):
             result.calls.append(['--permanent', '--policy=%s' % name, '--set-description=%s' % want.description])
             result.undo.insert(0, ['--permanent', '--policy=%s' % name,
                                    '--set-description=%s' % permanent.description])
-        if runtime != want or permanent != want:
+        if runtime != want or permanent != want or policy_path(name) + '.old' in result.stale_files:
             result.paths.extend([policy_path(name), policy_path(name) + '.old'])
     for scope in ('runtime', 'permanent'):
         if before[scope] != after[scope]:
@@ -277,11 +281,12 @@ def plan(state, names, wanted):
     return result
 
 
-def command_lines(binary, calls, reload):
+def command_lines(binary, calls, reload, stale_files=()):
     """The command lines as the module reports them."""
     lines = [' '.join([binary] + [_shell_word(a) for a in args]) for args in calls]
     if reload:
         lines.append('%s --reload' % binary)
+    lines.extend('rm %s' % path for path in stale_files)
     return lines
 
 

@@ -55,7 +55,9 @@ options:
     type: list
     elements: dict
   state:
-    description: V(absent) deletes the policies the module owns (then reloads firewalld).
+    description:
+      - V(absent) deletes the policies the module owns, then reloads firewalld, and removes the backups
+        (C(<policy>.xml.old)) firewalld leaves of them in C(/etc/firewalld/policies).
     type: str
     default: present
     choices: [present, absent]
@@ -237,6 +239,7 @@ import types
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atea.anywhere.plugins.module_utils import (
+    files,
     firewalld_state,
     nftables_rollback,
     nftables_transaction,
@@ -285,7 +288,8 @@ def check_options(params):
 def take_snapshot(module, cmd, plan, helpers):
     """The files a reload reads back and the reload, or (without one) the inverse calls."""
     reload = plan.reload or helpers.reload
-    paths = list(plan.paths) if reload else []
+    # Without a reload firewalld would not read restored policy files back: only the stale backups go in.
+    paths = list(plan.paths) if reload else list(plan.stale_files)
     for service in helpers.services:
         path = os.path.join(firewalld_state.CONFIG_DIR, 'services', '%s.xml' % service)
         paths.extend([path, path + '.old'])
@@ -317,6 +321,8 @@ def apply(module, cmd, names, wanted, plan, helpers):
             transaction.run('reloading firewalld', cmd.change, ['--reload'])
         transaction.run('reading the policies back', firewalld_state.check_applied, cmd, list(names.values()),
                         wanted)
+        for path in plan.stale_files:
+            transaction.run('removing %s' % path, files.put, path, None)
     except nftables_transaction.ChangeError as error:
         if error.changed and rollback:
             error.args = ('%s The host\'s own restore (rollback %s) stays armed and tries again at %s.'
@@ -357,7 +363,7 @@ def main():
         reload = plan.reload or helpers.reload
         commands = firewalld_state.command_lines(
             cmd.binary, plan.calls + [['--permanent', '--new-policy-from-file=<%s.xml>' % name, '--name=%s' % name]
-                                      for name, _xml in plan.new_files] + helpers.removals, reload)
+                                      for name, _xml in plan.new_files] + helpers.removals, reload, plan.stale_files)
         changed = plan.changed or bool(helpers.removals) or helpers.reload
         if reload:
             drift = firewalld_state.foreign_drift(state, list(names.values()))
