@@ -138,37 +138,37 @@ def test_a_line_break_in_a_section_is_refused():
         render([rule], Layout())
 
 
-# -- firewall-cmd listings, canned as firewalld 1.3.3 prints them ------------------------------------------------
+# -- firewall-cmd listings, canned as firewalld 1.3.3 prints them (it ends each empty 'key: ' with a space) -------
 
 ZONES = '''public (default, active)
   target: default
   icmp-block-inversion: no
   interfaces: %s
-  sources: 
+  sources:
   services: dhcpv6-client sip ssh
-  ports: 
-  protocols: 
+  ports:
+  protocols:
   forward: yes
   masquerade: no
-  forward-ports: 
-  source-ports: 
-  icmp-blocks: 
+  forward-ports:
+  source-ports:
+  icmp-blocks:
   rich rules: %s
 
 trusted
   target: ACCEPT
   icmp-block-inversion: no
-  interfaces: 
-  sources: 
-  services: 
-  ports: 
-  protocols: 
+  interfaces:
+  sources:
+  services:
+  ports:
+  protocols:
   forward: yes
   masquerade: no
-  forward-ports: 
-  source-ports: 
-  icmp-blocks: 
-  rich rules: 
+  forward-ports:
+  source-ports:
+  icmp-blocks:
+  rich rules:
 '''
 
 POLICY = '''%s (active)
@@ -176,14 +176,14 @@ POLICY = '''%s (active)
   target: CONTINUE
   ingress-zones: ANY
   egress-zones: ANY
-  services: 
-  ports: 
-  protocols: 
+  services:
+  ports:
+  protocols:
   masquerade: no
-  forward-ports: 
-  source-ports: 
-  icmp-blocks: 
-  rich rules: 
+  forward-ports:
+  source-ports:
+  icmp-blocks:
+  rich rules:
 %s
 '''
 
@@ -192,15 +192,15 @@ USER_POLICY = '''allow-host-ipv6 (active)
   target: CONTINUE
   ingress-zones: ANY
   egress-zones: HOST
-  services: 
-  ports: 
-  protocols: 
+  services:
+  ports:
+  protocols:
   masquerade: no
-  forward-ports: 
-  source-ports: 
-  icmp-blocks: 
-  rich rules: 
-	rule family="ipv6" icmp-type name="neighbour-advertisement" accept
+  forward-ports:
+  source-ports:
+  icmp-blocks:
+  rich rules:
+\trule family="ipv6" icmp-type name="neighbour-advertisement" accept
 '''
 
 
