@@ -40,7 +40,6 @@ _ICMP_TYPES = {('echo-request', 'ipv4'): 8, ('echo-request', 'ipv6'): 128}
 # Neighbour discovery (router solicitation and advertisement, neighbour solicitation and advertisement):
 # IPv6 stops working on the host without it.
 _ND_TYPES = (133, 134, 135, 136)
-_HOST_PREFIX = {'ipv4': 32, 'ipv6': 128}
 _SAFE_COMMENT = re.compile(r'[A-Za-z0-9_-]+')
 # Inside iptables-save's double quotes these three are written with a backslash; iptables-restore reads them back.
 _COMMENT_ESCAPES = {'"': '\\"', "'": "\\'", '\\': '\\\\'}
@@ -80,9 +79,12 @@ class Layout(object):
             inputs.choose('parent_chains', hook, self.hooks)
         self.parent_chains = dict((hook, chain_name('parent_chains.%s' % hook, parents.get(hook, hook.upper())))
                                   for hook in self.hooks)
-        for hook, parent in self.parent_chains.items():
+        for hook, parent in sorted(self.parent_chains.items()):
             if parent in self.possible_chains():
                 raise inputs.InputError('parent_chains.%s' % hook, parent, 'one of the chains the module owns')
+            if list(self.parent_chains.values()).count(parent) > 1:
+                raise inputs.InputError('parent_chains.%s' % hook, parent, 'the parent of another hook too; each hook '
+                                        'needs a chain of its own')
         self.management_networks = (inputs.networks('management_networks', management_networks)
                                     if management_networks else ())
         self.management_ports = inputs.port_ranges('management_ports', management_ports)
@@ -101,11 +103,6 @@ class Layout(object):
     def possible_chains(self):
         """Every chain the prefix names, whatever the placement: one left by another placement is ours to remove."""
         return [self.chain(hook) for hook in ALL_HOOKS]
-
-
-def _address(cidr, family):
-    """An address as iptables-save prints it: always with its prefix length."""
-    return cidr if '/' in cidr else '%s/%d' % (cidr, _HOST_PREFIX[family])
 
 
 def _port(port_range):
@@ -177,7 +174,8 @@ def rule_lines(chain, rule):
                   for destinations in port_chunks([tuple(r) for r in rule['destination_ports']])]
     for source in rule['sources']:
         for destination in rule['destinations']:
-            addresses = '-s %s -d %s' % (_address(source, family), _address(destination, family))
+            # Networks come in normal form with their prefix length (engine.check_rules), as iptables-save prints them.
+            addresses = '-s %s -d %s' % (source, destination)
             lines.extend(_line(chain, '%s %s' % (addresses, matches), _comment(rule, ports)) for ports, matches in groups)
     return lines
 
@@ -197,7 +195,7 @@ def _base_lines(chain, hook, family, layout):
         for cidr in layout.management_networks:
             if inputs.family(cidr) == family:
                 for ports in port_chunks(layout.management_ports):
-                    lines.append(_line(chain, '-s %s %s' % (_address(cidr, family), _ports_matches('tcp', [], ports)),
+                    lines.append(_line(chain, '-s %s %s' % (cidr, _ports_matches('tcp', [], ports)),
                                        COMMENT_PREFIX + ': management access'))
     return lines
 

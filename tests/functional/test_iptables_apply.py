@@ -75,8 +75,8 @@ def run(netns, argv, data=None):
                           check=True).stdout
 
 
-def plant(netns, variant, families=FAMILIES):
-    for family, command in families.items():
+def plant(netns, variant, families=None):
+    for family, command in (families or FAMILIES).items():
         run(netns, ['%s-%s-restore' % (command, variant)], FOREIGN[family])
 
 
