@@ -23,17 +23,26 @@ The ports probed in each range are its ends, the ports just outside it and a sam
 (--seed or ATEA_ANYWHERE_LAB_SEED, random otherwise): 'up' opens them, 'probe' prints the seed, and
 'up --seed S' replays the same probes.
 
+With --manager firewalld|ufw|iptables-nft|iptables-legacy the firewall is a Linux host as it ships: that manager
+runs in the firewall namespace (firewalld: the real daemon on a private D-Bus system bus), holds rules of the
+customer's own (MANAGER_FOREIGN) and rejects what they do not name, and the inventory lets the collection detect
+it (atea_anywhere_platform: linux). 'foreign-check' compares what is not the collection's with the listing taken
+at 'up'; 'removed-check', after a run with state absent, the whole listing.
+
     lab.py up [--prefix aa] [--foreign table|chain] [--plant-voip-helpers] [--families ipv4,ipv6]
-              [--placement gateway|host] [--seed S]
+              [--placement gateway|host] [--seed S] [--manager nftables|firewalld|ufw|iptables-nft|iptables-legacy]
     lab.py probe --profile smb|enterprise [--prefix aa]
     lab.py walk --profile smb|enterprise [--mode table|chain] [--prefix aa]
+    lab.py foreign-check|removed-check|listing [--prefix aa]
     lab.py down [--prefix aa]
 """
 
 from __future__ import annotations
 
 import argparse
+import binascii
 import collections
+import glob
 import ipaddress
 import json
 import os
@@ -41,6 +50,7 @@ import random
 import shutil
 import signal
 import socket
+import re
 import struct
 import subprocess
 import sys
@@ -52,8 +62,10 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lib'))
 
 import device_model  # noqa: E402  pylint: disable=wrong-import-position
+import firewalld_daemon  # noqa: E402  pylint: disable=wrong-import-position
 import nft_model  # noqa: E402  pylint: disable=wrong-import-position
 import requirements_document as document  # noqa: E402  pylint: disable=wrong-import-position
+import ufw_namespace  # noqa: E402  pylint: disable=wrong-import-position
 
 # role -> (segment CIDR, firewall address, host address); customer segments are c1 and c2.
 DEFAULT_TOPOLOGY = {
@@ -137,6 +149,196 @@ VOIP_HELPER_TABLE = (
     '\t\tudp dport 5060 ct helper set "sip-5060"\n'
     '\t\ttcp dport 5060 ct helper set "sip-5060" accept\n\t}\n}\n')
 
+# The Linux firewall managers the lab can run on the firewall (nftables: the collection's own table or chains, as
+# before; the others as the host ships them, each with rules of the customer's own).
+MANAGERS = ('nftables', 'firewalld', 'ufw', 'iptables-nft', 'iptables-legacy')
+# What marks the collection's objects: firewalld object names and ufw comments start with it, iptables chains with
+# its upper case (the modules' defaults: object_prefix, render_common.COMMENT_PREFIX, chain_prefix).
+OURS = 'atea-anywhere'
+OUR_CHAINS = 'ATEA-ANYWHERE-'
+# firewalld: every segment in a zone of its own, as a customer sorts them (customer LANs internal and work, the
+# rogue segment dmz, the WAN sides public and external), so firewalld 1.x's default rejects every flow of the
+# document: it forwards inside a zone (<forward/>) and between zones only what a policy allows
+# (firewalld.policies(5): "the default is to reject traffic ... between zones").
+FIREWALLD_ZONES = {'c1': 'internal', 'c2': 'work', 'rogue': 'dmz', 'mpls': 'public', 'inet': 'external'}
+# The customer's own firewalld objects (firewall-cmd --permanent arguments, then --reload): a rich rule in a zone
+# and a policy of their own between two zones.
+FIREWALLD_FOREIGN = (
+    ('--zone=internal', '--add-rich-rule=rule family="ipv4" source address="198.51.100.0/26" port port="2222" '
+                        'protocol="tcp" accept'),
+    ('--new-policy=customer-audit',),
+    ('--policy=customer-audit', '--add-ingress-zone=internal'),
+    ('--policy=customer-audit', '--add-egress-zone=public'),
+    ('--policy=customer-audit', '--add-rich-rule=rule family="ipv4" destination address="192.0.2.99" reject'),
+)
+# The SIP service on c2's zone: firewalld's sip helper comes with it (/usr/lib/firewalld/services/sip.xml).
+FIREWALLD_VOIP = ('--zone=work', '--add-service=sip')
+# ufw: user rules of the customer's own (an allow into the host, a route deny for the rogue segment in both
+# families, a route allow of their own); routed traffic is denied by the shipped default (/etc/default/ufw:
+# DEFAULT_FORWARD_POLICY="DROP", shared with the machine and not changed here).
+UFW_FOREIGN = (
+    ('allow', 'from', '198.51.100.0/26', 'to', 'any', 'port', '2222', 'proto', 'tcp', 'comment', 'customer own'),
+    ('route', 'deny', 'from', '198.51.100.128/26', 'comment', 'customer: rogue segment'),
+    ('route', 'deny', 'from', '2001:db8:0:bad::/64', 'comment', 'customer: rogue segment'),
+    ('route', 'allow', 'from', '198.51.100.0/26', 'to', '192.0.2.50', 'port', '8443', 'proto', 'tcp',
+     'comment', 'customer own'),
+)
+# iptables: the variant's save and restore commands per family.
+IPTABLES_COMMANDS = {
+    'iptables-nft': {'ipv4': ('iptables-nft-save', 'iptables-nft-restore'),
+                     'ipv6': ('ip6tables-nft-save', 'ip6tables-nft-restore')},
+    'iptables-legacy': {'ipv4': ('iptables-legacy-save', 'iptables-legacy-restore'),
+                        'ipv6': ('ip6tables-legacy-save', 'ip6tables-legacy-restore')},
+}
+# The planted SIP helper in the raw table, as iptables-save prints it (the rule the nftables lab plants too).
+IPTABLES_VOIP = '-A PREROUTING -p udp -m udp --dport 5060 -j CT --helper sip'
+# Why the walk (the nftables model) does not read a manager's ruleset: the probes carry the proof there.
+WALK_SKIPPED = {
+    'firewalld': "firewalld's table uses expressions the model does not read (first: fib, its reverse path filter)",
+    'ufw': 'ufw writes iptables rules (xt matches in nft -j: not modelled)',
+    'iptables-nft': 'iptables-nft rules are xt matches in nft -j (not modelled)',
+    'iptables-legacy': 'iptables-legacy rules are not in nftables at all',
+}
+# A SIP or H.323 helper still assigned: in an nftables listing (firewalld's helper objects are named
+# helper-<helper>-<protocol>; a ct helper object's type names the helper) or in iptables-save's raw table.
+VOIP_HELPER_LEFT = re.compile(r'ct helper set "?helper-(sip|h323|q931|ras)|type "(sip|h323|q\.931|ras)"'
+                              r'|--helper (sip|h323|q931|ras|Q\.931|RAS)\b', re.I)
+# Services whose helper the collection switches off (firewalld's way may leave an override of them behind).
+VOIP_SERVICES = ('sip', 'h323')
+
+
+def iptables_foreign(family, placement, voip=False):
+    """The customer's own iptables rules for iptables-restore: the chain the collection filters in drops what no
+    rule accepts (FORWARD for a gateway, INPUT for a host), answers and one flow of their own are accepted, and one
+    address is dropped; with voip, the SIP helper in the raw table."""
+    v6 = family == 'ipv6'
+    chain = 'FORWARD' if placement == 'gateway' else 'INPUT'
+    own = ('2001:db8:0:c1::/64' if v6 else '198.51.100.0/26', '2001:db8:0:a1::99/128' if v6 else '192.0.2.99/32')
+    # The address dropped: where a gateway sends it, whence a host gets it.
+    dropped = '-d' if chain == 'FORWARD' else '-s'
+    lines = ['*filter', ':INPUT %s [0:0]' % ('DROP' if chain == 'INPUT' else 'ACCEPT'),
+             ':FORWARD %s [0:0]' % ('DROP' if chain == 'FORWARD' else 'ACCEPT'), ':OUTPUT ACCEPT [0:0]']
+    if chain == 'INPUT':
+        lines.append('-A INPUT -i lo -j ACCEPT')
+        if v6:
+            # IPv6 does not work without neighbour discovery: a host's own rules let it in.
+            lines += ['-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type %s -j ACCEPT' % kind
+                      for kind in ('neighbour-solicitation', 'neighbour-advertisement')]
+    lines += ['-A %s -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT' % chain,
+              '-A %s -s %s -p tcp -m tcp --dport 2222 -m comment --comment "customer own" -j ACCEPT' % (chain, own[0]),
+              '-A %s %s %s -j DROP' % (chain, dropped, own[1]), 'COMMIT']
+    if voip and not v6:
+        lines += ['*raw', ':PREROUTING ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', IPTABLES_VOIP, 'COMMIT']
+    return '\n'.join(lines) + '\n'
+
+
+def ufw_comment(tuple_line):
+    """The comment of a ufw user.rules '### tuple ###' line (ufw keeps it hex-encoded: comment=<hex>), or ''."""
+    match = re.search(r' comment=([0-9a-fA-F]+)\s*$', tuple_line)
+    if not match:
+        return ''
+    try:
+        return binascii.unhexlify(match.group(1)).decode('utf-8', 'replace')
+    except (binascii.Error, ValueError):
+        return ''
+
+
+def ufw_rules_without_ours(text):
+    """A ufw user.rules without the collection's rules: each is a '### tuple ###' line with its comment, the rule
+    lines under it and the blank line that ends it."""
+    kept, ours = [], False
+    for line in text.splitlines():
+        if line.startswith('### tuple ###'):
+            ours = ufw_comment(line).startswith(OURS)
+        if not ours:
+            kept.append(line)
+        elif not line.strip():
+            ours = False
+    return '\n'.join(kept) + '\n'
+
+
+def firewalld_listing_without_ours(text):
+    """A firewall-cmd --list-all-policies (or -zones) listing without the blocks of the collection's objects: each
+    block starts with the object's name at the start of a line."""
+    kept, ours = [], False
+    for line in text.splitlines():
+        if line and not line[0].isspace():
+            ours = line.startswith(OURS)
+        if not ours:
+            kept.append(line)
+    return '\n'.join(kept) + '\n'
+
+
+def iptables_save_normalized(text):
+    """iptables-save output without what changes by itself: the comment lines (a time stamp) and the counters of the
+    built-in chains (iptables-legacy-save prints them)."""
+    return ''.join(re.sub(r'\[\d+:\d+\]$', '[0:0]', line) + '\n' for line in text.splitlines()
+                   if not line.startswith('#'))
+
+
+def _without_voip_plant(manager, key, text):
+    """A listing without the SIP helper the lab planted: the collection removes it (checked on its own), the rest
+    must stay as it was."""
+    if manager == 'firewalld':
+        if key.startswith('file services/') and key[len('file services/'):-len('.xml')] in VOIP_SERVICES:
+            return None
+        text = text.replace('  <service name="sip"/>\n', '')
+        return re.sub(r'^(  services:.*?) ?\bsip\b', r'\1', text, flags=re.M)
+    return ''.join(line + '\n' for line in text.splitlines() if ' -j CT --helper ' not in line)
+
+
+def foreign_view(manager, key, text):
+    """What of a manager listing (key: what was listed) is not the collection's; None: nothing of it is foreign."""
+    if manager == 'firewalld':
+        if key.startswith('file ') and os.path.basename(key).startswith(OURS):
+            return None
+        text = firewalld_listing_without_ours(text) if key.startswith('runtime ') else text
+    elif manager == 'ufw':
+        if key.startswith('file '):
+            text = ufw_rules_without_ours(text)
+        else:
+            text = ''.join(line + '\n' for line in text.splitlines() if '# ' + OURS not in line)
+    else:
+        text = ''.join(line + '\n' for line in text.splitlines() if not re.search(
+            r'^:%s|^-A %s| -[jg] %s' % (OUR_CHAINS, OUR_CHAINS, OUR_CHAINS), line))
+    return _without_voip_plant(manager, key, text)
+
+
+def voip_helpers_left(listings):
+    """The lines of the listings (text each) that still assign a SIP or H.323 helper."""
+    return [line.strip() for text in listings for line in text.splitlines() if VOIP_HELPER_LEFT.search(line)]
+
+
+def manager_stance_allows(manager, probe):
+    """Whether the manager as the lab builds it, without the collection's rules, lets the probe through: what a
+    host sends (its output accepts what no rule names), and with ufw ICMP echo requests (its before.rules)."""
+    return probe.source == 'fw' or (manager == 'ufw' and probe.protocol == 'icmp' and probe.port == ICMP_ECHO[probe.family])
+
+
+def removal_view(manager, key, text):
+    """A manager listing as it must be after the collection removed what it added: all of it but the SIP helper."""
+    return _without_voip_plant(manager, key, text)
+
+
+def compare_listings(before, now, view, manager):
+    """Keys of the listings (dicts key -> text) whose view differs between before and now."""
+    def viewed(listing):
+        texts = ((key, view(manager, key, text)) for key, text in listing.items())
+        return dict((key, text) for key, text in texts if text is not None)
+    before, now = viewed(before), viewed(now)
+    return sorted(key for key in set(before) | set(now) if before.get(key) != now.get(key))
+
+
+def widening(manager, probe_key, allowed_without_sport):
+    """Why the manager lets through a probe the document does not allow (a limit of the manager that its module
+    warns about), or ''. probe_key: (source, destination, family, protocol, port, sport)."""
+    family, protocol, port, sport = probe_key[2:]
+    if manager == 'firewalld' and sport and allowed_without_sport:
+        return 'firewalld matches no source port'
+    if manager == 'ufw' and protocol == 'icmp' and port == ICMP_ECHO[family]:
+        return "ufw's before.rules accept echo-request from anywhere"
+    return ''
+
 
 def run(argv, data=None, check=True):
     result = subprocess.run(argv, input=data, capture_output=True, text=True, check=False)
@@ -172,7 +374,8 @@ def remove_lab(state_dir, existing_namespaces):
 
 TOPOLOGIES = {'ipv4': DEFAULT_TOPOLOGY, 'ipv6': IPV6_TOPOLOGY}
 # One probe; for ICMP, port is the ICMP type. expected: whether the document lets it through.
-Probe = collections.namedtuple('Probe', 'source destination family protocol port sport expected')
+# widened: why the manager lets it through where the document does not (a limit of the manager), '' otherwise.
+Probe = collections.namedtuple('Probe', 'source destination family protocol port sport expected widened', defaults=('',))
 
 
 class Lab(object):
@@ -194,19 +397,23 @@ class Lab(object):
                 if line.split() and line.split()[0].startswith(self.prefix + '-')]
 
     # -- building ---------------------------------------------------------------------------------
-    def up(self, foreign=None, plant_voip_helpers=False, families=('ipv4',), placement='gateway', seed=None):
+    def up(self, foreign=None, plant_voip_helpers=False, families=('ipv4',), placement='gateway', seed=None,
+           manager='nftables'):
         """Build the lab; seed None: ATEA_ANYWHERE_LAB_SEED, or a random one."""
+        if foreign and manager != 'nftables':
+            # A foreign nftables table beside another manager would be a second manager to the collection.
+            raise RuntimeError('foreign nftables tables are for the nftables manager, not %s' % manager)
         if self.existing_namespaces():
             raise RuntimeError('a lab with prefix %r exists; run: lab.py down --prefix %s' % (self.prefix, self.prefix))
         if seed is None:
             seed = int(os.environ.get(SEED_VARIABLE) or random.SystemRandom().randrange(10 ** 6))
         try:
-            self._build(foreign, plant_voip_helpers, families, placement, seed)
+            self._build(foreign, plant_voip_helpers, families, placement, seed, manager)
         except BaseException:
             self.down()
             raise
 
-    def _build(self, foreign, plant_voip_helpers, families, placement, seed):
+    def _build(self, foreign, plant_voip_helpers, families, placement, seed, manager):
         os.makedirs(self.state_dir, exist_ok=True)
         run(['ip', 'netns', 'add', self.firewall])
         netns(self.firewall, 'ip', 'link', 'set', 'lo', 'up')
@@ -239,7 +446,9 @@ class Lab(object):
             self._start_service(role, ports)
         if foreign:
             netns(self.firewall, 'nft', '-f', '-', data=FOREIGN_TABLES[foreign])
-        if plant_voip_helpers:
+        if manager != 'nftables':
+            self._start_manager(manager, families, placement, plant_voip_helpers)
+        elif plant_voip_helpers:
             netns(self.firewall, 'nft', '-f', '-', data=VOIP_HELPER_TABLE)
             netns(self.firewall, 'iptables', '-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5060',
                   '-j', 'CT', '--helper', 'sip')
@@ -249,10 +458,11 @@ class Lab(object):
                          + (FOREIGN_TABLES[foreign] if foreign else ''))
         self._wait_for_services(served, ports)
         state = {'prefix': self.prefix, 'families': list(families), 'placement': placement, 'seed': seed,
-                 'foreign': foreign, 'foreign_listing': self.foreign_listing(foreign), 'main_config': main_config}
+                 'foreign': foreign, 'foreign_listing': self.foreign_listing(foreign), 'main_config': main_config,
+                 'manager': manager, 'listing': self.listing(manager, foreign)}
         with open(os.path.join(self.state_dir, 'state.json'), 'w', encoding='utf-8') as handle:
             json.dump(state, handle, indent=2)
-        self.write_inventory(main_config, families, placement)
+        self.write_inventory(main_config, families, placement, manager)
 
     @staticmethod
     def service_ports(seed):
@@ -286,32 +496,142 @@ class Lab(object):
                 time.sleep(0.05)
 
     def foreign_listing(self, foreign):
-        """Text of the foreign tables as nft lists them, to compare after a run."""
+        """Text of the foreign tables as nft lists them, less the collection's chains and jumps (the walk's before)."""
+        return dict((name, without_collection_objects(text)) for name, text in self._foreign_tables(foreign).items())
+
+    def _foreign_tables(self, foreign):
+        """'family name' -> the foreign table as nft lists it now."""
         if not foreign:
             return {}
         listing = {}
         for line in FOREIGN_TABLES[foreign].splitlines():
             if line.startswith('table '):
                 family, name = line.split()[1:3]
-                text = netns(self.firewall, 'nft', 'list', 'table', family, name).stdout
-                listing['%s %s' % (family, name)] = without_collection_objects(text)
+                listing['%s %s' % (family, name)] = netns(self.firewall, 'nft', 'list', 'table', family, name).stdout
         return listing
 
-    def _interpreter(self):
-        """A one-line wrapper: Ansible runs modules for the firewall inside its namespace."""
+    # -- a Linux firewall manager on the firewall ---------------------------------------------------
+    @property
+    def firewalld_dir(self):
+        """The firewall's firewalld: its bus socket, pid files and log."""
+        return os.path.join(self.state_dir, 'firewalld')
+
+    def firewall_cmd(self, *argv):
+        done = firewalld_daemon.firewall_cmd(self.firewall, self.firewalld_dir, *argv)
+        if done.returncode != 0:
+            raise RuntimeError('firewall-cmd %s failed: %s' % (' '.join(argv), (done.stderr or done.stdout).strip()))
+        return done.stdout
+
+    def ufw(self, *argv):
+        try:
+            return ufw_namespace.ufw(self.firewall, *argv).stdout
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError('ufw %s failed: %s' % (' '.join(argv), (error.stderr or error.stdout).strip())) from error
+
+    @property
+    def persist_files(self):
+        """iptables: where the firewall keeps its rules for boot (the lab's stand-ins for /etc/iptables/rules.v4, v6)."""
+        return dict((family, os.path.join(self.state_dir, 'iptables', 'rules.v%s' % family[-1])) for family in FAMILIES)
+
+    def _start_manager(self, manager, families, placement, plant_voip_helpers):
+        """Run the manager on the firewall with the customer's own rules in it (and the SIP helper planted the way
+        that manager has it)."""
+        if manager == 'firewalld':
+            firewalld_daemon.start(self.firewall, self.firewalld_dir)
+            for role, zone in sorted(FIREWALLD_ZONES.items()):
+                self.firewall_cmd('--permanent', '--zone=' + zone, '--add-interface=%s-%s' % (self.prefix, role))
+            for argv in FIREWALLD_FOREIGN + ((FIREWALLD_VOIP,) if plant_voip_helpers else ()):
+                self.firewall_cmd('--permanent', *argv)
+            self.firewall_cmd('--reload')
+        elif manager == 'ufw':
+            ufw_namespace.enable(self.firewall)
+            for argv in UFW_FOREIGN:
+                self.ufw(*argv)
+            if plant_voip_helpers:
+                # ufw runs on the machine's iptables (iptables-nft here): the helper where a customer would put it.
+                netns(self.firewall, 'iptables', '-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5060',
+                      '-j', 'CT', '--helper', 'sip')
+        else:
+            for family in FAMILIES:
+                netns(self.firewall, IPTABLES_COMMANDS[manager][family][1],
+                      data=iptables_foreign(family, placement, plant_voip_helpers))
+            # The boot-time rules as netfilter-persistent keeps them: the customer's, saved at once.
+            for family, path in self.persist_files.items():
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, 'w', encoding='utf-8') as handle:
+                    handle.write(netns(self.firewall, IPTABLES_COMMANDS[manager][family][0]).stdout)
+
+    def listing(self, manager, foreign=None):
+        """Everything the manager holds, key -> text: what foreign-check and removed-check compare."""
+        if manager == 'nftables':
+            return dict(('table ' + name, text) for name, text in self._foreign_tables(foreign).items())
+        if manager == 'firewalld':
+            etc = os.path.join(firewalld_daemon.netns_etc(self.firewall), 'firewalld')
+            listing = {}
+            for path in sorted(glob.glob(os.path.join(etc, '*', '*.xml')) + [os.path.join(etc, 'firewalld.conf')]):
+                with open(path, encoding='utf-8') as handle:
+                    listing['file ' + os.path.relpath(path, etc)] = handle.read()
+            listing['runtime zones'] = self.firewall_cmd('--list-all-zones')
+            listing['runtime policies'] = self.firewall_cmd('--list-all-policies')
+            return listing
+        if manager == 'ufw':
+            listing = {}
+            for name in ('user.rules', 'user6.rules'):
+                with open(os.path.join(ufw_namespace.config_dir(self.firewall), name), encoding='utf-8') as handle:
+                    listing['file ' + name] = handle.read()
+            listing['status'] = self.ufw('status', 'verbose')
+            return listing
+        listing = {}
+        for family in FAMILIES:
+            listing[family] = iptables_save_normalized(netns(self.firewall, IPTABLES_COMMANDS[manager][family][0]).stdout)
+            with open(self.persist_files[family], encoding='utf-8') as handle:
+                listing['file ' + os.path.basename(self.persist_files[family])] = iptables_save_normalized(handle.read())
+        return listing
+
+    def check_listing(self, removed=False):
+        """foreign-check (what is not the collection's is as it was at 'up') or, removed, removed-check (all of it is
+        as it was, nothing of the collection's is left): (ok, the line to print)."""
+        state = self.state()
+        manager = state.get('manager', 'nftables')
+        now = self.listing(manager, state['foreign'])
+        if manager == 'nftables' and not removed:
+            # The existing scenarios: the foreign tables less the collection's chains and jumps (chain mode).
+            changed = compare_listings(state['listing'], now, lambda _m, _k, text: without_collection_objects(text), manager)
+        else:
+            changed = compare_listings(state['listing'], now, removal_view if removed else foreign_view, manager)
+        what = ('%s listing' if removed else 'what is not ours in the %s listing') % manager
+        if changed:
+            return False, '%s changed since up: %s' % (what, ', '.join(changed))
+        return True, '%s unchanged since up: %s' % (what, ', '.join(sorted(now)))
+
+    def voip_check(self):
+        """(ok, the line to print): no SIP or H.323 helper left on the firewall, in nftables (the collection's way
+        and firewalld's) or in the raw table of either iptables variant."""
+        listings = [netns(self.firewall, 'nft', 'list', 'ruleset').stdout]
+        for variant in IPTABLES_COMMANDS.values():
+            listings += [netns(self.firewall, variant[family][0], '-t', 'raw', check=False).stdout for family in FAMILIES]
+        left = voip_helpers_left(listings)
+        return (not left, 'VoIP helpers left: %s' % '; '.join(left) if left else 'no SIP or H.323 helper is assigned')
+
+    def _interpreter(self, manager='nftables'):
+        """A short wrapper: Ansible runs modules for the firewall inside its namespace (with firewalld, on its private
+        system bus)."""
         path = os.path.join(self.state_dir, 'python-%s' % self.firewall)
+        bus = ('export DBUS_SYSTEM_BUS_ADDRESS=%s\n' % firewalld_daemon.bus_address(self.firewalld_dir)
+               if manager == 'firewalld' else '')
         with open(path, 'w', encoding='utf-8') as handle:
-            handle.write('#!/bin/sh\nexec %s netns exec %s %s "$@"\n' % (shutil.which('ip'), self.firewall, sys.executable))
+            handle.write('#!/bin/sh\n%sexec %s netns exec %s %s "$@"\n' % (bus, shutil.which('ip'), self.firewall, sys.executable))
         os.chmod(path, 0o755)
         return path
 
-    def write_inventory(self, main_config, families, placement):
-        """The firewall's inventory: the lab's segments as the Atea and customer networks, in every family built."""
+    def write_inventory(self, main_config, families, placement, manager='nftables'):
+        """The firewall's inventory: the lab's segments as the Atea and customer networks, in every family built.
+        With a manager other than nftables the collection detects it (platform linux)."""
         networks = collection_networks(families)
         host_vars = {
             'ansible_connection': 'local',
-            'ansible_python_interpreter': self._interpreter(),
-            'atea_anywhere_platform': 'nftables',
+            'ansible_python_interpreter': self._interpreter(manager),
+            'atea_anywhere_platform': 'nftables' if manager == 'nftables' else 'linux',
             'atea_anywhere_placement': placement,
             'atea_anywhere_networks': dict((name, networks[name]) for name in ('mpls', 'internet')),
             'atea_anywhere_customer_networks': networks['customer'],
@@ -320,12 +640,19 @@ class Lab(object):
             # The lab shares the machine's kernel and /etc: no modprobe.d file.
             'atea_anywhere_helper_blacklist_file': '',
         }
+        if manager.startswith('iptables-'):
+            host_vars.update(atea_anywhere_iptables_persist_file_ipv4=self.persist_files['ipv4'],
+                             atea_anywhere_iptables_persist_file_ipv6=self.persist_files['ipv6'])
         inventory = {'all': {'children': {'atea_anywhere_firewalls': {'hosts': {self.firewall: host_vars}}}}}
         with open(os.path.join(self.state_dir, 'inventory.json'), 'w', encoding='utf-8') as handle:
             json.dump(inventory, handle, indent=2)
 
     # -- tearing down -----------------------------------------------------------------------------
     def down(self):
+        # The managers first, while their namespace is there: firewalld and its bus run outside it, ufw's
+        # configuration and firewalld's live in /etc/netns/<firewall>.
+        firewalld_daemon.stop(self.firewall, self.firewalld_dir)
+        ufw_namespace.disable(self.firewall)
         if os.path.isdir(self.state_dir):
             for name in os.listdir(self.state_dir):
                 if name.startswith('service-') and name.endswith('.pid'):
@@ -352,8 +679,9 @@ class Lab(object):
         return ([(s, 'fw') for s in self.roles] + [('fw', d) for d in self.roles]
                 + [(s, 'fw.own') for s in self.roles if s not in CUSTOMER_ROLES])
 
-    def probes(self, profile, placement='gateway', families=FAMILIES, seed=0):
-        """Probe tuples for the profile, each with whether the document lets it through.
+    def probes(self, profile, placement='gateway', families=FAMILIES, seed=0, manager='nftables'):
+        """Probe tuples for the profile, each with whether the document lets it through (or the manager does, where
+        it cannot do what the document asks: widening()).
 
         Every row of every section is tried on the lab paths it fits, and as the wrong protocol, from
         the wrong source (rogue for customer devices, the internet host for the MPLS host) and, where
@@ -388,9 +716,15 @@ class Lab(object):
         served = set(self.service_ports(seed)['tcp'])
         low_ports = (port for port in range(LOW_SOURCE_PORT, 0, -1) if port not in served)
         candidates.update(key + (next(low_ports),) for key in sorted(low_source))
-        probes = [Probe(*(c + (any(_allows(section, row, *_expected_as(c)) for section in sections
-                                   for row in section.rows),)))
-                  for c in sorted(candidates)]
+
+        def allowed(candidate):
+            return any(_allows(section, row, *_expected_as(candidate)) for section in sections for row in section.rows)
+
+        probes = []
+        for candidate in sorted(candidates):
+            expected = allowed(candidate)
+            widened = '' if expected else widening(manager, candidate, candidate[5] and allowed(candidate[:5] + (0,)))
+            probes.append(Probe(*(candidate + (expected or bool(widened), widened))))
         # The host's own output chain accepts what no rule names (output_policy accept, the collection's choice,
         # not the document's): out of the host only what the document asks for is probed.
         return [p for p in probes if p.expected or p.source != 'fw']
@@ -405,11 +739,17 @@ class Lab(object):
             return topology[source][1]
         return topology[destination][2]
 
-    def probe(self, profile):
+    def probe(self, profile, removed=False):
         """Run every probe of the profile as the lab was built; return rows (probe, observed) and the probes sent a
-        second time."""
+        second time. removed: after the collection removed its rules, each probe must see the manager's own
+        stance (manager_stance_allows) instead of the document."""
         state = self.state()
-        planned = self.probes(profile, state['placement'], state['families'], state['seed'])
+        manager = state.get('manager', 'nftables')
+        planned = self.probes(profile, state['placement'], state['families'], state['seed'], manager)
+        if removed:
+            if manager == 'nftables':
+                raise RuntimeError('probe --removed is for the Linux managers the lab runs, not nftables')
+            planned = [Probe(*(p[:6] + (manager_stance_allows(manager, p),))) for p in planned]
         observed = self._observe(planned)
         # A probe that should pass and did not goes once more: on a busy machine an answer can come late (one UDP
         # probe in a few thousand did, with other test suites running), while a rule that is missing or wrong drops
@@ -716,14 +1056,17 @@ def describe(probe):
 
 
 def summary(rows, placement, seed, retried_count):
-    """'ipv4 allowed P/N passed, denied D/M dropped; ipv6 ...; placement gateway; seed S; retried R'."""
+    """'ipv4 allowed P/N passed, denied D/M dropped[, widened W/V passed]; ipv6 ...; placement gateway; seed S;
+    retried R': widened probes (the manager lets them through where the document does not) are counted apart."""
     parts = []
     for family in FAMILIES:
-        allowed = [observed for probe, observed in rows if probe.family == family and probe.expected]
+        allowed = [observed for probe, observed in rows if probe.family == family and probe.expected and not probe.widened]
         denied = [observed for probe, observed in rows if probe.family == family and not probe.expected]
+        widened = [observed for probe, observed in rows if probe.family == family and probe.widened]
         if allowed or denied:
-            parts.append('%s allowed %d/%d passed, denied %d/%d dropped'
-                         % (family, allowed.count(True), len(allowed), denied.count(False), len(denied)))
+            parts.append('%s allowed %d/%d passed, denied %d/%d dropped%s'
+                         % (family, allowed.count(True), len(allowed), denied.count(False), len(denied),
+                            ', widened %d/%d passed' % (widened.count(True), len(widened)) if widened else ''))
     return '; '.join(parts + ['placement %s' % placement, 'seed %s' % seed, 'retried %d' % retried_count])
 
 
@@ -734,7 +1077,8 @@ def report(rows, placement, seed, retried):
     for probe, observed in rows:
         ok = probe.expected == observed
         failures += not ok
-        notes = ([] if ok else ['MISMATCH']) + (['retried'] if probe in retried else [])
+        notes = (([] if ok else ['MISMATCH']) + (['widened (%s)' % probe.widened] if probe.widened else [])
+                 + (['retried'] if probe in retried else []))
         lines.append('%-50s %-8s %-8s %s' % (describe(probe), 'pass' if probe.expected else 'drop',
                                              'pass' if observed else 'drop', ' '.join(notes)))
     lines.append('summary: ' + summary(rows, placement, seed, len(retried)))
@@ -745,7 +1089,7 @@ def report(rows, placement, seed, retried):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest='command', required=True)
-    for name in ('up', 'down', 'probe', 'walk', 'foreign-check'):
+    for name in ('up', 'down', 'probe', 'walk', 'foreign-check', 'removed-check', 'voip-check', 'listing'):
         command = commands.add_parser(name)
         command.add_argument('--prefix', default='aa', help='namespace name prefix (at most 4 characters)')
         command.add_argument('--state-dir', help='where the lab keeps its inventory and state')
@@ -754,10 +1098,15 @@ def main(argv=None):
             command.add_argument('--plant-voip-helpers', action='store_true')
             command.add_argument('--families', default='ipv4', help='ipv4, or ipv4,ipv6 for a dual-stack lab')
             command.add_argument('--placement', default='gateway', choices=PLACEMENTS)
+            command.add_argument('--manager', default='nftables', choices=MANAGERS,
+                                 help='the firewall manager the firewall runs (default nftables: none but the collection)')
             command.add_argument('--seed', type=int, help='seed of the ports drawn in each range (default: $%s, '
                                  'or random)' % SEED_VARIABLE)
         if name in ('probe', 'walk'):
             command.add_argument('--profile', required=True, choices=sorted(document.PROFILE_SECTIONS))
+        if name == 'probe':
+            command.add_argument('--removed', action='store_true', help="after the collection's removal: expect the "
+                                 "manager's own stance (nothing of the document passes)")
         if name == 'walk':
             command.add_argument('--mode', default='table', choices=('table', 'chain'), help='the run\'s nftables mode')
     serve_command = commands.add_parser('serve')
@@ -778,28 +1127,36 @@ def main(argv=None):
         families = tuple(args.families.split(','))
         if set(families) - set(FAMILIES):
             parser.error('--families: ipv4, ipv6 or both, got %r' % args.families)
-        lab.up(args.foreign, args.plant_voip_helpers, families, args.placement, args.seed)
+        lab.up(args.foreign, args.plant_voip_helpers, families, args.placement, args.seed, args.manager)
         print('lab %s is up; inventory: %s' % (args.prefix, os.path.join(lab.state_dir, 'inventory.json')))
     elif args.command == 'down':
         lab.down()
         print('lab %s is down' % args.prefix)
     elif args.command == 'probe':
         state = lab.state()
-        rows, retried = lab.probe(args.profile)
+        rows, retried = lab.probe(args.profile, args.removed)
         text, failures = report(rows, state['placement'], state['seed'], retried)
         print(text)
         return 1 if failures else 0
     elif args.command == 'walk':
+        manager = lab.state().get('manager', 'nftables')
+        if manager != 'nftables':
+            print('walk skipped: the nftables model reads nft -j listings of nftables rules; %s' % WALK_SKIPPED[manager])
+            return 0
         result, own_drops = lab.walk(args.profile, args.mode)
         print(walk_report(result, own_drops, lab.state(), args.mode))
         return 1 if result.failures else 0
-    elif args.command == 'foreign-check':
+    elif args.command in ('foreign-check', 'removed-check'):
+        ok, line = lab.check_listing(removed=args.command == 'removed-check')
+        print(line)
+        return 0 if ok else 1
+    elif args.command == 'voip-check':
+        ok, line = lab.voip_check()
+        print(line)
+        return 0 if ok else 1
+    elif args.command == 'listing':
         state = lab.state()
-        now = lab.foreign_listing(state['foreign'])
-        changed = [name for name in state['foreign_listing'] if now.get(name) != state['foreign_listing'][name]]
-        print('foreign tables unchanged: %s' % ', '.join(sorted(now)) if not changed else
-              'foreign tables changed: %s' % ', '.join(changed))
-        return 1 if changed else 0
+        print(json.dumps(lab.listing(state.get('manager', 'nftables'), state['foreign']), indent=1, sort_keys=True))
     return 0
 
 
