@@ -24,6 +24,9 @@ JUMP_POSITIONS = ('after_user_rules', 'first')
 JUMP_COMMENT = 'atea-anywhere: Atea Anywhere requirements'
 COMMANDS = {'ipv4': 'iptables', 'ipv6': 'ip6tables'}
 BUILT_IN = ('INPUT', 'FORWARD', 'OUTPUT')
+# iptables-legacy-restore takes the xtables lock (/run/xtables.lock, shared by every network namespace): wait
+# for it rather than fail while another run holds it (iptables-restore(8), -w, --wait [seconds]).
+WAIT = '--wait=30'
 # The tables whose rules say a variant is in use (filter for rules, raw for conntrack helpers and notrack).
 DETECTION_TABLES = ('filter', 'raw')
 
@@ -60,15 +63,15 @@ class Iptables(object):
 
     def restore(self, family, text):
         """Apply one --noflush input; iptables-restore commits a table's lines as one transaction at COMMIT."""
-        self.run([self.binary(family, 'restore'), '--noflush'], text)
+        self.run([self.binary(family, 'restore'), WAIT, '--noflush'], text)
 
     def test(self, family, text):
         """iptables-restore --test: the input is read and checked, nothing is committed."""
-        self.run([self.binary(family, 'restore'), '--noflush', '--test'], text)
+        self.run([self.binary(family, 'restore'), WAIT, '--noflush', '--test'], text)
 
     def test_file(self, family, path):
         """A whole rules file (as the boot service loads it, without --noflush) is read and checked."""
-        self.run([self.binary(family, 'restore'), '--test', path])
+        self.run([self.binary(family, 'restore'), WAIT, '--test', path])
 
 
 def tables_of(save_text):

@@ -169,7 +169,7 @@ commands:
   returned: always
   type: list
   elements: str
-  sample: ['iptables-nft-restore --noflush', '*filter', ':ATEA-ANYWHERE-FORWARD - [0:0]', 'COMMIT']
+  sample: ['iptables-nft-restore --wait=30 --noflush', '*filter', ':ATEA-ANYWHERE-FORWARD - [0:0]', 'COMMIT']
 variant:
   description: The iptables variant driven.
   returned: always
@@ -417,7 +417,7 @@ def main():
         for plan in plans:
             if plan.changed:
                 ipt.test(plan.family, plan.script)
-                commands.append('%s --noflush' % ipt.binary(plan.family, 'restore'))
+                commands.append('%s %s --noflush' % (ipt.binary(plan.family, 'restore'), iptables_state.WAIT))
                 commands.extend(plan.script.splitlines())
                 header = '%s table filter (owned part)' % iptables_state.COMMANDS[plan.family]
                 diffs.append({'before': plan.before, 'after': plan.after,

@@ -306,3 +306,27 @@ def test_through_ansible_playbook_with_the_filters(netns, tmp_path):
     assert not play('present')['changed']
     assert play('absent')['changed']
     assert save(netns, 'nft') == before
+
+
+def test_sip_helpers_are_removed_and_put_back_when_a_step_fails(netns, tmp_path):
+    """Requirement 1.1 through voip_helpers (the raw table of 'iptables', the alternatives' variant, here nft)."""
+    plant(netns, 'nft')
+    helper = ['iptables', '-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5060', '-j', 'CT', '--helper', 'sip']
+    run(netns, helper)
+    raw_before = run(netns, ['iptables-save', '-t', 'raw']).split('\n', 1)[1]
+    before = save(netns, 'nft')
+    rules_file = tmp_path / 'rules.v4'
+    rules_file.write_text('*filter\n-A INPUT --no-such-option -j ACCEPT\nCOMMIT\n')
+    args = {'rules': RULES['smb'], 'variant': 'nft', 'persist': True, 'persist_file_ipv4': str(rules_file),
+            'persist_file_ipv6': str(tmp_path / 'rules.v6')}
+    failed = run_module(netns, tmp_path, args)
+    assert failed['failed'] and 'The previous state was restored' in failed['msg']
+    assert [f['kind'].rsplit('/', 1)[-1] for f in failed['voip_helpers']] == ['iptables rule']
+    assert save(netns, 'nft') == before
+    assert '--helper sip' in run(netns, ['iptables-save', '-t', 'raw'])
+    assert foreign({'raw': run(netns, ['iptables-save', '-t', 'raw']).split('\n', 1)[1]})['raw'].split('# Completed')[0] \
+        == raw_before.split('# Completed')[0]
+    applied = run_module(netns, tmp_path, dict(args, persist=False))
+    assert applied['changed'] and applied['checklist_done'] == ['1.1'] and len(applied['voip_helpers']) == 1
+    assert '--helper' not in run(netns, ['iptables-save', '-t', 'raw'])
+    assert not run_module(netns, tmp_path, dict(args, persist=False))['changed']
