@@ -220,13 +220,23 @@ def nftables_tables(host):
 
 
 class Detection(object):
-    """The manager that drives the host, the iptables variant, what was found, and notes (warnings)."""
+    """The manager that drives the host, the iptables variant, what was found, and the collection's own nftables
+    tables (left by an earlier run of the nftables platform)."""
 
-    def __init__(self, manager, iptables_variant, found, notes=()):
+    def __init__(self, manager, iptables_variant, found, own_tables=()):
         self.manager = manager
         self.iptables_variant = iptables_variant
         self.found = found
-        self.notes = list(notes)
+        self.own_tables = list(own_tables)
+
+    @property
+    def notes(self):
+        """Warnings: the collection's own nftables table, where another manager now carries the rules, still
+        filters beside it."""
+        if not self.own_tables or self.manager == 'nftables':
+            return []
+        return ['the collection\'s own nftables table %s is loaded and still filters beside %s; remove it with '
+                'atea_anywhere_platform nftables and atea_anywhere_state absent' % (_table_text(self.own_tables), self.manager)]
 
     def as_dict(self):
         return {'manager': self.manager, 'iptables_variant': self.iptables_variant,
@@ -248,7 +258,7 @@ def _nftables_evidence(user):
 
 def detect(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX):
     """The one manager that decides this host's packets (see the module linux_firewall_info for the rules)."""
-    found, notes = [], []
+    found = []
     firewalld, ufw = firewalld_finding(host), ufw_finding(host)
     found.extend(f for f in (firewalld, ufw) if f)
     iptables = iptables_findings(host, chain_prefix, policies_are_ufws=bool(ufw and ufw.active))
@@ -260,10 +270,6 @@ def detect(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX):
         found.append(Finding('nftables', True, _nftables_evidence(user)))
     elif tables is not None:
         found.append(Finding('nftables', False, 'nft installed, no user tables'))
-    if own:
-        notes.append('the collection\'s own nftables table %s is loaded; where another manager now carries the rules, '
-                     'remove it with atea_anywhere_platform nftables and atea_anywhere_state absent'
-                     % _table_text(own))
     held = sorted(iptables)
     variant = held[0] if len(held) == 1 else installed_iptables_variant(host)
     running = [f.manager for f in (firewalld, ufw) if f and f.active]
@@ -272,7 +278,7 @@ def detect(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX):
                            'applied through one would still be rejected by the other; stop one of them, or %s. '
                            'Found: %s' % (PLATFORM_HINT, _found_text(found)), found)
     if running:
-        return Detection(running[0], variant, found, notes)
+        return Detection(running[0], variant, found, own)
     if firewalld_tables:
         raise ManagerError('firewalld is not running, but its nftables table %s is loaded and still filters: start '
                            'firewalld (then it is used), or remove the table. Found: %s'
@@ -291,9 +297,9 @@ def detect(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX):
                                                   ', '.join(sorted(filtering)), ', '.join(sorted(nft_filtering)),
                                                   PLATFORM_HINT), found)
         # Where only one of them filters (the other only translates or marks), that one decides.
-        return Detection('nftables' if nft_filtering else 'iptables', variant, found, notes)
+        return Detection('nftables' if nft_filtering else 'iptables', variant, found, own)
     if tables is not None:
-        return Detection('nftables', variant, found, notes)
+        return Detection('nftables', variant, found, own)
     if variant:
-        return Detection('iptables', variant, found, notes)
+        return Detection('iptables', variant, found, own)
     raise ManagerError('no firewall manager that can be driven: found %s' % _found_text(found), found)

@@ -147,3 +147,29 @@ def test_detection_names_the_planted_manager(results, namespace):
 def test_installed_but_stopped_managers_are_found_inactive(results):
     found = results[0]['da-none']['info']['found']
     assert [(f['manager'], f['active']) for f in found] == [('firewalld', False), ('ufw', False), ('nftables', False)]
+
+
+def _site(state, name, extra):
+    """playbooks/site.yml over every namespace: {host: its summary} (the JSON callback's last task)."""
+    (state / ('%s.json' % name)).write_text(json.dumps(dict(extra, profile='smb', atea_anywhere_helper_blacklist_file='')))
+    run = subprocess.run([PLAYBOOK, '-i', str(state / 'inventory.json'), '-f', '10', 'playbooks/site.yml',
+                          '-e', '@%s' % (state / ('%s.json' % name))], cwd=REPO, capture_output=True, text=True,
+                         check=False, timeout=180,
+                         env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
+                                  ANSIBLE_CALLBACK_RESULT_FORMAT='json'))
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr
+    summary = json.loads(run.stdout)['plays'][-1]['tasks'][-1]['hosts']['localhost']['results']
+    return dict((item['item'], item['msg']) for item in summary)
+
+
+def test_the_role_applies_through_the_detected_manager_and_confirms(hosts, results):
+    """atea_anywhere_platform left at its default (linux): each host's rules go through its own manager, confirmed
+    on a fresh connection by the shared confirm tasks; a second run changes nothing."""
+    assert results  # the refusals ran first, on the managers as planted
+    state, _wrappers = hosts
+    first = _site(state, 'first', {'atea_anywhere_confirm': 'always', 'atea_anywhere_confirm_timeout': 60})
+    second = _site(state, 'second', {})
+    for namespace, (_commands, manager) in PLANTED.items():
+        assert (first[namespace]['applied_through'], first[namespace]['changed']) == (manager, True), first[namespace]
+        assert first[namespace]['confirmation'] == 'confirmed'
+        assert (second[namespace]['applied_through'], second[namespace]['changed']) == (manager, False), second[namespace]

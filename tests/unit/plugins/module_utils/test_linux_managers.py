@@ -178,9 +178,13 @@ def test_the_collections_own_chains_and_table_are_not_evidence():
     detection = linux_managers.detect(host)
     assert detection.manager == 'nftables'
     assert [f.manager for f in detection.found if f.active] == []
-    assert detection.notes and 'own nftables table inet atea_anywhere is loaded' in detection.notes[0]
-    # Another prefix: the same chains are the user's.
-    assert linux_managers.detect(host, 'OTHER').manager == 'iptables'
+    assert detection.notes == []
+    # Another prefix: the same chains are the user's, and our table filters beside them.
+    detection = linux_managers.detect(host, 'OTHER')
+    assert detection.manager == 'iptables'
+    assert detection.notes == ['the collection\'s own nftables table inet atea_anywhere is loaded and still filters '
+                               'beside iptables; remove it with atea_anywhere_platform nftables and atea_anywhere_state '
+                               'absent']
 
 
 def test_a_stopped_firewalld_whose_table_is_still_loaded_is_an_error():
