@@ -277,7 +277,7 @@ def persisted_text(text, layout, wanted, jump_position='after_user_rules'):
             section = None
         kept.append(line)
     if not wanted:
-        return '\n'.join(kept) + '\n' if kept else ''
+        return text if len(kept) == len(lines) else '\n'.join(kept) + '\n'
     if start is None:
         kept.extend(['*filter', 'COMMIT'])
         start, end = len(kept) - 2, len(kept) - 1
@@ -298,13 +298,13 @@ def persisted_text(text, layout, wanted, jump_position='after_user_rules'):
     return '\n'.join(kept[:start + 1] + body + kept[end:]) + '\n'
 
 
-def snapshot_entry(ipt, family, saved, ruleset, nft):
+def snapshot_entry(ipt, family, saved, ruleset):
     """Table filter of one family for nftables_transaction's snapshot, as its raw tables are saved: restored with
-    'iptables-restore -T filter' (the table flushed and loaded whole); with iptables-nft (and nft installed), the
-    table's chains too, so that chains the change made are removed again."""
+    'iptables-restore -T filter' (the table flushed and loaded whole); with iptables-nft, the table's chains as nft
+    listed them (ruleset; None where nft is not installed), so that chains the change made are removed again."""
     entry = {'restore': ipt.binary(family, 'restore'), 'table': 'filter', 'saved': saved}
     nft_family = 'ip' if family == 'ipv4' else 'ip6'
-    if ipt.variant == 'nft' and nft.nft and ruleset:
+    if ipt.variant == 'nft' and ruleset is not None:
         entry.update(nft_table=[nft_family, 'filter'],
                      nft_chains=[chain['name'] for chain in objects_of(ruleset, 'chain')
                                  if (chain.get('family'), chain.get('table')) == (nft_family, 'filter')])

@@ -356,9 +356,9 @@ def apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes):
     """Save what the change touches, arm the host's own restore if asked, then each step; a failed step puts
     everything back (nftables_transaction). Returns the armed rollback or None."""
     params = module.params
-    snapshot = nftables_transaction.take_snapshot(module, nft, ruleset, removal.tables, removal.iptables,
+    snapshot = nftables_transaction.take_snapshot(module, nft, ruleset or [], removal.tables, removal.iptables,
                                                   [path for path, _family, _text in file_changes])
-    snapshot['iptables'].extend(iptables_state.snapshot_entry(ipt, plan.family, saves[plan.family], ruleset, nft)
+    snapshot['iptables'].extend(iptables_state.snapshot_entry(ipt, plan.family, saves[plan.family], ruleset)
                                 for plan in plans if plan.changed)
     rollback = None
     if params['confirm_timeout']:
@@ -410,7 +410,7 @@ def main():
         earlier = nftables_rollback.unconfirmed(params['rollback_dir'])
         variant = choose_variant(module, runner)
         ipt = iptables_state.Iptables(runner, module.get_bin_path, variant)
-        ruleset = nft.ruleset() if nft_path else []
+        ruleset = nft.ruleset() if nft_path else None
         saves = dict((family, ipt.save(family)) for family in render_iptables.FAMILIES)
         plans = [iptables_state.plan(family, saves[family], layout, wanted[family], params['jump_position'])
                  for family in render_iptables.FAMILIES]
@@ -423,7 +423,7 @@ def main():
                 diffs.append({'before': plan.before, 'after': plan.after,
                               'before_header': header, 'after_header': header})
         if params['remove_voip_helpers'] and present:
-            removal = voip_helpers.plan_removal(module, ruleset, ('sip', 'h323'))
+            removal = voip_helpers.plan_removal(module, ruleset or [], ('sip', 'h323'))
             commands.extend(' '.join(argv) for argv in removal.deletions)
         file_changes = []
         if params['persist']:

@@ -200,8 +200,10 @@ def test_variant_auto_takes_the_one_holding_rules_and_refuses_two(netns, tmp_pat
 
 
 @pytest.mark.parametrize('variant', VARIANTS)
-def test_a_failed_step_restores_the_previous_state(netns, tmp_path, variant):
-    plant(netns, variant)
+@pytest.mark.parametrize('planted', [True, False], ids=['foreign-rules', 'no-tables-yet'])
+def test_a_failed_step_restores_the_previous_state(netns, tmp_path, variant, planted):
+    if planted:
+        plant(netns, variant)
     before = save(netns, variant)
     # A rules file that iptables-restore --test refuses, even with our lines added: the last step fails.
     broken = '*filter\n-A INPUT --no-such-option -j ACCEPT\nCOMMIT\n'
