@@ -8,7 +8,10 @@ Rules of the road (firewalld 1.3.3, firewall-cmd(1), checked in a namespace):
 - A policy is created or deleted in the permanent configuration only; the runtime gets it by
   `firewall-cmd --reload`, which makes the permanent configuration the runtime one ("all runtime only changes
   done until reload are lost"). Zone interfaces and direct rules are kept (firewall/core/fw.py reload()).
-  So a reload is refused while any zone or policy that is not ours differs between runtime and permanent.
+  So a reload is refused while any zone or policy that is not ours differs between runtime and permanent,
+  except for interfaces bound to a zone at runtime only (as NetworkManager binds them): with
+  FlushAllOnReload=yes (firewalld.conf(5), the default) a reload drops those bindings, so the module binds
+  them again right after it (rebind_calls()), as firewalld itself does with FlushAllOnReload=no.
 - An existing policy changes in place without a reload: firewall-cmd reads the policy's settings, changes
   them and sets them in one D-Bus call, so one call is one change; --add-rich-rule and --remove-rich-rule do
   not go together in one call (argparse refuses), so a policy takes a remove call and an add call, for
@@ -22,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from xml.etree import ElementTree
 
 from ansible_collections.atea.anywhere.plugins.module_utils.render_firewalld import (
     COMMENT_PREFIX,
@@ -31,11 +35,13 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_firewalld imp
 )
 
 CONFIG_DIR = '/etc/firewalld'
+# Where firewalld reads service definitions: its own, then the overrides (firewalld.service(5)).
+SERVICE_DIRS = ('/usr/lib/firewalld/services', os.path.join(CONFIG_DIR, 'services'))
 # firewalld helper names (/usr/lib/firewalld/helpers) for SIP and H.323: requirement 1.1.
 VOIP_HELPERS = ('sip', 'h323', 'Q.931', 'RAS')
 # What a policy of ours holds besides rich rules: nothing (firewall-cmd --info-policy keys).
 EMPTY_KEYS = ('services', 'ports', 'protocols', 'forward-ports', 'source-ports', 'icmp-blocks')
-# Kept by a reload whatever the permanent configuration says (fw.py reload()): not a reason to refuse one.
+# Bound again after a reload (rebind_calls()): not a reason to refuse one.
 KEPT_BY_RELOAD = ('interfaces',)
 
 
@@ -152,6 +158,16 @@ def foreign_drift(state, owned):
     return drift
 
 
+def rebind_calls(state):
+    """The runtime-only interface bindings of zones, as calls that make them again after a reload."""
+    calls = []
+    for zone, listed in sorted(state.zones['runtime'].items()):
+        permanent = (state.zones['permanent'].get(zone) or {}).get('interfaces', '').split()
+        calls.extend(['--zone=%s' % zone, '--change-interface=%s' % interface]
+                     for interface in listed.get('interfaces', '').split() if interface not in permanent)
+    return calls
+
+
 def used_services(state):
     """service -> ['zone public (runtime)', ...]: where each service is in use."""
     used = {}
@@ -173,11 +189,26 @@ class HelperPlan(object):
         self.reload = False
 
 
-def plan_helpers(cmd, state):
+def declares_voip_helper(service, directories=SERVICE_DIRS):
+    """Whether the service's definition, firewalld's own or an override in /etc/firewalld/services, names a SIP or
+    H.323 helper: only those are asked about (two firewall-cmd calls each), not every service in use."""
+    for directory in directories:
+        try:
+            root = ElementTree.parse(os.path.join(directory, '%s.xml' % service)).getroot()
+        except (OSError, ElementTree.ParseError):
+            continue
+        if any(helper.get('name') in VOIP_HELPERS for helper in root.iter('helper')):
+            return True
+    return False
+
+
+def plan_helpers(cmd, state, declares=declares_voip_helper):
     """For each service in use with a SIP or H.323 helper: remove the helper from the service's permanent
     definition (firewalld writes an override in /etc/firewalld/services) and reload."""
     plan = HelperPlan()
     for service, where in sorted(used_services(state).items()):
+        if not declares(service):
+            continue
         helpers = {}
         for scope in ('runtime', 'permanent'):
             args = ['--info-service=%s' % service] if scope == 'runtime' else ['--permanent', '--info-service=%s' % service]
@@ -281,11 +312,10 @@ def plan(state, names, wanted, exists=os.path.exists):
     return result
 
 
-def command_lines(binary, calls, reload, stale_files=()):
-    """The command lines as the module reports them."""
+def command_lines(binary, calls, reload, rebind=(), stale_files=()):
+    """The command lines as the module reports them: the calls, the reload and the bindings after it."""
+    calls = list(calls) + ([['--reload']] + list(rebind) if reload else [])
     lines = [' '.join([binary] + [_shell_word(a) for a in args]) for args in calls]
-    if reload:
-        lines.append('%s --reload' % binary)
     lines.extend('rm %s' % path for path in stale_files)
     return lines
 

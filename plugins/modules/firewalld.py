@@ -28,7 +28,8 @@ description:
     policy, a change of its priority, target or zones, and removing VoIP helpers need C(firewall-cmd --reload),
     which makes the permanent configuration the runtime one. Before a reload the module compares the runtime
     and permanent configuration of every zone and policy that is not its own, and refuses, naming them, if any
-    differ (a reload would lose those runtime-only changes; zone interfaces are kept by a reload).
+    differ (a reload would lose those runtime-only changes). Interfaces bound to a zone at runtime only (as
+    NetworkManager binds them) are bound again right after the reload.
   - All or nothing. Before changing anything it saves what the change touches (the permanent files of its
     policies and of the services it overrides, then a reload; or, without a reload, the inverse
     C(firewall-cmd) calls). If any step fails, or firewalld does not hold afterwards what was applied, that is
@@ -285,8 +286,9 @@ def check_options(params):
                          'seconds from 1 to %d, or 0 for off' % LONGEST_CONFIRM_TIMEOUT)
 
 
-def take_snapshot(module, cmd, plan, helpers):
-    """The files a reload reads back and the reload, or (without one) the inverse calls."""
+def take_snapshot(module, cmd, plan, helpers, rebind):
+    """The files a reload reads back, the reload and the runtime-only interface bindings again; or (without a
+    reload) the inverse calls."""
     reload = plan.reload or helpers.reload
     # Without a reload firewalld would not read restored policy files back: only the stale backups go in.
     paths = list(plan.paths) if reload else list(plan.stale_files)
@@ -295,15 +297,14 @@ def take_snapshot(module, cmd, plan, helpers):
         paths.extend([path, path + '.old'])
     # Files only: no nftables table or iptables table is touched, so nft is never asked.
     snapshot = nftables_transaction.take_snapshot(module, types.SimpleNamespace(nft=None), [], [], [], paths)
-    snapshot['commands'] = ([[cmd.binary, '--reload']] if reload else
-                            [[cmd.binary] + args for args in plan.undo])
+    snapshot['commands'] = [[cmd.binary] + args for args in ([['--reload']] + rebind if reload else plan.undo)]
     return snapshot
 
 
-def apply(module, cmd, names, wanted, plan, helpers):
+def apply(module, cmd, names, wanted, plan, helpers, rebind):
     """Make the change as one (nftables_transaction); returns the armed rollback or None."""
     params = module.params
-    snapshot = take_snapshot(module, cmd, plan, helpers)
+    snapshot = take_snapshot(module, cmd, plan, helpers, rebind)
     rollback = None
     if params['confirm_timeout']:
         rollback = nftables_rollback.arm(snapshot, params['rollback_dir'], params['confirm_timeout'],
@@ -319,6 +320,8 @@ def apply(module, cmd, names, wanted, plan, helpers):
             transaction.run('removing helpers (firewall-cmd %s)' % ' '.join(args), cmd.change, args)
         if plan.reload or helpers.reload:
             transaction.run('reloading firewalld', cmd.change, ['--reload'])
+            for args in rebind:
+                transaction.run('binding the interface again (firewall-cmd %s)' % ' '.join(args), cmd.change, args)
         transaction.run('reading the policies back', firewalld_state.check_applied, cmd, list(names.values()),
                         wanted)
         for path in plan.stale_files:
@@ -361,9 +364,11 @@ def main():
         if params['remove_voip_helpers'] and present:
             helpers = firewalld_state.plan_helpers(cmd, state)
         reload = plan.reload or helpers.reload
+        rebind = firewalld_state.rebind_calls(state) if reload else []
         commands = firewalld_state.command_lines(
             cmd.binary, plan.calls + [['--permanent', '--new-policy-from-file=<%s.xml>' % name, '--name=%s' % name]
-                                      for name, _xml in plan.new_files] + helpers.removals, reload, plan.stale_files)
+                                      for name, _xml in plan.new_files] + helpers.removals, reload,
+            rebind, plan.stale_files)
         changed = plan.changed or bool(helpers.removals) or helpers.reload
         if reload:
             drift = firewalld_state.foreign_drift(state, list(names.values()))
@@ -373,7 +378,7 @@ def main():
                     'runtime configuration differs from the permanent one); make them permanent '
                     '(firewall-cmd --runtime-to-permanent) or undo them, then run again' % ', '.join(drift))
         if changed and not module.check_mode:
-            rollback = apply(module, cmd, names, wanted, plan, helpers)
+            rollback = apply(module, cmd, names, wanted, plan, helpers, rebind)
     except (firewalld_state.FirewalldError, FileError, nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=helpers.findings)
     except nftables_transaction.ChangeError as error:

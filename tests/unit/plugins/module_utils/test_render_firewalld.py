@@ -8,6 +8,7 @@ real daemon."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -332,7 +333,7 @@ def test_helpers_of_services_in_use_are_removed_permanently_with_a_reload():
     policy, _wanted = wanted_smb()
     cmd = canned(listed(policy), listed(policy), policy.description,
                  services={'dhcpv6-client': ('', ''), 'sip': ('sip', 'sip'), 'ssh': ('', '')})
-    helpers = firewalld_state.plan_helpers(cmd, firewalld_state.State(cmd, NAMES))
+    helpers = firewalld_state.plan_helpers(cmd, firewalld_state.State(cmd, NAMES), lambda service: True)
     assert helpers.reload and helpers.services == ['sip']
     assert helpers.removals == [['--permanent', '--service=sip', '--remove-helper=sip']]
     assert helpers.findings == [{'kind': 'firewalld service helper',
@@ -342,8 +343,19 @@ def test_helpers_of_services_in_use_are_removed_permanently_with_a_reload():
     # Removed permanently already, but the runtime still has it: only the reload is left.
     cmd = canned(listed(policy), listed(policy), policy.description,
                  services={'dhcpv6-client': ('', ''), 'sip': ('sip', ''), 'ssh': ('', '')})
-    helpers = firewalld_state.plan_helpers(cmd, firewalld_state.State(cmd, NAMES))
+    helpers = firewalld_state.plan_helpers(cmd, firewalld_state.State(cmd, NAMES), lambda service: True)
     assert helpers.reload and helpers.removals == []
+
+
+def test_only_services_that_declare_a_voip_helper_are_asked_about(tmp_path):
+    (tmp_path / 'sip.xml').write_text('<service><port protocol="udp" port="5060"/><helper name="sip"/></service>')
+    (tmp_path / 'ssh.xml').write_text('<service><port protocol="tcp" port="22"/></service>')
+    (tmp_path / 'voip.xml').write_text('<service><helper name="Q.931"/><helper name="RAS"/></service>')
+    assert [firewalld_state.declares_voip_helper(s, [str(tmp_path)]) for s in ('sip', 'ssh', 'voip', 'none')] == \
+        [True, False, True, False]
+    # Debian's firewalld 1.3: sip.xml declares the sip helper.
+    if os.path.exists('/usr/lib/firewalld/services/sip.xml'):
+        assert firewalld_state.declares_voip_helper('sip') and not firewalld_state.declares_voip_helper('ssh')
 
 
 # -- the module, before firewall-cmd runs -----------------------------------------------------------------------
