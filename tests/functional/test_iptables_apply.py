@@ -332,3 +332,27 @@ def test_sip_helpers_are_removed_and_put_back_when_a_step_fails(netns, tmp_path)
     assert applied['changed'] and applied['checklist_done'] == ['1.1'] and len(applied['voip_helpers']) == 1
     assert '--helper' not in run(netns, ['iptables-save', '-t', 'raw'])
     assert not run_module(netns, tmp_path, dict(args, persist=False))['changed']
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_many_ports_and_source_port_lists_read_back_as_written(netns, tmp_path, variant):
+    """Past 15 multiport slots (a range takes two) and with several source ranges, iptables-save prints what the
+    renderer wrote."""
+    ports = [[p, p] for p in range(2000, 2040, 2)] + [[3000, 3010], [4000, 4010]]
+    rules = []
+    for family, (source, destination) in (('ipv4', ('192.0.2.0/24', '198.51.100.7/32')),
+                                          ('ipv6', ('2001:db8:2::/48', '2001:db8:1::7/128'))):
+        rules.append({'name': 'inbound-mpls-udp-%s' % family, 'direction': 'inbound', 'family': family, 'protocol': 'udp',
+                      'sources': [source], 'destinations': [destination], 'source_network': 'mpls',
+                      'destination_network': None, 'source_ports': [[53, 53], [1024, 2047], [5000, 5001]],
+                      'destination_ports': ports, 'icmp_type': None, 'sections': ['2.1'],
+                      'provenance': [{'id': 'many', 'section': '2.1', 'purpose': 'many ports', 'name': 'many',
+                                      'destination_ports': ports}]})
+    applied = run_module(netns, tmp_path, {'rules': rules, 'variant': variant})
+    assert applied['changed'] and not applied.get('failed'), applied
+    wanted = render_iptables.render(rules, render_iptables.Layout())
+    after = save(netns, variant)
+    for family in FAMILIES:
+        assert chain_lines(after[family], PREFIX + 'FORWARD') == wanted[family][PREFIX + 'FORWARD']
+        assert len(wanted[family][PREFIX + 'FORWARD']) == 1 + 2     # replies, then 20 + 2 * 2 slots in two lines
+    assert not run_module(netns, tmp_path, {'rules': rules, 'variant': variant})['changed']
