@@ -68,7 +68,7 @@ class Host(object):
 
     @classmethod
     def for_module(cls, module):
-        return cls(lambda argv: module.run_command(argv), module.get_bin_path)
+        return cls(module.run_command, module.get_bin_path)
 
     def which(self, name):
         return self._which(name)

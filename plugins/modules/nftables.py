@@ -27,9 +27,9 @@ description:
     ruleset and the files are then changed; if any step fails, everything saved is put back and the
     error names the step, the file or table, and the cause, and says that the previous state was
     restored (or exactly what could not be).
-  - With O(state=present) it refuses, before changing anything, where firewalld is running or ufw is active:
-    their own base chains reject what they do not allow, so the rules would not let the flows through. Use the
-    role's C(atea_anywhere_platform=linux), which applies them through that manager (M(atea.anywhere.linux_firewall_info)).
+  - With O(state=present) it refuses, before changing anything, where firewalld is running or ufw is active, as
+    their own base chains reject what they do not allow and the rules would not let the flows through. The role's
+    C(atea_anywhere_platform=linux) applies them through that manager (see M(atea.anywhere.linux_firewall_info)).
   - Also removes SIP and H.323 conntrack helper assignments (requirement 1.1), as M(atea.anywhere.voip_helpers) does.
   - Every rule carries its provenance (document section and purpose) as nftables comments.
   - For nftables 0.9.7 or later (set element comments) and util-linux C(unshare).
