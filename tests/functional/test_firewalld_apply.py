@@ -64,8 +64,8 @@ class Lab(object):
         for ns in (self.fw, self.client, self.server):
             run('ip', 'netns', 'add', ns)
             run('ip', 'netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up')
-        for peer, fw_address, peer_address, network in ((self.client, '198.51.100.1', '198.51.100.2', '198.51.100'),
-                                                          (self.server, '203.0.113.1', '203.0.113.2', '203.0.113')):
+        for peer, fw_address, peer_address in ((self.client, '198.51.100.1', '198.51.100.2'),
+                                               (self.server, '203.0.113.1', '203.0.113.2')):
             outer, inner = 'v%s' % peer[-2:] + tag, 'e0'
             run('ip', 'link', 'add', outer, 'netns', self.fw, 'type', 'veth', 'peer', 'name', inner, 'netns', peer)
             run('ip', 'netns', 'exec', self.fw, 'ip', 'addr', 'add', fw_address + '/24', 'dev', outer)

@@ -164,7 +164,7 @@ def _kill(pid, group):
             os.kill(pid, signal.SIGTERM)
     except (ProcessLookupError, PermissionError):
         return
-    for _ in range(50):
+    for _attempt in range(50):
         try:
             os.kill(pid, 0)
             # Reap it if it is our child (start() and stop() in one process).
