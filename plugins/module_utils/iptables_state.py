@@ -75,15 +75,18 @@ class Iptables(object):
 
 
 def tables_of(save_text):
-    """{table: {'chains': [name, ...], 'rules': [line, ...]}} from iptables-save output, in its order."""
+    """{table: {'chains': [name, ...], 'policies': {name: policy}, 'rules': [line, ...]}} from iptables-save output,
+    in its order (a user chain's policy is '-')."""
     tables, current = {}, None
     for line in save_text.splitlines():
         if line.startswith('*'):
-            current = tables.setdefault(line[1:].strip(), {'chains': [], 'rules': []})
+            current = tables.setdefault(line[1:].strip(), {'chains': [], 'policies': {}, 'rules': []})
         elif current is None or line.startswith('#') or not line.strip() or line.strip() == 'COMMIT':
             continue
         elif line.startswith(':'):
-            current['chains'].append(line[1:].split()[0])
+            name, policy = (line[1:].split() + ['-'])[:2]
+            current['chains'].append(name)
+            current['policies'][name] = policy
         elif line.startswith('-A '):
             current['rules'].append(line)
         else:
@@ -157,11 +160,12 @@ class Jump(object):
 class Plan(object):
     """One family's difference: the owned part before and after (for the diff), and the restore input."""
 
-    def __init__(self, family, before, after, script):
+    def __init__(self, family, before, after, script, warnings=()):
         self.family = family
         self.before = before
         self.after = after
         self.script = script
+        self.warnings = list(warnings)
 
     @property
     def changed(self):
@@ -207,7 +211,7 @@ def owned_text(chains, jumps):
 
 def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
     """The change of one family from its iptables-save -t filter text; wanted: {chain: lines}, or None for absent."""
-    table = tables_of(save_text).get('filter', {'chains': [], 'rules': []})
+    table = tables_of(save_text).get('filter', {'chains': [], 'policies': {}, 'rules': []})
     possible = layout.possible_chains()
     existing = [chain for chain in possible if chain in table['chains']]
     jumps = _jumps(table, possible)
@@ -223,8 +227,14 @@ def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
         keep.extend(j for j in right[:1] if j.position == places[hook])
     after_jumps = [Jump(jump_line(layout.parent_chains[hook], layout.chain(hook)), 0, places[hook]) for hook in places]
     after = owned_text(list(wanted.items()), after_jumps)
+    # Our chains only accept: behind a parent that accepts everything anyway they change nothing.
+    warnings = ['%s chain %s has policy ACCEPT and no rule that drops or rejects everything: the Atea rules accept '
+                'what it accepts anyway, and nothing else is refused; give it a DROP policy or a final drop rule'
+                % (COMMANDS[family], layout.parent_chains[hook]) for hook in places
+                if table['policies'].get(layout.parent_chains[hook], 'ACCEPT') == 'ACCEPT'
+                and not any(is_terminal(line) for line in _chain_rules(table, layout.parent_chains[hook]))]
     if before == after:
-        return Plan(family, before, after, '')
+        return Plan(family, before, after, '', warnings)
     dropped = [j for j in jumps if j not in keep]
     lines = ['*filter']
     # Jumps go first: a chain cannot be deleted while a rule jumps to it. -D with the rule's own text deletes its
@@ -252,7 +262,7 @@ def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
         else:
             lines.append(jump_line(parent, chain))
     lines.append('COMMIT')
-    return Plan(family, before, after, '\n'.join(lines) + '\n')
+    return Plan(family, before, after, '\n'.join(lines) + '\n', warnings)
 
 
 def persisted_text(text, layout, wanted, jump_position='after_user_rules'):

@@ -371,6 +371,8 @@ def apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes):
             transaction.run('removing SIP and H.323 helper assignments', voip_helpers.apply_removal, module, nft,
                             removal)
         for plan in plans:
+            for warning in plan.warnings:
+                module.warn(warning)
             if plan.changed:
                 transaction.run('applying the %s-restore --noflush input' % iptables_state.COMMANDS[plan.family],
                                 ipt.restore, plan.family, plan.script)
@@ -415,6 +417,8 @@ def main():
         plans = [iptables_state.plan(family, saves[family], layout, wanted[family], params['jump_position'])
                  for family in render_iptables.FAMILIES]
         for plan in plans:
+            for warning in plan.warnings:
+                module.warn(warning)
             if plan.changed:
                 ipt.test(plan.family, plan.script)
                 commands.append('%s %s --noflush' % (ipt.binary(plan.family, 'restore'), iptables_state.WAIT))

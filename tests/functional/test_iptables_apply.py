@@ -136,6 +136,10 @@ def test_apply_is_exact_idempotent_leaves_foreign_rules_and_absent_restores(netn
     assert applied['changed'] and not applied.get('failed'), applied
     assert applied['variant'] == variant and applied['rules'] == len(RULES[profile])
     assert applied['invocation']['module_args']['rules'] == '%d rules' % len(RULES[profile])
+    # The user's INPUT and OUTPUT accept everything (policy ACCEPT, no final drop): the run says so.
+    warnings = [w['event']['msg'] if isinstance(w, dict) else w for w in applied.get('warnings', [])]
+    warned = [w for w in warnings if 'has policy ACCEPT' in w]
+    assert len(warned) == (4 if placement == 'host' else 0), warnings
     assert applied['commands'] == checked['commands'] and applied['diff'] == checked['diff']
     after = save(netns, variant)
     assert foreign(after) == before, 'a foreign rule changed'

@@ -312,3 +312,13 @@ def test_a_rules_file_without_a_filter_section_gets_one():
 def test_enterprise_renders_in_both_families_and_json_round_trips():
     rendered = render_iptables.render(json.loads(json.dumps(RULES)), Layout())
     assert len(rendered['ipv4']['ATEA-ANYWHERE-FORWARD']) > 5 and len(rendered['ipv6']['ATEA-ANYWHERE-FORWARD']) > 5
+
+
+def test_a_parent_that_accepts_everything_is_warned_about():
+    layout, want = wanted()
+    assert iptables_state.plan('ipv4', USER, layout, want).warnings == []        # policy DROP
+    warned = iptables_state.plan('ipv4', EMPTY, layout, want).warnings
+    assert len(warned) == 1 and warned[0].startswith('iptables chain FORWARD has policy ACCEPT')
+    ends_in_drop = EMPTY.replace('COMMIT', '-A FORWARD -j DROP\nCOMMIT')
+    assert iptables_state.plan('ipv4', ends_in_drop, layout, want).warnings == []
+    assert iptables_state.plan('ipv4', EMPTY, layout, None).warnings == []
