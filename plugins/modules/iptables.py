@@ -125,6 +125,8 @@ options:
         saved in O(rollback_dir) and a restorer is started on the host before anything changes; unless
         M(atea.anywhere.nftables_confirm) confirms the change with RV(rollback.id) within this many seconds,
         it puts the saved state back.
+      - A run that finds the host as wanted while an earlier run's restore is still due returns that rollback
+        to confirm; without O(confirm_timeout) it fails saying so, rather than report a success the restore undoes.
     type: int
     default: 0
   rollback_dir:
@@ -205,9 +207,15 @@ persisted:
   elements: str
 rollback:
   description: The restore armed on the host by O(confirm_timeout); confirm it with M(atea.anywhere.nftables_confirm).
-  returned: when O(confirm_timeout) is above 0 and the run changed something outside check mode
+  returned: >-
+    when O(confirm_timeout) is above 0 and the run changed something outside check mode, or changed nothing
+    because an earlier run, cut off before its confirmation, left the host as wanted with its restore still due
   type: dict
   contains:
+    earlier_run:
+      description: Present and true when the rollback is that earlier run's; its O(rollback_dir) entry is reused.
+      type: bool
+      sample: true
     id:
       description: The rollback's id, for the O(atea.anywhere.nftables_confirm#module:id) option.
       type: str
@@ -437,6 +445,14 @@ def main():
             if not params['confirm_timeout']:
                 nftables_rollback.refuse_change(earlier, params['rollback_dir'])
             rollback = apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes)
+        elif not changed and earlier:
+            # The host is as wanted, maybe by an earlier run cut off before its confirmation: its restore is still
+            # due. Never a quiet success: the play confirms it (confirm_timeout), or the run fails saying so.
+            found = nftables_rollback.still_unconfirmed(params['rollback_dir'], earlier)
+            if found and not module.check_mode:
+                if not params['confirm_timeout']:
+                    nftables_rollback.refuse_change(found, params['rollback_dir'])
+                rollback = found
     except (iptables_state.IptablesError, nftables_state.NftError, files.FileError, voip_helpers.HelperError,
             nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=removal.findings, variant=variant)

@@ -27,6 +27,7 @@ from ansible_collections.atea.anywhere.plugins.module_utils import engine, rende
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODULE = os.path.join(REPO, 'plugins', 'modules', 'iptables.py')
+CONFIRM = os.path.join(REPO, 'plugins', 'modules', 'nftables_confirm.py')
 COLLECTIONS = os.path.join(REPO, '.ansible', 'collections')
 BIN = os.path.dirname(sys.executable)
 VARIANTS = ('nft', 'legacy')
@@ -98,13 +99,15 @@ def foreign(saved):
                 for family, text in saved.items())
 
 
-def run_module(netns, tmp_path, args, check=False):
+def run_module(netns, tmp_path, args, check=False, module=MODULE):
     """The module as Ansible runs it on the host: its file with an arguments file, in the namespace."""
-    args = dict({'rollback_dir': str(tmp_path / 'rollback'), 'persist': False}, **args)
+    args = dict({'rollback_dir': str(tmp_path / 'rollback')}, **args)
+    if module == MODULE:
+        args.setdefault('persist', False)
     args.update(_ansible_check_mode=check, _ansible_diff=True)
     path = tmp_path / ('args-%s.json' % uuid.uuid4().hex[:6])
     path.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': args}))
-    result = subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, MODULE, str(path)], capture_output=True,
+    result = subprocess.run(['ip', 'netns', 'exec', netns, sys.executable, module, str(path)], capture_output=True,
                             text=True, env=dict(os.environ, PYTHONPATH=COLLECTIONS), check=False)
     try:
         return json.loads(result.stdout)
@@ -279,6 +282,20 @@ def test_confirm_timeout_restores_unless_confirmed(netns, tmp_path):
         time.sleep(0.1)
     assert json.loads(status.read_text())['state'] == 'rolled back'
     assert save(netns, 'legacy') == before
+
+
+def test_an_earlier_runs_unconfirmed_restore_is_never_a_quiet_success(netns, tmp_path):
+    """A run cut off before its confirmation left the host as wanted with its restore due: the next run hands that
+    rollback to the play (confirm_timeout) or fails saying so."""
+    args = {'rules': RULES['smb'], 'variant': 'nft'}
+    armed = run_module(netns, tmp_path, dict(args, confirm_timeout=60))['rollback']
+    refused = run_module(netns, tmp_path, args)
+    assert refused['failed'] and "an earlier run's change is not confirmed" in refused['msg'] and armed['id'] in refused['msg']
+    again = run_module(netns, tmp_path, dict(args, confirm_timeout=60))
+    assert not again['changed'] and again['rollback']['id'] == armed['id'] and again['rollback']['earlier_run']
+    confirmed = run_module(netns, tmp_path, {'id': armed['id']}, module=CONFIRM)
+    assert confirmed['confirmed'], confirmed
+    assert not run_module(netns, tmp_path, args)['changed']
 
 
 def test_through_ansible_playbook_with_the_filters(netns, tmp_path):
