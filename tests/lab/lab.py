@@ -97,6 +97,9 @@ CLOSED_CANDIDATES = (23, 3389, 8081, 10000)
 # Ports drawn at random from each range wider than its ends, beside the ends and the ports just outside it.
 RANDOM_PORTS_PER_RANGE = 3
 LOW_SOURCE_PORT = 1000
+# The low source ports of a probe after the collection's removal: others than before, since an answered UDP probe's
+# conntrack entry (same addresses and ports) outlives the rules that let it in and would let its twin pass.
+REMOVED_LOW_SOURCE_PORT = 500
 # ICMP: the echo request the document asks for, and queries it does not ask for that must be dropped. Each is one
 # that conntrack takes as a NEW flow and tracks the answer of (icmp_new() and icmpv6_new() accept only these:
 # echo, timestamp, information and address-mask requests for IPv4; echo and node information query for IPv6 -
@@ -679,7 +682,8 @@ class Lab(object):
         return ([(s, 'fw') for s in self.roles] + [('fw', d) for d in self.roles]
                 + [(s, 'fw.own') for s in self.roles if s not in CUSTOMER_ROLES])
 
-    def probes(self, profile, placement='gateway', families=FAMILIES, seed=0, manager='nftables'):
+    def probes(self, profile, placement='gateway', families=FAMILIES, seed=0, manager='nftables',
+               low_source_port=LOW_SOURCE_PORT):
         """Probe tuples for the profile, each with whether the document lets it through (or the manager does, where
         it cannot do what the document asks: widening()).
 
@@ -714,7 +718,7 @@ class Lab(object):
                                   for family in families for port in CLOSED_CANDIDATES)
         # Low source ports, one a probe (they run at once), none a port the prober's own service holds.
         served = set(self.service_ports(seed)['tcp'])
-        low_ports = (port for port in range(LOW_SOURCE_PORT, 0, -1) if port not in served)
+        low_ports = (port for port in range(low_source_port, 0, -1) if port not in served)
         candidates.update(key + (next(low_ports),) for key in sorted(low_source))
 
         def allowed(candidate):
@@ -745,7 +749,8 @@ class Lab(object):
         stance (manager_stance_allows) instead of the document."""
         state = self.state()
         manager = state.get('manager', 'nftables')
-        planned = self.probes(profile, state['placement'], state['families'], state['seed'], manager)
+        planned = self.probes(profile, state['placement'], state['families'], state['seed'], manager,
+                              REMOVED_LOW_SOURCE_PORT if removed else LOW_SOURCE_PORT)
         if removed:
             if manager == 'nftables':
                 raise RuntimeError('probe --removed is for the Linux managers the lab runs, not nftables')

@@ -196,3 +196,11 @@ def test_inventory_of_a_manager_lab_detects_it_and_keeps_iptables_files_in_the_l
 def test_a_foreign_nftables_table_beside_another_manager_is_refused():
     with pytest.raises(RuntimeError, match='foreign nftables tables are for the nftables manager, not ufw'):
         LAB.up(foreign='table', manager='ufw')
+
+
+def test_after_removal_the_low_source_ports_are_new_ones_and_none_is_served():
+    before = set(p.sport for p in _probes('firewalld') if p.sport)
+    after = [p.sport for p in LAB.probes('enterprise', 'gateway', lab.FAMILIES, SEED, 'firewalld', lab.REMOVED_LOW_SOURCE_PORT)
+             if p.sport]
+    assert after and not before & set(after) and len(after) == len(set(after)) == len(before)
+    assert not set(after) & set(LAB.service_ports(SEED)['tcp'])
