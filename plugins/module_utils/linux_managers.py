@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which firewall manager drives a Linux host: firewalld, ufw, iptables or nftables.
 
-A packet must be accepted by every base chain on its hook, so the collection's rules only work through the
-manager whose chains decide. The evidence is read, never changed:
+A packet must be accepted by every base chain on its hook (nft(8), OVERALL EVALUATION OF THE RULESET: an accept
+ends one base chain, the packet goes on to the next; a drop anywhere is final), so the collection's rules only work
+through the manager whose chains decide. The evidence is read, never changed:
 - firewalld running: C(firewall-cmd --state) prints C(running) (it asks the daemon over the D-Bus system bus,
   DBUS_SYSTEM_BUS_ADDRESS honoured); installed but stopped is not active.
 - ufw active: C(ufw status) prints C(Status: active), which ufw decides by its chain ufw-user-input being
@@ -30,6 +31,7 @@ IPTABLES_SAVES = (('iptables-nft-save', 'nft', 'ipv4'), ('ip6tables-nft-save', '
                   ('iptables-legacy-save', 'legacy', 'ipv4'), ('ip6tables-legacy-save', 'legacy', 'ipv6'))
 UFW_CHAIN_PREFIXES = ('ufw-', 'ufw6-')
 FIREWALLD_TABLE = 'firewalld'
+FIREWALLD_RUNNING_BUT_FAILED = 251
 # The tables and built-in chains of iptables, ip6tables, arptables and ebtables, as iptables-nft makes them in nftables.
 XTABLES_TABLES = {'ip': ('filter', 'nat', 'mangle', 'raw', 'security'),
                   'ip6': ('filter', 'nat', 'mangle', 'raw', 'security'),
@@ -92,6 +94,10 @@ def firewalld_finding(host):
     rc, out, err = host.run([command, '--state'])
     if rc == 0 and out.strip() == 'running':
         return Finding('firewalld', True, 'firewall-cmd --state: running')
+    # firewall-cmd(1): exit code 0 running, RUNNING_BUT_FAILED (251, prints 'failed') when its startup failed,
+    # NOT_RUNNING otherwise. A daemon that failed to start still runs and holds its base chains.
+    if rc == FIREWALLD_RUNNING_BUT_FAILED:
+        return Finding('firewalld', True, 'firewall-cmd --state: failed (running, but its startup failed)')
     return Finding('firewalld', False, 'installed, not running (firewall-cmd --state: %s)'
                    % ((out or err).strip().splitlines() or ['rc %s' % rc])[-1])
 

@@ -13,8 +13,9 @@ description:
   - A packet must be accepted by every base chain on its hook, so rules only take effect through the manager
     whose chains decide. This module reads the evidence of each manager and names the one to apply the
     Atea Anywhere rules through; it never changes anything.
-  - firewalld counts when it is running (C(firewall-cmd --state) prints C(running); it asks the daemon over the
-    D-Bus system bus, so C(DBUS_SYSTEM_BUS_ADDRESS) is honoured). Installed but stopped does not count.
+  - firewalld counts when it is running (C(firewall-cmd --state) prints C(running), or C(failed) for a daemon whose
+    startup failed; it asks the daemon over the D-Bus system bus, so C(DBUS_SYSTEM_BUS_ADDRESS) is honoured).
+    Installed but stopped does not count.
   - "ufw counts when it is active (C(ufw status) prints C(Status: active)). Installed but disabled does not count."
   - iptables counts when C(iptables-nft-save), C(iptables-legacy-save) or their C(ip6tables) twins show a rule
     or a built-in chain whose policy is not C(ACCEPT), leaving out ufw's chains (C(ufw-*), C(ufw6-*)), the

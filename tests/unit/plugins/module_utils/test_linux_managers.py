@@ -193,6 +193,13 @@ def test_a_stopped_firewalld_whose_table_is_still_loaded_is_an_error():
         linux_managers.detect(FakeHost(tables=[FIREWALLD_TABLE]))
 
 
+def test_firewalld_running_but_failed_at_startup_still_holds_its_chains():
+    host = FakeHost()
+    host._runner = lambda argv: (251, 'failed\n', '')
+    finding = linux_managers.firewalld_finding(host)
+    assert (finding.active, finding.evidence) == (True, 'firewall-cmd --state: failed (running, but its startup failed)')
+
+
 def test_ufw_status_that_fails_is_an_error_not_a_guess():
     host = FakeHost()
     host._runner = lambda argv: (1, '', 'ERROR: You need to be root to run this script\n')
