@@ -85,6 +85,8 @@ options:
         is saved in O(rollback_dir) and a restorer is started on the host before anything changes. It
         runs on its own and, unless M(atea.anywhere.nftables_confirm) confirms the change with
         RV(rollback.id) within this many seconds, puts ufw's files back, loads them, and records that it did.
+      - A run that finds the host as wanted while an earlier run's restore is still due returns that rollback
+        to confirm; without O(confirm_timeout) it fails saying so, rather than report a success the restore undoes.
     type: int
     default: 0
   rollback_dir:
@@ -102,8 +104,6 @@ notes:
   - With C(IPV6=no) in C(/etc/default/ufw), ufw does not load C(user6.rules); the IPv6 rules are left out with a warning.
   - Routed rules need forwarding on (C(net.ipv4.ip_forward), C(net.ipv6.conf.all.forwarding)); a warning says
     when it is off.
-  - An earlier run's unconfirmed rollback still waiting makes the module fail rather than report a host
-    already as wanted; confirm it with M(atea.anywhere.nftables_confirm) or let it restore, then run again.
 seealso:
   - module: atea.anywhere.nftables
   - module: atea.anywhere.nftables_confirm
@@ -190,9 +190,15 @@ checklist_done:
   sample: ['1.1']
 rollback:
   description: The restore armed on the host by O(confirm_timeout); confirm it with M(atea.anywhere.nftables_confirm).
-  returned: when O(confirm_timeout) is above 0 and the run changed something outside check mode
+  returned: >-
+    when O(confirm_timeout) is above 0 and the run changed something outside check mode, or changed nothing
+    because an earlier run, cut off before its confirmation, left the host as wanted with its restore still due
   type: dict
   contains:
+    earlier_run:
+      description: Present and true when the rollback is that earlier run's; its O(rollback_dir) entry is reused.
+      type: bool
+      sample: true
     id:
       description: The rollback's id, for the O(atea.anywhere.nftables_confirm#module:id) option.
       type: str
@@ -391,15 +397,16 @@ def main():
                 removal = voip_helpers.plan_removal(module, ruleset, ('sip', 'h323'))
                 commands[:0] = [' '.join(argv) for argv in removal.deletions]
             changed = bool(changes) or bool(removal)
-            if not module.check_mode:
-                if changed and not params['confirm_timeout']:   # with it, arm() refuses
+            if changed and not module.check_mode:
+                if not params['confirm_timeout']:   # with it, arm() refuses
                     nftables_rollback.refuse_change(earlier, params['rollback_dir'])
-                elif not changed:
-                    # The host may be as wanted by an earlier run whose restore is still due: never a quiet success.
-                    nftables_rollback.refuse_change(
-                        nftables_rollback.still_unconfirmed(params['rollback_dir'], earlier), params['rollback_dir'])
-                if changed:
-                    rollback = apply(module, nft, ruleset, removal, changes, restore)
+                rollback = apply(module, nft, ruleset, removal, changes, restore)
+            elif not changed and earlier and not module.check_mode:
+                # The host is as wanted, maybe by an earlier run cut off before its confirmation: its restore is still
+                # due. Never a quiet success: the play confirms it (confirm_timeout), or the run fails saying so.
+                rollback = nftables_rollback.still_unconfirmed(params['rollback_dir'], earlier)
+                if rollback and not params['confirm_timeout']:
+                    nftables_rollback.refuse_change(rollback, params['rollback_dir'])
     except (ufw_state.UfwError, nftables_state.NftError, files.FileError, voip_helpers.HelperError,
             nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=removal.findings)

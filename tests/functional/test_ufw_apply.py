@@ -17,6 +17,7 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -114,10 +115,10 @@ class Host(object):
         os.chmod(path, 0o755)
         return str(path)
 
-    def ansible(self, check=False, **module_args):
-        """Run atea.anywhere.ufw once with Ansible; returns the host's result."""
+    def ansible(self, check=False, module='atea.anywhere.ufw', **module_args):
+        """Run a module (atea.anywhere.ufw) once with Ansible; returns the host's result."""
         argv = [os.path.join(BIN, 'ansible'), 'all', '-i', '%s,' % self.ns, '-c', 'local', '--diff',
-                '-e', 'ansible_python_interpreter=%s' % self.interpreter(), '-m', 'atea.anywhere.ufw',
+                '-e', 'ansible_python_interpreter=%s' % self.interpreter(), '-m', module,
                 '-a', json.dumps(dict({'rollback_dir': str(self.dir / 'rollback')}, **module_args))]
         if check:
             argv.append('--check')
@@ -129,6 +130,12 @@ class Host(object):
         return json.loads(output)['plays'][0]['tasks'][0]['hosts'][self.ns]
 
     def remove(self):
+        # A restorer of a failed test's unconfirmed change would wake up in a namespace that is gone: stop it.
+        for armed in (self.dir / 'rollback').glob('*/armed'):
+            try:
+                os.kill(json.loads(armed.read_text())['pid'], signal.SIGTERM)
+            except (OSError, ValueError, KeyError):
+                pass
         ufw_namespace.disable(self.ns)
         subprocess.run(['ip', 'netns', 'del', self.ns], check=False)
 
@@ -244,6 +251,19 @@ def test_a_failed_load_puts_the_files_and_chains_back(host):
     assert 'while loading /etc/ufw/user6.rules' in result['msg']
     assert host.files() == original and host.chains() == chains
     assert host.ansible(rules=rules('enterprise'))['changed']
+
+
+def test_confirm_timeout_and_an_earlier_runs_unconfirmed_change(host):
+    applied = host.ansible(rules=rules(), confirm_timeout=120)
+    assert applied['changed'] and applied['rollback']['timeout'] == 120
+    refused = host.ansible(rules=rules())
+    assert refused['failed'] and "an earlier run's change is not confirmed" in refused['msg']
+    handed = host.ansible(rules=rules(), confirm_timeout=120)
+    assert handed['changed'] is False and handed['rollback']['id'] == applied['rollback']['id']
+    assert handed['rollback']['earlier_run'] is True
+    confirmed = host.ansible(module='atea.anywhere.nftables_confirm', id=applied['rollback']['id'])
+    assert confirmed['confirmed'] and not confirmed.get('failed')
+    assert host.ansible(rules=rules())['changed'] is False
 
 
 def test_inactive_ufw_is_refused(tmp_path):
