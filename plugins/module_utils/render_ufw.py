@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import binascii
 import ipaddress
-import re
 from collections import namedtuple
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_gate
@@ -31,12 +30,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_common import
 )
 
 # ufw stores a comment hex-encoded and sets no length (ufw/parser.py); 127 bytes like nftables keeps
-# `ufw status` readable. ufw refuses "'" in a comment ("Comment may not contain \"'\"", ufw/parser.py);
-# printable ASCII only, as ufw prints comments in `ufw status` under whatever locale the shell has.
+# `ufw status` readable. What a comment may hold is text_gate's 'ufw' platform.
 COMMENT_LIMIT = 127
-text_gate.PLATFORMS.setdefault('ufw', text_gate.Platform(
-    re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,14}'), 'a Linux interface name (letters, digits, "_", ".", "-"; up to 15)',
-    True, {"'": 'ufw refuses it in a comment ("Comment may not contain \\"\'\\"")'}, {}))
 
 PLACEMENTS = ('gateway', 'host')
 # iptables multiport matches up to 15 ports, a range counting as two (iptables-extensions(8), multiport).

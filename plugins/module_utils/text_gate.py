@@ -130,6 +130,12 @@ PLATFORMS = {
     'routeros': Platform(re.compile(r'[A-Za-z][A-Za-z0-9_-]{0,63}'),
                          'a RouterOS chain name (a letter, then letters, digits, "_", "-"; up to 64)',
                          True, {}, {'\\': '\\\\', '"': '\\"', '$': '\\$', '?': '\\?'}),
+    # ufw refuses "'" in a comment ("Comment may not contain \"'\"", ufw/parser.py) and stores it hex-encoded;
+    # printable ASCII, as `ufw status` prints comments under whatever locale the shell has. Interface names up
+    # to 15 characters (IFNAMSIZ 16 with the NUL).
+    'ufw': Platform(re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,14}'),
+                    'a Linux interface name (letters, digits, "_", ".", "-"; up to 15)',
+                    True, {"'": 'ufw refuses it in a comment ("Comment may not contain \\"\'\\"")'}, {}),
 }
 
 
