@@ -281,12 +281,11 @@ def iptables_save_normalized(text):
 
 def _without_voip_plant(manager, key, text):
     """A listing without the SIP helper the lab planted: the collection removes it (checked on its own), the rest
-    must stay as it was."""
+    must stay as it was. firewalld's way leaves the zone's service alone and writes an override of the service
+    without its helper (services/sip.xml in /etc/firewalld)."""
     if manager == 'firewalld':
-        if key.startswith('file services/') and key[len('file services/'):-len('.xml')] in VOIP_SERVICES:
-            return None
-        text = text.replace('  <service name="sip"/>\n', '')
-        return re.sub(r'^(  services:.*?) ?\bsip\b', r'\1', text, flags=re.M)
+        in_services = key.startswith('file services/') and key[len('file services/'):-len('.xml')] in VOIP_SERVICES
+        return None if in_services else text
     return ''.join(line + '\n' for line in text.splitlines() if ' -j CT --helper ' not in line)
 
 
@@ -308,8 +307,9 @@ def foreign_view(manager, key, text):
 
 
 def voip_helpers_left(listings):
-    """The lines of the listings (text each) that still assign a SIP or H.323 helper."""
-    return [line.strip() for text in listings for line in text.splitlines() if VOIP_HELPER_LEFT.search(line)]
+    """'where: line' for each line of the listings (where -> text) that still assigns a SIP or H.323 helper."""
+    return ['%s: %s' % (where, line.strip()) for where, text in sorted(listings.items())
+            for line in text.splitlines() if VOIP_HELPER_LEFT.search(line)]
 
 
 def manager_stance_allows(manager, probe):
@@ -609,10 +609,16 @@ class Lab(object):
 
     def voip_check(self):
         """(ok, the line to print): no SIP or H.323 helper left on the firewall, in nftables (the collection's way
-        and firewalld's) or in the raw table of either iptables variant."""
-        listings = [netns(self.firewall, 'nft', 'list', 'ruleset').stdout]
+        and firewalld's), in the raw table of either iptables variant, or in the rules iptables restores at boot."""
+        listings = {'nft list ruleset': netns(self.firewall, 'nft', 'list', 'ruleset').stdout}
         for variant in IPTABLES_COMMANDS.values():
-            listings += [netns(self.firewall, variant[family][0], '-t', 'raw', check=False).stdout for family in FAMILIES]
+            for family in FAMILIES:
+                listings['%s -t raw' % variant[family][0]] = netns(self.firewall, variant[family][0], '-t', 'raw',
+                                                                   check=False).stdout
+        for path in self.persist_files.values():
+            if os.path.exists(path):
+                with open(path, encoding='utf-8') as handle:
+                    listings[path] = handle.read()
         left = voip_helpers_left(listings)
         return (not left, 'VoIP helpers left: %s' % '; '.join(left) if left else 'no SIP or H.323 helper is assigned')
 

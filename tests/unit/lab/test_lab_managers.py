@@ -68,13 +68,11 @@ def test_firewalld_files_of_ours_and_the_sip_service_override_are_not_foreign():
     assert lab.foreign_view('firewalld', 'file zones/work.xml', '<zone>\n</zone>\n') == '<zone>\n</zone>\n'
 
 
-def test_the_planted_sip_service_is_set_apart_in_zone_files_and_listings():
+def test_the_zone_that_uses_the_sip_service_must_keep_it():
     zone = '<zone>\n  <service name="ssh"/>\n  <service name="sip"/>\n  <interface name="mf-c2"/>\n</zone>\n'
-    assert lab.foreign_view('firewalld', 'file zones/work.xml', zone) == zone.replace('  <service name="sip"/>\n', '')
+    assert lab.foreign_view('firewalld', 'file zones/work.xml', zone) == zone
     listing = 'work (active)\n  services: dhcpv6-client sip ssh\n  ports: \n'
-    assert lab.foreign_view('firewalld', 'runtime zones', listing) == 'work (active)\n  services: dhcpv6-client ssh\n  ports: \n'
-    without = 'work (active)\n  services: dhcpv6-client ssh\n'
-    assert lab.removal_view('firewalld', 'runtime zones', without) == without
+    assert lab.foreign_view('firewalld', 'runtime zones', listing) == listing
 
 
 SAVE = ('*raw\n:PREROUTING ACCEPT [0:0]\n' + lab.IPTABLES_VOIP + '\nCOMMIT\n'
@@ -110,11 +108,12 @@ def test_compare_listings_names_what_changed_appeared_or_went():
 
 
 def test_voip_helpers_left_in_nftables_firewalld_and_iptables_listings():
-    assert lab.voip_helpers_left(['\tct helper helper-sip-udp {\n\t\ttype "sip" protocol udp\n',
-                                  '\t\tudp dport 5060 ct helper set "helper-sip-udp"\n', lab.IPTABLES_VOIP]) == [
-        'type "sip" protocol udp', 'udp dport 5060 ct helper set "helper-sip-udp"', lab.IPTABLES_VOIP]
+    nft = '\tct helper helper-sip-udp {\n\t\ttype "sip" protocol udp\n\t\tudp dport 5060 ct helper set "helper-sip-udp"\n'
+    assert lab.voip_helpers_left({'nft': nft, 'rules.v4': lab.IPTABLES_VOIP + '\n-A PREROUTING -j CT --helper RAS\n'}) == [
+        'nft: type "sip" protocol udp', 'nft: udp dport 5060 ct helper set "helper-sip-udp"', 'rules.v4: ' + lab.IPTABLES_VOIP,
+        'rules.v4: -A PREROUTING -j CT --helper RAS']
     # firewalld's netbios-ns helper (samba-client) is no VoIP helper.
-    assert lab.voip_helpers_left(['udp dport 137 ct helper set "helper-netbios-ns-udp"', 'tcp dport 5060 accept']) == []
+    assert lab.voip_helpers_left({'nft': 'udp dport 137 ct helper set "helper-netbios-ns-udp"\ntcp dport 5060 accept'}) == []
 
 
 @pytest.mark.parametrize('placement, chain', [('gateway', 'FORWARD'), ('host', 'INPUT')])
