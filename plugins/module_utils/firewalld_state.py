@@ -125,11 +125,12 @@ class FirewallCmd(object):
 
 
 class State(object):
-    """What firewall-cmd lists: zones and policies, runtime and permanent, and our policies' descriptions."""
+    """What firewall-cmd lists: zones (unless zones is false) and policies, runtime and permanent, and our
+    policies' descriptions."""
 
-    def __init__(self, cmd, names):
-        self.zones = {'runtime': parse_listing(cmd.read('--list-all-zones')),
-                      'permanent': parse_listing(cmd.read('--permanent', '--list-all-zones'))}
+    def __init__(self, cmd, names, zones=True):
+        self.zones = {'runtime': parse_listing(cmd.read('--list-all-zones')) if zones else {},
+                      'permanent': parse_listing(cmd.read('--permanent', '--list-all-zones')) if zones else {}}
         self.policies = {'runtime': parse_listing(cmd.read('--list-all-policies')),
                          'permanent': parse_listing(cmd.read('--permanent', '--list-all-policies'))}
         self.descriptions = dict((name, cmd.read('--permanent', '--policy=%s' % name, '--get-description').strip())
@@ -305,17 +306,17 @@ def plan(state, names, wanted, exists=os.path.exists):
         if runtime != want or permanent != want or policy_path(name) + '.old' in result.stale_files:
             result.paths.extend([policy_path(name), policy_path(name) + '.old'])
     for scope in ('runtime', 'permanent'):
-        if before[scope] != after[scope]:
+        if result.changed and before[scope] != after[scope]:
             header = 'firewalld %s (policies of %s)' % (scope, COMMENT_PREFIX)
             result.diffs.append({'before': before[scope], 'after': after[scope],
                                  'before_header': header, 'after_header': header})
     return result
 
 
-def command_lines(binary, calls, reload, rebind=(), stale_files=()):
+def command_lines(calls, reload, rebind=(), stale_files=()):
     """The command lines as the module reports them: the calls, the reload and the bindings after it."""
     calls = list(calls) + ([['--reload']] + list(rebind) if reload else [])
-    lines = [' '.join([binary] + [_shell_word(a) for a in args]) for args in calls]
+    lines = [' '.join(['firewall-cmd'] + [_shell_word(a) for a in args]) for args in calls]
     lines.extend('rm %s' % path for path in stale_files)
     return lines
 
@@ -341,7 +342,7 @@ def create_policy(cmd, name, xml):
 
 def check_applied(cmd, names, wanted):
     """Read our policies again: each as wanted, runtime and permanent (firewall-cmd warns and goes on)."""
-    state = State(cmd, names)
+    state = State(cmd, names, zones=False)
     wrong = []
     for name in names:
         want = wanted.get(name)

@@ -192,7 +192,8 @@ def rich_rule_xml(text):
 
 
 def policy_text(policy):
-    """The policy as the module's diff shows it, in firewall-cmd --info-policy's layout."""
+    """The policy as the module's diff shows it, in firewall-cmd --info-policy's layout; rich rules sorted (they
+    only accept, so their order does not matter, and firewalld appends the ones added in place)."""
     if policy is None:
         return ''
     lines = [policy.name,
@@ -203,5 +204,5 @@ def policy_text(policy):
     if policy.description is not None:
         lines.append('  description: %s' % policy.description)
     lines.append('  rich rules: ')
-    lines.extend('\t' + text for text in policy.rich_rules)
+    lines.extend('\t' + text for text in sorted(policy.rich_rules))
     return '\n'.join(lines) + '\n'

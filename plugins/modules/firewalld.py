@@ -366,7 +366,7 @@ def main():
         reload = plan.reload or helpers.reload
         rebind = firewalld_state.rebind_calls(state) if reload else []
         commands = firewalld_state.command_lines(
-            cmd.binary, plan.calls + [['--permanent', '--new-policy-from-file=<%s.xml>' % name, '--name=%s' % name]
+            plan.calls + [['--permanent', '--new-policy-from-file=<%s.xml>' % name, '--name=%s' % name]
                                       for name, _xml in plan.new_files] + helpers.removals, reload,
             rebind, plan.stale_files)
         changed = plan.changed or bool(helpers.removals) or helpers.reload

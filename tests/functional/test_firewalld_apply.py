@@ -11,7 +11,8 @@ The module runs as the lab runs it: Ansible, local connection, an interpreter 'i
 DBUS_SYSTEM_BUS_ADDRESS of the private bus.
 
 The tests run in file order on one firewalld (module fixture): check mode, apply, idempotence, refused reload,
-removal. 'Foreign' is every file under the namespace's /etc/firewalld except our policies and the SIP service
+failed steps put back (a stand-in firewall-cmd fails the call named), the host's own restore of an unconfirmed
+change, removal. 'Foreign' is every file under the namespace's /etc/firewalld except our policies and the SIP service
 override, and the runtime listing of every zone and policy that is not ours.
 """
 
@@ -22,12 +23,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
 
 import firewalld_daemon
-from ansible_collections.atea.anywhere.plugins.module_utils import engine
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, firewalld_state
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
@@ -49,6 +51,16 @@ SERVER = ('import socket, threading\n'
           '    while True: s.accept()[0].close()\n'
           'for p in %r: threading.Thread(target=serve, args=(p,), daemon=True).start()\n'
           'threading.Event().wait()\n' % (SERVER_PORTS,))
+
+
+# The stand-in firewall-cmd: the real one, except for the calls named in the file 'fault' beside it.
+SHIM = '''#!/bin/sh
+fault=$(cat "$(dirname "$0")/fault" 2>/dev/null)
+if [ -n "$fault" ]; then
+    case "$*" in "$fault"*) echo "injected fault" >&2; exit 1;; esac
+fi
+exec %s "$@"
+'''
 
 
 def run(*argv, check=True, **kwargs):
@@ -89,12 +101,46 @@ class Lab(object):
         return done.stdout
 
     def interpreter(self):
+        """'ip netns exec <fw> python' on the private bus, with the stand-in firewall-cmd first in PATH."""
+        shim = os.path.join(self.dir, 'shim')
+        if not os.path.isdir(shim):
+            os.mkdir(shim)
+            with open(os.path.join(shim, 'firewall-cmd'), 'w', encoding='utf-8') as handle:
+                handle.write(SHIM % shutil.which('firewall-cmd'))
+            os.chmod(os.path.join(shim, 'firewall-cmd'), 0o755)
         path = os.path.join(self.dir, 'python')
         with open(path, 'w', encoding='utf-8') as handle:
-            handle.write('#!/bin/sh\nDBUS_SYSTEM_BUS_ADDRESS=%s exec %s netns exec %s %s "$@"\n'
-                         % (firewalld_daemon.bus_address(self.dir), shutil.which('ip'), self.fw, sys.executable))
+            handle.write('#!/bin/sh\nPATH=%s:$PATH DBUS_SYSTEM_BUS_ADDRESS=%s exec %s netns exec %s %s "$@"\n'
+                         % (shim, firewalld_daemon.bus_address(self.dir), shutil.which('ip'), self.fw, sys.executable))
         os.chmod(path, 0o755)
         return path
+
+    def fault(self, arguments):
+        """Make the stand-in firewall-cmd fail the calls whose arguments start with these ('' for none)."""
+        with open(os.path.join(self.dir, 'shim', 'fault'), 'w', encoding='utf-8') as handle:
+            handle.write(arguments)
+
+    def ours(self):
+        """Our policies as firewalld lists them, runtime and permanent (rich rules sorted: a rule added back in place
+        comes last), with their descriptions."""
+        ours = {}
+        for scope in ('runtime', 'permanent'):
+            args = [] if scope == 'runtime' else ['--permanent']
+            for name, listed in firewalld_state.parse_listing(self.cmd(*args, '--list-all-policies')).items():
+                if name.startswith('atea-anywhere-'):
+                    ours[(scope, name)] = dict(listed, **{'rich rules': sorted(listed['rich rules'])})
+                    if scope == 'permanent':
+                        ours[(scope, name)]['description'] = self.cmd('--permanent', '--policy=%s' % name,
+                                                                      '--get-description')
+        return ours
+
+    def owned_file_bytes(self):
+        policies = os.path.join(self.etc, 'policies')
+        files = {}
+        for name in self.owned_files():
+            with open(os.path.join(policies, name), 'rb') as handle:
+                files[name] = handle.read()
+        return files
 
     def module(self, check=False, **options):
         """One atea.anywhere.firewalld task through Ansible (with --diff); the host's result."""
@@ -177,11 +223,10 @@ def test_nothing_passes_between_the_zones_before(lab):
 def test_check_mode_reports_and_changes_nothing(lab):
     before = lab.foreign()
     result = lab.module(check=True)
-    assert result['changed'] is True and not result.get('failed'), result
-    assert result['commands'][-3:] == ['/usr/bin/firewall-cmd --reload',
-                                       '/usr/bin/firewall-cmd --zone=dmz --change-interface=%s' % lab.interfaces['dmz'],
-                                       '/usr/bin/firewall-cmd --zone=internal --change-interface=%s'
-                                       % lab.interfaces['internal']]
+    assert result['changed'] is True and not result.get('failed'), result.get('msg')
+    assert result['commands'][-3:] == ['firewall-cmd --reload',
+                                       'firewall-cmd --zone=dmz --change-interface=%s' % lab.interfaces['dmz'],
+                                       'firewall-cmd --zone=internal --change-interface=%s' % lab.interfaces['internal']]
     assert any('--new-policy-from-file' in line for line in result['commands'])
     assert [f['detail'].split(' (')[0] for f in result['voip_helpers']] == ['helper sip removed from service sip']
     assert 'rule family="ipv4" source address="198.51.100.0/24"' in result['diff'][0]['after']
@@ -191,7 +236,7 @@ def test_check_mode_reports_and_changes_nothing(lab):
 def test_apply_smb_passes_the_allowed_port_only(lab):
     before = lab.foreign()
     result = lab.module()
-    assert result['changed'] is True and not result.get('failed'), result
+    assert result['changed'] is True and not result.get('failed'), result.get('msg')
     assert result['rules'] == 2 and result['checklist_done'] == ['1.1'] and len(result['rich_rules']) == 6
     assert 'source ports' in ' '.join(result.get('warnings', []))
     assert 'atea-anywhere-fwd' in lab.cmd('--get-policies').split()
@@ -228,10 +273,48 @@ def test_a_reload_over_runtime_only_changes_is_refused(lab):
     lab.cmd('--zone=dmz', '--remove-port=8080/tcp')
 
 
+def test_a_failing_call_in_place_is_undone_by_the_inverse_calls(lab):
+    before = lab.foreign(), lab.ours()
+    lab.fault('--permanent --policy=atea-anywhere-fwd --add-rich-rule')
+    result = lab.module()                                   # adds back what the previous test left out
+    lab.fault('')
+    assert result['failed'] and result['changed'] is False, result
+    assert 'injected fault' in result['msg'] and 'The previous state was restored' in result['msg']
+    assert (lab.foreign(), lab.ours()) == before
+
+
+def test_a_failing_call_before_a_reload_is_undone_by_the_files_and_a_reload(lab):
+    before = lab.foreign(), lab.ours(), lab.owned_file_bytes()
+    lab.fault('--permanent --new-policy-from-file')
+    result = lab.module(placement='host')                   # deletes -fwd, then fails to create -in
+    lab.fault('')
+    assert result['failed'] and result['changed'] is False, result
+    assert 'while creating policy atea-anywhere-in' in result['msg'] and 'The previous state was restored' in result['msg']
+    assert (lab.foreign(), lab.ours(), lab.owned_file_bytes()) == before
+    assert lab.connects(443)
+
+
+def test_an_unconfirmed_change_is_restored_by_the_host(lab):
+    before = lab.foreign(), lab.ours()
+    # Long enough for the apply to finish first on a loaded machine (it reloads), short for the test.
+    result = lab.module(placement='host', management_networks=['198.51.100.0/24'], confirm_timeout=8)
+    assert result['changed'] and result['rollback']['timeout'] == 8, result.get('msg')
+    assert sorted(p for p in lab.cmd('--get-policies').split() if p.startswith('atea')) == \
+        ['atea-anywhere-in', 'atea-anywhere-out']
+    restored = os.path.join(lab.dir, 'rollback', result['rollback']['id'], 'status.json')
+    for _attempt in range(80):
+        if os.path.exists(restored):
+            break
+        time.sleep(0.5)
+    with open(restored, encoding='utf-8') as handle:
+        assert json.load(handle)['state'] == 'rolled back'
+    assert (lab.foreign(), lab.ours()) == before and lab.connects(443)
+
+
 def test_absent_removes_exactly_ours(lab):
     before = lab.foreign()
     result = lab.module(state='absent', rules=None)
-    assert result['changed'] is True and not result.get('failed'), result
+    assert result['changed'] is True and not result.get('failed'), result.get('msg')
     assert 'atea-anywhere-fwd' not in lab.cmd('--get-policies').split()
     assert 'atea-anywhere-fwd' not in lab.cmd('--permanent', '--get-policies').split()
     assert lab.owned_files() == []

@@ -287,8 +287,8 @@ def test_changed_rich_rules_are_removed_then_added_in_place_runtime_and_permanen
     undo_add = ['--policy=atea-anywhere-fwd', '--add-rich-rule=%s' % stale]
     assert plan.undo == [['--permanent', '--policy=atea-anywhere-fwd', '--set-description=old'],
                          ['--permanent'] + undo_remove, ['--permanent'] + undo_add, undo_remove, undo_add]
-    lines = firewalld_state.command_lines('/usr/bin/firewall-cmd', plan.calls, plan.reload)
-    assert lines[0] == ("/usr/bin/firewall-cmd --policy=atea-anywhere-fwd '--remove-rich-rule=rule family=\"ipv4\" "
+    lines = firewalld_state.command_lines(plan.calls, plan.reload)
+    assert lines[0] == ("firewall-cmd --policy=atea-anywhere-fwd '--remove-rich-rule=rule family=\"ipv4\" "
                         "source address=\"198.51.100.0/24\" destination address=\"203.0.113.0/24\" port port=\"80\" "
                         "protocol=\"tcp\" accept'")
 
