@@ -42,7 +42,6 @@ from __future__ import annotations
 import argparse
 import binascii
 import collections
-import glob
 import ipaddress
 import json
 import os
@@ -284,7 +283,7 @@ def _without_voip_plant(manager, key, text):
     must stay as it was. firewalld's way leaves the zone's service alone and writes an override of the service
     without its helper (services/sip.xml in /etc/firewalld)."""
     if manager == 'firewalld':
-        in_services = key.startswith('file services/') and key[len('file services/'):-len('.xml')] in VOIP_SERVICES
+        in_services = key.startswith('file services/') and key[len('file services/'):].split('.xml')[0] in VOIP_SERVICES
         return None if in_services else text
     return ''.join(line + '\n' for line in text.splitlines() if ' -j CT --helper ' not in line)
 
@@ -569,11 +568,13 @@ class Lab(object):
         if manager == 'nftables':
             return dict(('table ' + name, text) for name, text in self._foreign_tables(foreign).items())
         if manager == 'firewalld':
+            # Every file of its permanent configuration, the backups (<name>.xml.old) it writes beside a changed one too.
             etc = os.path.join(firewalld_daemon.netns_etc(self.firewall), 'firewalld')
             listing = {}
-            for path in sorted(glob.glob(os.path.join(etc, '*', '*.xml')) + [os.path.join(etc, 'firewalld.conf')]):
-                with open(path, encoding='utf-8') as handle:
-                    listing['file ' + os.path.relpath(path, etc)] = handle.read()
+            for folder, _dirs, names in os.walk(etc):
+                for name in names:
+                    with open(os.path.join(folder, name), encoding='utf-8') as handle:
+                        listing['file ' + os.path.relpath(os.path.join(folder, name), etc)] = handle.read()
             listing['runtime zones'] = self.firewall_cmd('--list-all-zones')
             listing['runtime policies'] = self.firewall_cmd('--list-all-policies')
             return listing

@@ -65,6 +65,9 @@ def test_firewalld_files_of_ours_and_the_sip_service_override_are_not_foreign():
     assert lab.foreign_view('firewalld', 'file policies/atea-anywhere-forward.xml', '<policy/>') is None
     assert lab.foreign_view('firewalld', 'file services/sip.xml', '<service/>') is None
     assert lab.removal_view('firewalld', 'file services/sip.xml', '<service/>') is None
+    assert lab.removal_view('firewalld', 'file services/sip.xml.old', '<service/>') is None
+    assert lab.removal_view('firewalld', 'file services/sipx.xml', '<service/>') == '<service/>'
+    assert lab.foreign_view('firewalld', 'file policies/atea-anywhere-forward.xml.old', '<policy/>') is None
     assert lab.foreign_view('firewalld', 'file zones/work.xml', '<zone>\n</zone>\n') == '<zone>\n</zone>\n'
 
 
