@@ -113,7 +113,11 @@ options:
     type: int
     default: 0
   rollback_dir:
-    description: Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700).
+    description:
+      - Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700).
+      - A change while an earlier run's restore still waits there is refused without O(confirm_timeout); with
+        nothing to change, that rollback is returned for the play to confirm (or, without
+        O(confirm_timeout), the run fails), as with M(atea.anywhere.nftables).
     type: path
     default: /run/atea-anywhere
 requirements:
@@ -217,15 +221,23 @@ checklist_done:
   sample: ['1.1']
 rollback:
   description: The restore armed on the host by O(confirm_timeout); confirm it with M(atea.anywhere.nftables_confirm).
-  returned: when O(confirm_timeout) is above 0 and the run changed something outside check mode
+  returned: >-
+    when O(confirm_timeout) is above 0 and the run changed something outside check mode, or changed nothing
+    because an earlier run, cut off before its confirmation, left the host as wanted with its restore still due
   type: dict
   contains:
+    earlier_run:
+      description: Present and true when the rollback is that earlier run's.
+      type: bool
+      sample: true
     id:
       description: The rollback's id, for the O(atea.anywhere.nftables_confirm#module:id) option.
       type: str
       sample: 20260131T120000Z-0123abcd
     timeout:
-      description: Seconds after arming when the host restores unless confirmed (O(confirm_timeout)).
+      description: >-
+        Seconds after arming when the host restores unless confirmed (O(confirm_timeout)); for an earlier run's
+        rollback, the seconds left.
       type: int
       sample: 120
     deadline:
@@ -334,6 +346,23 @@ def apply(module, cmd, names, wanted, plan, helpers, rebind):
     return rollback
 
 
+def earlier_rollback(module, earlier):
+    """The host is as wanted, maybe by an earlier run cut off before its confirmation, whose restore is still due:
+    the play confirms it (confirm_timeout), or it is an error, never a quiet success (as in the nftables module)."""
+    rollback_dir = module.params['rollback_dir']
+    found = nftables_rollback.still_unconfirmed(rollback_dir, earlier)
+    if not found:
+        return None
+    said = 'the host already holds what this run wants, but %s' % nftables_rollback.waiting_text(found, rollback_dir)
+    if module.check_mode:
+        module.warn(said)
+        return None
+    if not module.params['confirm_timeout']:
+        raise nftables_rollback.RollbackError('%s; %s, then run again' % (said, nftables_rollback.SETTLE))
+    module.warn('%s; this run hands it to the play to confirm' % said)
+    return found
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[('state', 'present', ('rules',))])
@@ -359,16 +388,18 @@ def main():
             raise firewalld_state.FirewalldError(
                 'firewalld is not running (firewall-cmd --state: %s); start it, or choose another platform '
                 '(firewall-offline-cmd is not supported)' % said)
+        # Before the host is read: a restore that fires meanwhile must not pass for a host already as wanted.
+        earlier = nftables_rollback.unconfirmed(params['rollback_dir'])
         state = firewalld_state.State(cmd, list(names.values()))
         plan = firewalld_state.plan(state, list(names.values()), wanted)
         if params['remove_voip_helpers'] and present:
             helpers = firewalld_state.plan_helpers(cmd, state)
         reload = plan.reload or helpers.reload
         rebind = firewalld_state.rebind_calls(state) if reload else []
-        commands = firewalld_state.command_lines(
-            plan.calls + [['--permanent', '--new-policy-from-file=<%s.xml>' % name, '--name=%s' % name]
-                                      for name, _xml in plan.new_files] + helpers.removals, reload,
-            rebind, plan.stale_files)
+        creations = [['--permanent', '--new-policy-from-file=<%s.xml>' % name, '--name=%s' % name]
+                     for name, _xml in plan.new_files]
+        commands = firewalld_state.command_lines(plan.calls + creations + helpers.removals, reload, rebind,
+                                                 plan.stale_files)
         changed = plan.changed or bool(helpers.removals) or helpers.reload
         if reload:
             drift = firewalld_state.foreign_drift(state, list(names.values()))
@@ -378,7 +409,11 @@ def main():
                     'runtime configuration differs from the permanent one); make them permanent '
                     '(firewall-cmd --runtime-to-permanent) or undo them, then run again' % ', '.join(drift))
         if changed and not module.check_mode:
+            if not params['confirm_timeout']:  # with it, arm() refuses
+                nftables_rollback.refuse_change(earlier, params['rollback_dir'])
             rollback = apply(module, cmd, names, wanted, plan, helpers, rebind)
+        elif not changed:
+            rollback = earlier_rollback(module, earlier)
     except (firewalld_state.FirewalldError, FileError, nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=helpers.findings)
     except nftables_transaction.ChangeError as error:

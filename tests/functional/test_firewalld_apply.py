@@ -296,11 +296,15 @@ def test_a_failing_call_before_a_reload_is_undone_by_the_files_and_a_reload(lab)
 
 def test_an_unconfirmed_change_is_restored_by_the_host(lab):
     before = lab.foreign(), lab.ours()
-    # Long enough for the apply to finish first on a loaded machine (it reloads), short for the test.
-    result = lab.module(placement='host', management_networks=['198.51.100.0/24'], confirm_timeout=8)
-    assert result['changed'] and result['rollback']['timeout'] == 8, result.get('msg')
+    # Long enough for the apply and a rerun to finish first on a loaded machine, short for the test.
+    result = lab.module(placement='host', management_networks=['198.51.100.0/24'], confirm_timeout=12)
+    assert result['changed'] and result['rollback']['timeout'] == 12, result.get('msg')
     assert sorted(p for p in lab.cmd('--get-policies').split() if p.startswith('atea')) == \
         ['atea-anywhere-in', 'atea-anywhere-out']
+    # Meanwhile the host is as a rerun wants it, but not for long: that is an error, not a quiet success.
+    again = lab.module(placement='host', management_networks=['198.51.100.0/24'])
+    assert again['failed'] and again['changed'] is False
+    assert "an earlier run's change is not confirmed" in again['msg'] and result['rollback']['id'] in again['msg']
     restored = os.path.join(lab.dir, 'rollback', result['rollback']['id'], 'status.json')
     for _attempt in range(80):
         if os.path.exists(restored):
