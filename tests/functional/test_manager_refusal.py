@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real managers in network namespaces of this test's own (prefix da-), reached by Ansible through an interpreter
 that runs the modules inside each: a running firewalld (private D-Bus bus, tests/lib/firewalld_daemon.py) and an
-active ufw (tests/lib/ufw_namespace.py) make the plain nftables module refuse with a clear error and change
-nothing; linux_firewall_info names firewalld, ufw, iptables (iptables-nft rules, iptables-legacy rules) and
+active ufw (tests/lib/ufw_namespace.py) make the plain nftables platform (the role with atea_anywhere_platform
+nftables) refuse with a clear error and change nothing; linux_firewall_info names firewalld, ufw, iptables (iptables-nft rules, iptables-legacy rules) and
 nftables (a user table) where each is planted, and nftables where firewalld and ufw are installed but not active."""
 
 from __future__ import annotations
@@ -39,23 +39,31 @@ REFUSED = {'da-fwd': 'firewalld is running on this host: its own base chains rej
            'da-ufw': 'ufw is active on this host: its own chains drop what its rules do not allow, so the rules of '
                      'atea.anywhere.nftables would not let the flows through; use atea_anywhere_platform linux (or ufw)'}
 PLAY = """
-- name: Detect, and try plain nftables where a manager is active
+- name: Detect, and try the plain nftables platform where a manager is active
   hosts: all
   gather_facts: false
   tasks:
     - name: Detect the manager
       atea.anywhere.linux_firewall_info:
       register: info
-    - name: Apply with plain nftables
-      atea.anywhere.nftables:
-        rules: "{{ 'smb' | atea.anywhere.flows(customer_networks=['198.51.100.0/24']) | atea.anywhere.rules }}"
-        persist: false
-      register: applied
-      ignore_errors: true
+    - name: Apply the SMB profile with the plain nftables platform
       when: inventory_hostname in refused_hosts
+      block:
+        - name: Apply the profile
+          ansible.builtin.include_role:
+            name: atea.anywhere.smb
+          vars:
+            atea_anywhere_platform: nftables
+            atea_anywhere_customer_networks: [198.51.100.0/24]
+            atea_anywhere_nftables_persist: false
+            atea_anywhere_helper_blacklist_file: ""
+      rescue:
+        - name: Keep the refusal
+          ansible.builtin.set_fact:
+            applied: "{{ ansible_failed_result }}"
     - name: Keep what the modules said
       ansible.builtin.copy:
-        content: "{{ {'info': info, 'applied': applied} | to_json }}"
+        content: "{{ {'info': info, 'applied': applied | default({})} | to_json }}"
         dest: "{{ out_dir }}/{{ inventory_hostname }}.json"
         mode: "0644"
 """
