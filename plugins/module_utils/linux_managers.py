@@ -130,7 +130,7 @@ def refusal(host):
     return None
 
 
-def _ours(chain, chain_prefix):
+def _ufws_or_ours(chain, chain_prefix):
     return chain.startswith(UFW_CHAIN_PREFIXES) or chain.startswith(chain_prefix)
 
 
@@ -146,13 +146,13 @@ def iptables_rules(save_output, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX, poli
         elif line.startswith(':'):
             words = line[1:].split()
             if len(words) >= 2 and words[1] not in ('ACCEPT', '-') and not policies_are_ufws \
-                    and not _ours(words[0], chain_prefix):
+                    and not _ufws_or_ours(words[0], chain_prefix):
                 found.append((table, words[0], 'policy %s' % words[1]))
         elif line.startswith('-A '):
             words = shlex.split(line)
             target = next((words[i + 1] for i, word in enumerate(words[:-1]) if word in ('-j', '--jump', '-g', '--goto')),
                           None)
-            if not _ours(words[1], chain_prefix) and not (target and _ours(target, chain_prefix)):
+            if not _ufws_or_ours(words[1], chain_prefix) and not (target and _ufws_or_ours(target, chain_prefix)):
                 found.append((table, words[1], 'rule'))
     return found
 
