@@ -89,8 +89,8 @@ def as_policy(name, listed, description):
 
 
 def shape(policy):
-    """What cannot change in place without a reload: priority, target, zones."""
-    return policy and (policy.priority, policy.target, policy.ingress, policy.egress)
+    """What cannot change in place without a reload: priority, target, zones (a set each)."""
+    return policy and (policy.priority, policy.target, sorted(policy.ingress), sorted(policy.egress))
 
 
 class FirewallCmd(object):

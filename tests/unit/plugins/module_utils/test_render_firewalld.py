@@ -311,6 +311,15 @@ def test_another_priority_recreates_the_policy():
     assert plan.new_files == [(other.name, render_firewalld.policy_xml(other))]
 
 
+def test_zones_listed_in_another_order_are_the_same_zones():
+    policy = render(SMB, Layout(ingress_zones=['internal', 'dmz'], egress_zones=['external']))[0]['forward']
+    listed_policy = listed(policy).replace('ingress-zones: ANY', 'ingress-zones: dmz internal').replace(
+        'egress-zones: ANY', 'egress-zones: external')
+    state = firewalld_state.State(canned(listed_policy, listed_policy, policy.description), NAMES)
+    assert policy.ingress == ('internal', 'dmz')
+    assert not firewalld_state.plan(state, NAMES, {policy.name: policy}).changed
+
+
 def test_absent_deletes_ours_and_its_backup_and_reloads():
     policy, _wanted = wanted_smb()
     state = firewalld_state.State(canned(listed(policy), listed(policy), policy.description), NAMES)
