@@ -99,7 +99,6 @@ class FirewallCmd(object):
     def __init__(self, module):
         self.module = module
         self.binary = module.get_bin_path('firewall-cmd')
-        self.commands = []
 
     def _run(self, args):
         if not self.binary:

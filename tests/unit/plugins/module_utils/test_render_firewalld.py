@@ -320,6 +320,16 @@ def test_zones_listed_in_another_order_are_the_same_zones():
     assert not firewalld_state.plan(state, NAMES, {policy.name: policy}).changed
 
 
+def test_something_else_added_to_our_policy_recreates_it():
+    policy, wanted = wanted_smb()
+    tampered = listed(policy).replace('  services:\n', '  services: http\n')
+    state = firewalld_state.State(canned(tampered, tampered, policy.description), NAMES)
+    assert state.owned('runtime', policy.name).target == 'CONTINUE (also services: http)'
+    plan = firewalld_state.plan(state, NAMES, wanted)
+    assert plan.reload and plan.calls == [['--permanent', '--delete-policy=atea-anywhere-fwd']]
+    assert 'target: CONTINUE (also services: http)' in plan.diffs[0]['before']
+
+
 def test_absent_deletes_ours_and_its_backup_and_reloads():
     policy, _wanted = wanted_smb()
     state = firewalld_state.State(canned(listed(policy), listed(policy), policy.description), NAMES)
