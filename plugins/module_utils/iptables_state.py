@@ -176,22 +176,27 @@ def _chain_rules(table, chain):
     return [line for line in table['rules'] if _chain_of(line) == chain]
 
 
-def _jumps(table, targets):
+def _jumps(table, layout):
+    """Every rule of a chain not ours that jumps to one of ours, with its index and the other rules before it."""
     found = []
     for chain in table['chains']:
         others = 0
         for index, line in enumerate(_chain_rules(table, chain)):
-            if _target(line) in targets and chain not in targets:
+            if _target(line) and layout.owns(_target(line)) and not layout.owns(chain):
                 found.append(Jump(line, index, others))
             else:
                 others += 1
     return found
 
 
-def jump_place(rules, targets, jump_position):
+def _jumps_to_ours(line, layout):
+    return bool(_target(line)) and layout.owns(_target(line))
+
+
+def jump_place(rules, layout, jump_position):
     """How many of the chain's other rules (not jumps to ours) come before our jump: none ('first'), or all of
     them up to the first rule that only drops or rejects ('after_user_rules'), which nothing passes."""
-    others = [line for line in rules if _target(line) not in targets]
+    others = [line for line in rules if not _jumps_to_ours(line, layout)]
     if jump_position == 'first':
         return 0
     for index, line in enumerate(others):
@@ -201,9 +206,10 @@ def jump_place(rules, targets, jump_position):
 
 
 def owned_text(chains, jumps):
-    """The owned part as a diff shows it: our chains with their rules, then where each jump stands."""
+    """The owned part as a diff shows it: our chains (by name, as iptables-legacy-save and -nft-save order them
+    differently) with their rules, then where each jump stands."""
     lines = []
-    for chain, rules in chains:
+    for chain, rules in sorted(chains):
         lines.append(':%s - [0:0]\n' % chain)
         lines.extend(line + '\n' for line in rules)
     return ''.join(lines) + ''.join(sorted(jump.text() for jump in jumps))
@@ -212,9 +218,8 @@ def owned_text(chains, jumps):
 def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
     """The change of one family from its iptables-save -t filter text; wanted: {chain: lines}, or None for absent."""
     table = tables_of(save_text).get('filter', {'chains': [], 'policies': {}, 'rules': []})
-    possible = layout.possible_chains()
-    existing = [chain for chain in possible if chain in table['chains']]
-    jumps = _jumps(table, possible)
+    existing = [chain for chain in table['chains'] if layout.owns(chain)]
+    jumps = _jumps(table, layout)
     before = owned_text([(chain, _chain_rules(table, chain)) for chain in existing], jumps)
     wanted = wanted or {}
     keep, places = [], {}
@@ -222,7 +227,7 @@ def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
         parent, chain = layout.parent_chains[hook], layout.chain(hook)
         if parent not in table['chains'] and parent not in BUILT_IN:
             raise IptablesError('%s table filter has no chain %s (option parent_chains)' % (COMMANDS[family], parent))
-        places[hook] = jump_place(_chain_rules(table, parent), possible, jump_position)
+        places[hook] = jump_place(_chain_rules(table, parent), layout, jump_position)
         right = [j for j in jumps if j.line == jump_line(parent, chain)]
         keep.extend(j for j in right[:1] if j.position == places[hook])
     after_jumps = [Jump(jump_line(layout.parent_chains[hook], layout.chain(hook)), 0, places[hook]) for hook in places]
@@ -240,13 +245,14 @@ def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
     # Jumps go first: a chain cannot be deleted while a rule jumps to it. -D with the rule's own text deletes its
     # first match, so a rule found twice is deleted twice.
     lines.extend('-D %s %s' % (j.chain, _spec(j.line)) for j in dropped)
-    for chain in existing:
-        if chain not in wanted:
-            lines.extend(['-F %s' % chain, '-X %s' % chain])
-    for chain, rules in wanted.items():
-        if chain not in existing or _chain_rules(table, chain) != rules:
-            lines.append(':%s - [0:0]' % chain)   # declared in --noflush: made, or emptied
-            lines.extend(rules)
+    # Declared in --noflush: made, or emptied. All before any rule, as a rule may jump to a rule's chain.
+    refill = [chain for chain, rules in wanted.items() if chain not in existing or _chain_rules(table, chain) != rules]
+    lines.extend(':%s - [0:0]' % chain for chain in refill)
+    # Chains no longer wanted: all emptied before any is deleted, as ours jump to each other.
+    gone = [chain for chain in existing if chain not in wanted]
+    lines.extend('-F %s' % chain for chain in gone)
+    lines.extend('-X %s' % chain for chain in gone)
+    lines.extend(line for chain in refill for line in wanted[chain])
     kept = set(j.target for j in keep)
     for hook, position in places.items():
         parent, chain = layout.parent_chains[hook], layout.chain(hook)
@@ -254,7 +260,7 @@ def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
             continue
         remaining = [(index, line) for index, line in enumerate(_chain_rules(table, parent))
                      if not any(j.chain == parent and j.index == index for j in dropped)]
-        others = [n for n, (_index, line) in enumerate(remaining) if _target(line) not in possible]
+        others = [n for n, (_index, line) in enumerate(remaining) if not _jumps_to_ours(line, layout)]
         if position < len(others):
             lines.append('-I %s %d %s' % (parent, others[position] + 1, _spec(jump_line(parent, chain))))
         elif jump_position == 'first':
@@ -268,17 +274,15 @@ def plan(family, save_text, layout, wanted, jump_position='after_user_rules'):
 def persisted_text(text, layout, wanted, jump_position='after_user_rules'):
     """A rules file (iptables-save format, as netfilter-persistent restores it) with our chains, rules and jumps
     in its *filter section replaced by wanted ({chain: lines}, or None to remove them); every other line kept."""
-    possible = layout.possible_chains()
     lines = text.splitlines()
-    ours = set(':%s' % chain for chain in possible)
     kept, section, start, end = [], None, None, None
     for line in lines:
         if line.startswith('*'):
             section = line[1:].strip()
         words = line.split()
         if section == 'filter' and words and (
-                words[0] in ours or (words[0] == '-A' and len(words) > 1
-                                     and (words[1] in possible or _target(line) in possible))):
+                (words[0].startswith(':') and layout.owns(words[0][1:]))
+                or (words[0] == '-A' and len(words) > 1 and (layout.owns(words[1]) or _jumps_to_ours(line, layout)))):
             continue
         if section == 'filter' and line.startswith('*'):
             start = len(kept)

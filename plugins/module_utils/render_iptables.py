@@ -80,7 +80,7 @@ class Layout(object):
         self.parent_chains = dict((hook, chain_name('parent_chains.%s' % hook, parents.get(hook, hook.upper())))
                                   for hook in self.hooks)
         for hook, parent in sorted(self.parent_chains.items()):
-            if parent in self.possible_chains():
+            if self.owns(parent):
                 raise inputs.InputError('parent_chains.%s' % hook, parent, 'one of the chains the module owns')
             if list(self.parent_chains.values()).count(parent) > 1:
                 raise inputs.InputError('parent_chains.%s' % hook, parent, 'the parent of another hook too; each hook '
@@ -101,8 +101,18 @@ class Layout(object):
         return [self.chain(hook) for hook in self.hooks]
 
     def possible_chains(self):
-        """Every chain the prefix names, whatever the placement: one left by another placement is ours to remove."""
+        """The chains jumped to from the parent chains, whatever the placement: one left by another placement is
+        ours to remove."""
         return [self.chain(hook) for hook in ALL_HOOKS]
+
+    def sub_chain(self, hook, number):
+        """The chain of one rule whose sources and destinations are many: '<prefix>-F3' (see rule_chains)."""
+        return chain_name('chain_prefix', '%s-%s%d' % (self.chain_prefix, hook[0].upper(), number))
+
+    def owns(self, chain):
+        """Whether a chain of table filter is ours: a hook's chain, or a rule's chain '<prefix>-<F|I|O><number>'."""
+        return chain in self.possible_chains() or bool(
+            re.fullmatch(r'%s-[FIO][1-9][0-9]*' % re.escape(self.chain_prefix), chain))
 
 
 def _port(port_range):
@@ -157,27 +167,39 @@ def _comment(rule, port_ranges):
     return fit(head + provenance_text(entries, COMMENT_LIMIT - len(head.encode('utf-8'))), COMMENT_LIMIT)
 
 
-def _line(chain, matches, comment):
-    return '-A %s %s-m comment --comment %s -j ACCEPT' % (chain, matches + ' ' if matches else '', comment_argument(comment))
+def _line(chain, matches, comment, target='ACCEPT'):
+    return '-A %s %s-m comment --comment %s -j %s' % (chain, matches + ' ' if matches else '', comment_argument(comment),
+                                                      target)
 
 
-def rule_lines(chain, rule):
-    """The iptables-save lines of one compact rule: one per source, destination and port group."""
+def _port_groups(rule):
+    """[(destination port ranges or None, the protocol and port matches)]: one per line a source and destination need."""
     family = rule['family']
-    lines = []
     if rule['protocol'] == 'icmp':
-        groups = [(None, '%s %d' % (_PROTOCOL[('icmp', family)], _ICMP_TYPES[(rule['icmp_type'], family)]))]
-    else:
-        source_chunks = port_chunks([tuple(r) for r in rule['source_ports']]) or [[]]
-        groups = [(destinations, _ports_matches(rule['protocol'], sources, destinations))
-                  for sources in source_chunks
-                  for destinations in port_chunks([tuple(r) for r in rule['destination_ports']])]
-    for source in rule['sources']:
-        for destination in rule['destinations']:
-            # Networks come in normal form with their prefix length (engine.check_rules), as iptables-save prints them.
-            addresses = '-s %s -d %s' % (source, destination)
-            lines.extend(_line(chain, '%s %s' % (addresses, matches), _comment(rule, ports)) for ports, matches in groups)
-    return lines
+        return [(None, '%s %d' % (_PROTOCOL[('icmp', family)], _ICMP_TYPES[(rule['icmp_type'], family)]))]
+    source_chunks = port_chunks([tuple(r) for r in rule['source_ports']]) or [[]]
+    return [(destinations, _ports_matches(rule['protocol'], sources, destinations))
+            for sources in source_chunks for destinations in port_chunks([tuple(r) for r in rule['destination_ports']])]
+
+
+def rule_chains(chain, sub_chain, rule):
+    """{chain: iptables-save lines} of one compact rule.
+
+    iptables matches one source and one destination network per rule (iptables(8): a list given to -s or -d
+    is expanded into one rule per address), so a rule needs a line per source, destination and port group.
+    Where that is more than a line per source in our chain, each jumping to the rule's own chain sub_chain
+    that holds a line per destination and port group, the rule takes the second form: sources + destinations
+    lines instead of sources x destinations (a thousand customer networks to each other).
+    """
+    groups = _port_groups(rule)
+    sources, destinations = rule['sources'], rule['destinations']
+    # Networks come in normal form with their prefix length (engine.check_rules), as iptables-save prints them.
+    if len(sources) * len(destinations) * len(groups) <= len(sources) + len(destinations) * len(groups):
+        return {chain: [_line(chain, '-s %s -d %s %s' % (source, destination, matches), _comment(rule, ports))
+                        for source in sources for destination in destinations for ports, matches in groups]}
+    return {chain: [_line(chain, '-s %s' % source, _comment(rule, None), sub_chain) for source in sources],
+            sub_chain: [_line(sub_chain, '-d %s %s' % (destination, matches), _comment(rule, ports))
+                        for destination in destinations for ports, matches in groups]}
 
 
 def _base_lines(chain, hook, family, layout):
@@ -215,7 +237,8 @@ def rules_by_hook(rules, placement):
 
 
 def render(rules, layout):
-    """{family: {chain: [iptables-save lines]}} for ipv4 (iptables) and ipv6 (ip6tables), chains in hook order."""
+    """{family: {chain: [iptables-save lines]}} for ipv4 (iptables) and ipv6 (ip6tables): each hook's chain, then the
+    chains of its rules that have one (rule_chains)."""
     # check_rules() lets no line break or control character into a section, purpose or name; comment_argument()
     # quotes the rest.
     checked = check_rules(rules)
@@ -225,10 +248,10 @@ def render(rules, layout):
         chains = {}
         for hook in layout.hooks:
             chain = layout.chain(hook)
-            lines = _base_lines(chain, hook, family, layout)
-            for rule in by_hook[hook]:
-                if rule['family'] == family:
-                    lines.extend(rule_lines(chain, rule))
-            chains[chain] = lines
+            chains[chain] = _base_lines(chain, hook, family, layout)
+            rules = [rule for rule in by_hook[hook] if rule['family'] == family]
+            for number, rule in enumerate(rules, 1):
+                for name, lines in rule_chains(chain, layout.sub_chain(hook, number), rule).items():
+                    chains.setdefault(name, []).extend(lines)
         wanted[family] = chains
     return wanted

@@ -83,6 +83,37 @@ def test_one_line_per_source_and_destination():
         ['192.0.2.128/25', '198.51.100.0/24'], ['192.0.2.128/25', '203.0.113.0/24']]
 
 
+def test_many_sources_and_destinations_go_through_a_chain_of_the_rule():
+    many = rule(sources=['192.0.2.%d/32' % n for n in range(3)], destinations=['198.51.100.%d/32' % n for n in range(4)])
+    chains = lines([rule(name='inbound-mpls-tcp-ipv4-2'), many])['ipv4']
+    assert list(chains) == ['ATEA-ANYWHERE-FORWARD', 'ATEA-ANYWHERE-F2']     # the second rule of the chain
+    assert chains['ATEA-ANYWHERE-FORWARD'][2:] == [
+        '-A ATEA-ANYWHERE-FORWARD -s 192.0.2.%d/32 -m comment --comment "atea-anywhere inbound-mpls-tcp-ipv4: 2.1 '
+        'HTTPS" -j ATEA-ANYWHERE-F2' % n for n in range(3)]
+    assert chains['ATEA-ANYWHERE-F2'] == [
+        '-A ATEA-ANYWHERE-F2 -d 198.51.100.%d/32 -p tcp -m tcp --dport 443 -m comment --comment "atea-anywhere '
+        'inbound-mpls-tcp-ipv4: 2.1 HTTPS" -j ACCEPT' % n for n in range(4)]
+    # 3 + 4 lines instead of 12; two sources to one destination stay two plain lines.
+    assert len(lines([rule(sources=['192.0.2.0/25', '192.0.2.128/25'])])['ipv4']) == 1
+
+
+def test_a_fleet_sized_customer_renders_in_lines_of_sources_plus_destinations():
+    networks = ['10.%d.%d.0/24' % (n // 256, n % 256) for n in range(1000)]
+    rules = engine.compact_rules(engine.build_flows('enterprise', customer_networks=networks,
+                                                    networks={'mpls': ['192.0.2.0/24']}))
+    rendered = render_iptables.render(rules, Layout())['ipv4']
+    total = sum(len(chain) for chain in rendered.values())
+    bound = sum(len(r['sources']) + len(r['destinations']) * len(render_iptables.port_chunks(r['destination_ports']) or [0])
+                for r in rules) + 1
+    assert total <= bound < 20000
+
+
+def test_ownership_of_chains():
+    layout = Layout(chain_prefix='AA')
+    assert [layout.owns(name) for name in ('AA-FORWARD', 'AA-I12', 'AA-O1', 'AA-F0', 'AA-X1', 'AA-I1x', 'AAB-F1')] == [
+        True, True, True, False, False, False, False]
+
+
 def test_host_placement_chains_base_rules_and_management():
     internal = rule(direction='internal', name='internal-customer-tcp-ipv4')
     outbound = rule(direction='outbound', name='outbound-mpls-tcp-ipv4')
@@ -235,7 +266,8 @@ def test_another_placements_chains_are_removed():
     live = with_ours(EMPTY, want['ATEA-ANYWHERE-FORWARD'], [0])
     host, host_want = wanted(placement='host')
     script = iptables_state.plan('ipv4', live, host, host_want).script.splitlines()
-    assert script[:4] == ['*filter', '-D FORWARD ' + JUMP, '-F ATEA-ANYWHERE-FORWARD', '-X ATEA-ANYWHERE-FORWARD']
+    assert script[:2] == ['*filter', '-D FORWARD ' + JUMP]
+    assert script.index('-F ATEA-ANYWHERE-FORWARD') < script.index('-X ATEA-ANYWHERE-FORWARD')
     assert script[-3:] == ['-A INPUT -m comment --comment "atea-anywhere: Atea Anywhere requirements" -j '
                            'ATEA-ANYWHERE-INPUT', '-A OUTPUT -m comment --comment "atea-anywhere: Atea Anywhere '
                            'requirements" -j ATEA-ANYWHERE-OUTPUT', 'COMMIT']
