@@ -96,10 +96,6 @@ class Layout(object):
     def chain(self, hook):
         return '%s-%s' % (self.chain_prefix, hook.upper())
 
-    def chains(self):
-        """Our chains for this placement, in hook order."""
-        return [self.chain(hook) for hook in self.hooks]
-
     def possible_chains(self):
         """The chains jumped to from the parent chains, whatever the placement: one left by another placement is
         ours to remove."""

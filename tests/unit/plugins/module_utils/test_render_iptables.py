@@ -262,7 +262,7 @@ def test_absent_deletes_jumps_then_chains():
 
 
 def test_another_placements_chains_are_removed():
-    gateway, want = wanted()
+    _gateway, want = wanted()
     live = with_ours(EMPTY, want['ATEA-ANYWHERE-FORWARD'], [0])
     host, host_want = wanted(placement='host')
     script = iptables_state.plan('ipv4', live, host, host_want).script.splitlines()
@@ -271,7 +271,6 @@ def test_another_placements_chains_are_removed():
     assert script[-3:] == ['-A INPUT -m comment --comment "atea-anywhere: Atea Anywhere requirements" -j '
                            'ATEA-ANYWHERE-INPUT', '-A OUTPUT -m comment --comment "atea-anywhere: Atea Anywhere '
                            'requirements" -j ATEA-ANYWHERE-OUTPUT', 'COMMIT']
-    assert gateway.chains() == ['ATEA-ANYWHERE-FORWARD']
 
 
 def test_a_missing_user_parent_chain_is_an_error():
