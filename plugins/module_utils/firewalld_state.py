@@ -27,6 +27,7 @@ import shutil
 import tempfile
 from xml.etree import ElementTree
 
+from ansible_collections.atea.anywhere.plugins.module_utils import nftables_transaction
 from ansible_collections.atea.anywhere.plugins.module_utils.render_firewalld import (
     COMMENT_PREFIX,
     Policy,
@@ -49,8 +50,8 @@ class FirewalldError(Exception):
     """firewalld is not running, or a firewall-cmd read failed; nothing was changed."""
 
 
-class StepError(OSError):
-    """A firewall-cmd call of the change failed (an OSError, so that nftables_transaction restores)."""
+class StepError(nftables_transaction.StepError):
+    """A firewall-cmd call of the change failed; nftables_transaction restores."""
 
 
 def parse_listing(text):

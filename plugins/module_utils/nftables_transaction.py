@@ -21,6 +21,10 @@ from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state impor
 from ansible_collections.atea.anywhere.plugins.module_utils.voip_helpers import HelperError
 
 
+class StepError(Exception):
+    """A step of a change failed in a way of its own kind (a firewall manager's command, say): Transaction restores."""
+
+
 class ChangeError(Exception):
     """A step of the change failed; the message says which, why, and what state the host is in.
 
@@ -48,11 +52,12 @@ def table_restore_script(nft, ruleset, tables):
 def take_snapshot(module, nft, ruleset, tables, iptables, paths):
     """The state of what a change will touch; raises NftError, FileError or ChangeError if it cannot be saved.
 
+    nft: the Nft the tables are read with, or None for a change of files and commands only (firewalld);
     tables: (family, name) of nftables tables; iptables: (save, restore) binaries whose raw table changes;
     paths: files that will be written or removed.
     """
     tables = sorted(set(tables))
-    script = table_restore_script(nft, ruleset, tables)
+    script = table_restore_script(nft, ruleset, tables) if tables else ''
     if script:
         try:
             nft.check(script)
@@ -82,16 +87,20 @@ def take_snapshot(module, nft, ruleset, tables, iptables, paths):
             raise FileError('could not read %s: %s' % (path, error.strerror))
         files.append({'path': path, 'content': read_text(path), 'mode': info.st_mode & 0o7777,
                       'uid': info.st_uid, 'gid': info.st_gid})
-    return {'nft': script, 'nft_binary': nft.nft, 'tables': ['%s %s' % t for t in tables],
+    return {'nft': script, 'nft_binary': nft and nft.nft, 'tables': ['%s %s' % t for t in tables],
             'iptables': saved, 'files': files}
 
 
 def describe(snapshot):
-    """What the snapshot covers, for messages: 'table inet x, iptables raw, file /etc/...'."""
+    """What the snapshot covers, for messages: 'table inet x, iptables raw table, file /etc/..., then firewall-cmd
+    --reload'."""
     parts = ['nftables table %s' % t for t in snapshot['tables']]
-    parts.extend('%s raw table' % os.path.basename(e['restore']).replace('-restore', '') for e in snapshot['iptables'])
+    parts.extend('%s %s table' % (os.path.basename(e['restore']).replace('-restore', ''), e['table'])
+                 for e in snapshot['iptables'])
     parts.extend('file %s' % f['path'] for f in snapshot['files'])
-    return ', '.join(parts)
+    text = ', '.join(parts)
+    commands = '; '.join(' '.join([os.path.basename(argv[0])] + list(argv[1:])) for argv in snapshot.get('commands', []))
+    return '%s, then %s' % (text, commands) if text and commands else text or commands
 
 
 class Transaction(object):
@@ -105,7 +114,7 @@ class Transaction(object):
     def run(self, step, function, *args):
         try:
             result = function(*args)
-        except (NftError, FileError, HelperError, OSError) as error:
+        except (NftError, FileError, HelperError, StepError, OSError) as error:
             raise self._undo(step, error)
         self.done.append(step)
         return result

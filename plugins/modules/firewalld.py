@@ -247,7 +247,6 @@ rollback:
 '''
 
 import os
-import types
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -308,7 +307,7 @@ def take_snapshot(module, cmd, plan, helpers, rebind):
         path = os.path.join(firewalld_state.CONFIG_DIR, 'services', '%s.xml' % service)
         paths.extend([path, path + '.old'])
     # Files only: no nftables table or iptables table is touched, so nft is never asked.
-    snapshot = nftables_transaction.take_snapshot(module, types.SimpleNamespace(nft=None), [], [], [], paths)
+    snapshot = nftables_transaction.take_snapshot(module, None, [], [], [], paths)
     snapshot['commands'] = [[cmd.binary] + args for args in ([['--reload']] + rebind if reload else plan.undo)]
     return snapshot
 

@@ -61,6 +61,29 @@ def test_restore_runs_the_manager_commands_after_the_files_and_reports_each_fail
     assert seen.read_text() == 'before\nstill run\n'
 
 
+def test_a_snapshot_of_files_and_commands_needs_no_nft_and_says_what_it_puts_back(tmp_path):
+    policy = tmp_path / 'policy.xml'
+    snapshot = nftables_transaction.take_snapshot(FakeModule(), None, [], [], [], [str(policy)])
+    snapshot['commands'] = [['/usr/bin/firewall-cmd', '--reload']]
+    assert snapshot['nft'] == '' and snapshot['nft_binary'] is None
+    assert nftables_transaction.describe(snapshot) == 'file %s, then firewall-cmd --reload' % policy
+    assert nftables_transaction.describe(dict(snapshot, files=[])) == 'firewall-cmd --reload'
+
+
+def test_a_step_error_of_a_manager_restores_like_any_failed_step(tmp_path):
+    first = tmp_path / 'first'
+    first.write_text('old\n')
+    transaction = nftables_transaction.Transaction(snapshot_of([str(first)]))
+    transaction.run('writing first', files.put, str(first), 'new\n')
+
+    def refused():
+        raise nftables_transaction.StepError('firewall-cmd --reload failed (rc 1): refused')
+    with pytest.raises(nftables_transaction.ChangeError) as error:
+        transaction.run('reloading firewalld', refused)
+    assert error.value.changed is False and first.read_text() == 'old\n'
+    assert 'while reloading firewalld: firewall-cmd --reload failed (rc 1): refused' in str(error.value)
+
+
 def test_a_failed_step_restores_what_earlier_steps_did(tmp_path):
     first, second = tmp_path / 'first', tmp_path / 'blocked' / 'second'
     first.write_text('old\n')
