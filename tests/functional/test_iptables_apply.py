@@ -387,3 +387,64 @@ def test_many_ports_and_source_port_lists_read_back_as_written(netns, tmp_path, 
         assert chain_lines(after[family], PREFIX + 'FORWARD') == wanted[family][PREFIX + 'FORWARD']
         assert len(wanted[family][PREFIX + 'FORWARD']) == 1 + 2     # replies, then 20 + 2 * 2 slots in two lines
     assert not run_module(netns, tmp_path, {'rules': rules, 'variant': variant})['changed']
+
+
+LISTENER = '''
+import socket, sys
+servers = []
+for port in (8022, 8023):
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(('192.0.2.1', port))
+    server.listen(8)
+    servers.append(server)
+print('listening', flush=True)
+sys.stdin.read()
+'''
+CONNECT = '''
+import socket, sys
+try:
+    socket.create_connection(('192.0.2.1', int(sys.argv[1])), timeout=1).close()
+    print('open')
+except OSError:
+    print('closed')
+'''
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_packets_pass_what_the_rules_accept_and_the_users_drop_policy_the_rest(tmp_path, variant):
+    """Host placement behind the user's INPUT policy DROP: a client in management_networks reaches the
+    management port and nothing else; before the run, and after state absent, it reaches nothing."""
+    name = uuid.uuid4().hex[:6]
+    firewall, client = 'ia-%s-f' % name, 'ia-%s-c' % name
+    listener = None
+    try:
+        for netns in (firewall, client):
+            subprocess.run(['ip', 'netns', 'add', netns], check=True)
+            subprocess.run(['ip', '-n', netns, 'link', 'set', 'lo', 'up'], check=True)
+        subprocess.run(['ip', '-n', firewall, 'link', 'add', 'ia-f', 'type', 'veth', 'peer', 'name', 'ia-c', 'netns', client],
+                       check=True)
+        for netns, device, address in ((firewall, 'ia-f', '192.0.2.1/24'), (client, 'ia-c', '192.0.2.2/24')):
+            subprocess.run(['ip', '-n', netns, 'addr', 'add', address, 'dev', device], check=True)
+            subprocess.run(['ip', '-n', netns, 'link', 'set', device, 'up'], check=True)
+        run(firewall, ['iptables-%s' % variant, '-P', 'INPUT', 'DROP'])
+        listener = subprocess.Popen(['ip', 'netns', 'exec', firewall, sys.executable, '-c', LISTENER],  # pylint: disable=consider-using-with
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert listener.stdout.readline().strip() == 'listening'
+
+        def reachable():
+            return [run(client, [sys.executable, '-c', CONNECT, str(port)]).strip() for port in (8022, 8023)]
+
+        assert reachable() == ['closed', 'closed']
+        args = {'rules': RULES['smb'], 'variant': variant, 'placement': 'host', 'management_networks': ['192.0.2.0/28'],
+                'management_ports': [8022]}
+        assert run_module(firewall, tmp_path, args)['changed']
+        assert reachable() == ['open', 'closed']
+        assert run_module(firewall, tmp_path, {'state': 'absent', 'variant': variant})['changed']
+        assert reachable() == ['closed', 'closed']
+    finally:
+        if listener is not None:
+            listener.kill()
+            listener.wait()
+        for netns in (firewall, client):
+            subprocess.run(['ip', 'netns', 'del', netns], check=False)
