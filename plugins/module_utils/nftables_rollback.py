@@ -142,6 +142,36 @@ def refuse_change(earlier, rollback_dir):
                             % (waiting_text(earlier, rollback_dir), SETTLE))
 
 
+def _hand_over(module, earlier):
+    """The host is as wanted, but maybe by an earlier run that was cut off before its confirmation (earlier: the
+    rollback that waited when this run began to read the host): its restore is still due. With confirm_timeout
+    the play confirms it; without, that is an error, never a quiet success."""
+    rollback_dir = module.params['rollback_dir']
+    found = still_unconfirmed(rollback_dir, earlier)
+    if not found:
+        return None
+    said = 'the host already holds what this run wants, but %s' % waiting_text(found, rollback_dir)
+    if module.check_mode:
+        module.warn(said)
+        return None
+    if not module.params['confirm_timeout']:
+        raise RollbackError('%s; %s, then run again' % (said, SETTLE))
+    module.warn('%s; this run hands it to the play to confirm' % said)
+    return found
+
+
+def settle(module, earlier, changed, apply):
+    """What a Linux manager's module does once it knows whether the host changes, beside an earlier run's
+    unconfirmed rollback (earlier, read before the host was): apply() the change (it arms a restore of its own
+    with confirm_timeout, which arm() refuses over an earlier one; without, a change over it is refused here),
+    or hand the earlier rollback to the play. Returns the rollback for the play to confirm, or None."""
+    if changed and not module.check_mode:
+        if not module.params['confirm_timeout']:
+            refuse_change(earlier, module.params['rollback_dir'])
+        return apply()
+    return None if changed else _hand_over(module, earlier)
+
+
 def arm(snapshot, rollback_dir, timeout, change, python=None):
     """Save snapshot and start the restorer; returns {id, timeout, deadline}. Raises RollbackError.
 

@@ -345,23 +345,6 @@ def apply(module, cmd, names, wanted, plan, helpers, rebind):
     return rollback
 
 
-def earlier_rollback(module, earlier):
-    """The host is as wanted, maybe by an earlier run cut off before its confirmation, whose restore is still due:
-    the play confirms it (confirm_timeout), or it is an error, never a quiet success (as in the nftables module)."""
-    rollback_dir = module.params['rollback_dir']
-    found = nftables_rollback.still_unconfirmed(rollback_dir, earlier)
-    if not found:
-        return None
-    said = 'the host already holds what this run wants, but %s' % nftables_rollback.waiting_text(found, rollback_dir)
-    if module.check_mode:
-        module.warn(said)
-        return None
-    if not module.params['confirm_timeout']:
-        raise nftables_rollback.RollbackError('%s; %s, then run again' % (said, nftables_rollback.SETTLE))
-    module.warn('%s; this run hands it to the play to confirm' % said)
-    return found
-
-
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[('state', 'present', ('rules',))])
@@ -407,12 +390,8 @@ def main():
                     'this change needs firewall-cmd --reload, which would lose the runtime-only changes of %s (their '
                     'runtime configuration differs from the permanent one); make them permanent '
                     '(firewall-cmd --runtime-to-permanent) or undo them, then run again' % ', '.join(drift))
-        if changed and not module.check_mode:
-            if not params['confirm_timeout']:  # with it, arm() refuses
-                nftables_rollback.refuse_change(earlier, params['rollback_dir'])
-            rollback = apply(module, cmd, names, wanted, plan, helpers, rebind)
-        elif not changed:
-            rollback = earlier_rollback(module, earlier)
+        rollback = nftables_rollback.settle(module, earlier, changed,
+                                            lambda: apply(module, cmd, names, wanted, plan, helpers, rebind))
     except (firewalld_state.FirewalldError, FileError, nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=helpers.findings)
     except nftables_transaction.ChangeError as error:

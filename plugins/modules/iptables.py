@@ -441,18 +441,8 @@ def main():
         if params['persist']:
             file_changes, persisted = plan_persistence(module, layout, wanted, present, diffs)
         changed = any(plan.changed for plan in plans) or bool(removal) or bool(file_changes)
-        if changed and not module.check_mode:
-            if not params['confirm_timeout']:
-                nftables_rollback.refuse_change(earlier, params['rollback_dir'])
-            rollback = apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes)
-        elif not changed and earlier:
-            # The host is as wanted, maybe by an earlier run cut off before its confirmation: its restore is still
-            # due. Never a quiet success: the play confirms it (confirm_timeout), or the run fails saying so.
-            found = nftables_rollback.still_unconfirmed(params['rollback_dir'], earlier)
-            if found and not module.check_mode:
-                if not params['confirm_timeout']:
-                    nftables_rollback.refuse_change(found, params['rollback_dir'])
-                rollback = found
+        rollback = nftables_rollback.settle(module, earlier, changed,
+                                            lambda: apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes))
     except (iptables_state.IptablesError, nftables_state.NftError, files.FileError, voip_helpers.HelperError,
             nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=removal.findings, variant=variant)

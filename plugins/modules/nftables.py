@@ -462,24 +462,6 @@ def apply(module, nft, ruleset, plan, removal, file_changes):
     return rollback
 
 
-def earlier_rollback(module, earlier):
-    """The host is as wanted, but maybe by an earlier run that was cut off before its confirmation (earlier: the
-    rollback that waited when this run began to read the host): its restore is still due. With confirm_timeout
-    the play confirms it; without, that is an error, never a quiet success."""
-    rollback_dir = module.params['rollback_dir']
-    found = nftables_rollback.still_unconfirmed(rollback_dir, earlier)
-    if not found:
-        return None
-    said = 'the host already holds what this run wants, but %s' % nftables_rollback.waiting_text(found, rollback_dir)
-    if module.check_mode:
-        module.warn(said)
-        return None
-    if not module.params['confirm_timeout']:
-        raise nftables_rollback.RollbackError('%s; %s, then run again' % (said, nftables_rollback.SETTLE))
-    module.warn('%s; this run hands it to the play to confirm' % said)
-    return found
-
-
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[('state', 'present', ('rules',))])
@@ -536,12 +518,8 @@ def main():
                 module, blacklist, ('sip', 'h323'), diffs):
             file_changes.append((blacklist, voip_helpers.blacklist_content(('sip', 'h323'))))
         changed = plan.changed or bool(removal) or bool(file_changes)
-        if changed and not module.check_mode:
-            if not params['confirm_timeout']:  # with it, arm() refuses
-                nftables_rollback.refuse_change(earlier, params['rollback_dir'])
-            rollback = apply(module, nft, ruleset, plan, removal, file_changes)
-        elif not changed:
-            rollback = earlier_rollback(module, earlier)
+        rollback = nftables_rollback.settle(module, earlier, changed,
+                                            lambda: apply(module, nft, ruleset, plan, removal, file_changes))
     except (nftables_state.NftError, files.FileError, voip_helpers.HelperError,
             nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=removal.findings)

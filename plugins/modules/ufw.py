@@ -397,16 +397,8 @@ def main():
                 removal = voip_helpers.plan_removal(module, ruleset, ('sip', 'h323'))
                 commands[:0] = [' '.join(argv) for argv in removal.deletions]
             changed = bool(changes) or bool(removal)
-            if changed and not module.check_mode:
-                if not params['confirm_timeout']:   # with it, arm() refuses
-                    nftables_rollback.refuse_change(earlier, params['rollback_dir'])
-                rollback = apply(module, nft, ruleset, removal, changes, restore)
-            elif not changed and earlier and not module.check_mode:
-                # The host is as wanted, maybe by an earlier run cut off before its confirmation: its restore is still
-                # due. Never a quiet success: the play confirms it (confirm_timeout), or the run fails saying so.
-                rollback = nftables_rollback.still_unconfirmed(params['rollback_dir'], earlier)
-                if rollback and not params['confirm_timeout']:
-                    nftables_rollback.refuse_change(rollback, params['rollback_dir'])
+            rollback = nftables_rollback.settle(module, earlier, changed,
+                                                lambda: apply(module, nft, ruleset, removal, changes, restore))
     except (ufw_state.UfwError, nftables_state.NftError, files.FileError, voip_helpers.HelperError,
             nftables_rollback.RollbackError) as error:
         module.fail_json(msg='nothing was changed: %s' % error, voip_helpers=removal.findings)
