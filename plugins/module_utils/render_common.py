@@ -49,6 +49,29 @@ def check_comment_texts(platform, rules):
                 text_gate.comment_text(platform, '%s.%s' % (where, key), entry[key])
 
 
+# The netfilter hooks each placement filters on; every Linux manager's renderer lays its chains out by them.
+HOOKS = {'gateway': ('forward',), 'host': ('input', 'output')}
+PLACEMENTS = tuple(HOOKS)
+
+
+def hooks_of(rule, placement):
+    """The hooks whose chain carries rule: forward for gateway placement; for host placement input for inbound and
+    internal rules, output for outbound and internal ones."""
+    if placement == 'gateway':
+        return ('forward',)
+    return tuple(hook for hook, directions in (('input', ('inbound', 'internal')), ('output', ('outbound', 'internal')))
+                 if rule['direction'] in directions)
+
+
+def rules_by_hook(rules, placement):
+    """Hook -> the rules its chain carries, for the placement."""
+    by_hook = dict((hook, []) for hook in HOOKS[placement])
+    for rule in rules:
+        for hook in hooks_of(rule, placement):
+            by_hook[hook].append(rule)
+    return by_hook
+
+
 def port_text(port_range):
     low, high = port_range
     return str(low) if low == high else '%d-%d' % (low, high)

@@ -17,9 +17,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_gate
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
-from ansible_collections.atea.anywhere.plugins.module_utils.render_common import COMMENT_PREFIX, port_text
-from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import PLACEMENTS
-from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import _rules_by_hook as rules_by_hook
+from ansible_collections.atea.anywhere.plugins.module_utils.render_common import (
+    COMMENT_PREFIX,
+    PLACEMENTS,
+    port_text,
+    rules_by_hook,
+)
 
 DEFAULT_PREFIX = 'atea-anywhere'
 # firewalld refuses a policy name over 18 characters (firewall/functions.py max_policy_name_len(): iptables

@@ -17,8 +17,11 @@ from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_by_range
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import (
     COMMENT_PREFIX,
+    HOOKS,
+    PLACEMENTS,
     fit,
     provenance_text,
+    rules_by_hook,
 )
 
 # xt_comment keeps 256 bytes with the terminating NUL (XT_MAX_COMMENT_LEN); iptables-extensions(8), comment:
@@ -26,8 +29,6 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_common import
 COMMENT_LIMIT = 255
 # iptables-extensions(8), multiport: "Up to 15 ports can be specified. A port range (port:port) counts as two ports."
 MULTIPORT_SLOTS = 15
-PLACEMENTS = ('gateway', 'host')
-HOOKS = {'gateway': ('forward',), 'host': ('input', 'output')}
 ALL_HOOKS = ('forward', 'input', 'output')
 DEFAULT_CHAIN_PREFIX = 'ATEA-ANYWHERE'
 # iptables chain names hold up to 28 characters (XT_EXTENSION_MAXNAMELEN 29 with the NUL); '-FORWARD' is the longest suffix.
@@ -216,20 +217,6 @@ def _base_lines(chain, hook, family, layout):
                     lines.append(_line(chain, '-s %s %s' % (cidr, _ports_matches('tcp', [], ports)),
                                        COMMENT_PREFIX + ': management access'))
     return lines
-
-
-def rules_by_hook(rules, placement):
-    """Hook -> the rules its chain carries: gateway all in forward; host inbound and internal in input,
-    outbound and internal in output (as render_nftables)."""
-    if placement == 'gateway':
-        return {'forward': list(rules)}
-    chains = {'input': [], 'output': []}
-    for rule in rules:
-        if rule['direction'] in ('inbound', 'internal'):
-            chains['input'].append(rule)
-        if rule['direction'] in ('outbound', 'internal'):
-            chains['output'].append(rule)
-    return chains
 
 
 def render(rules, layout):

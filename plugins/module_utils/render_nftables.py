@@ -9,17 +9,19 @@ from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_by_range
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import (
     COMMENT_PREFIX,
+    HOOKS,
+    PLACEMENTS,
     check_comment_texts,
     fit,
-    provenance_text,
     port_text,
+    provenance_text,
     rule_comment,
+    rules_by_hook,
 )
 
 # nftables keeps at most 128 bytes of a rule or set element comment.
 COMMENT_LIMIT = 127
 TABLE_FAMILIES = ('inet', 'ip', 'ip6')
-PLACEMENTS = ('gateway', 'host')
 _ADDRESS_KEYWORD = {'ipv4': 'ip', 'ipv6': 'ip6'}
 _ICMP_KEYWORD = {'ipv4': 'icmp', 'ipv6': 'icmpv6'}
 _TABLE_FAMILY_ALLOWS = {'inet': ('ipv4', 'ipv6'), 'ip': ('ipv4',), 'ip6': ('ipv6',)}
@@ -76,7 +78,6 @@ def rule_statement(rule):
 # The table comment that marks a table as the collection's own (nft 0.9.7 and kernel 5.10 or later).
 OWNER_COMMENT = 'atea-anywhere: Atea Anywhere firewall requirements, managed by atea.anywhere'
 MODES = ('table', 'chain')
-HOOKS = {'gateway': ('forward',), 'host': ('input', 'output')}
 DEFAULT_TABLE = 'atea_anywhere'
 DEFAULT_CHAIN_PREFIX = 'atea_anywhere'
 
@@ -123,19 +124,6 @@ class Layout(object):
         return hook if self.mode == 'table' else '%s_%s' % (self.chain_prefix, hook)
 
 
-def _rules_by_hook(rules, placement):
-    """Hook -> the rules its chain carries, for the placement."""
-    if placement == 'gateway':
-        return {'forward': list(rules)}
-    chains = {'input': [], 'output': []}
-    for rule in rules:
-        if rule['direction'] in ('inbound', 'internal'):
-            chains['input'].append(rule)
-        if rule['direction'] in ('outbound', 'internal'):
-            chains['output'].append(rule)
-    return chains
-
-
 def _base_lines(hook, layout):
     """What every chain needs before the requirement rules."""
     host = layout.placement == 'host'
@@ -169,7 +157,7 @@ def render(rules, layout):
     lines = ['table %s %s {' % (layout.table_family, layout.table)]
     if layout.mode == 'table':
         lines.append('\tcomment "%s"' % OWNER_COMMENT)
-    by_hook = _rules_by_hook(rules, layout.placement)
+    by_hook = rules_by_hook(rules, layout.placement)
     for index, hook in enumerate(layout.hooks):
         if index:
             lines.append('')

@@ -24,8 +24,10 @@ from ansible_collections.atea.anywhere.plugins.module_utils import inputs, text_
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules, provenance_by_range
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import (
     COMMENT_PREFIX,
+    PLACEMENTS,
     check_comment_texts,
     fit,
+    hooks_of,
     provenance_text,
 )
 
@@ -33,7 +35,6 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_common import
 # `ufw status` readable. What a comment may hold is text_gate's 'ufw' platform.
 COMMENT_LIMIT = 127
 
-PLACEMENTS = ('gateway', 'host')
 # iptables multiport matches up to 15 ports, a range counting as two (iptables-extensions(8), multiport).
 MULTIPORT_LIMIT = 15
 MANAGEMENT_COMMENT = COMMENT_PREFIX + ' management access'
@@ -176,16 +177,13 @@ def _comment(rule, block):
     return fit(head + provenance_text(entries, COMMENT_LIMIT - len(head.encode('utf-8'))), COMMENT_LIMIT)
 
 
+# (route, direction) of the ufw rule for each hook: routed rules for the forward hook, in and out for the host's own.
+_UFW_DIRECTION = {'forward': (True, 'in'), 'input': (False, 'in'), 'output': (False, 'out')}
+
+
 def _directions(rule, placement):
     """(route, direction) of each ufw rule a compact rule makes."""
-    if placement == 'gateway':
-        return [(True, 'in')]
-    found = []
-    if rule['direction'] in ('inbound', 'internal'):
-        found.append((False, 'in'))
-    if rule['direction'] in ('outbound', 'internal'):
-        found.append((False, 'out'))
-    return found
+    return [_UFW_DIRECTION[hook] for hook in hooks_of(rule, placement)]
 
 
 def render(rules, layout):
