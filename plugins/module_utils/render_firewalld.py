@@ -30,8 +30,6 @@ DEFAULT_PREFIX = 'atea-anywhere'
 POLICY_NAME_LIMIT = 18
 SUFFIXES = {'forward': 'fwd', 'input': 'in', 'output': 'out'}
 PREFIX = re.compile(r'[A-Za-z0-9][A-Za-z0-9_-]{0,%d}' % (POLICY_NAME_LIMIT - 1 - max(len(s) for s in SUFFIXES.values()) - 1))
-# Zone names: letters, digits, "_" and "-", up to 17 (max_zone_name_len()); ANY and HOST are firewalld's own.
-ZONE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_-]{0,16}')
 TARGET = 'CONTINUE'
 DEFAULT_PRIORITY = -100
 # The engine's ICMP type names -> firewalld icmptype names (firewall-cmd --get-icmptypes); echo-request covers
@@ -87,8 +85,7 @@ def _zones(option, value):
     if not zones:
         raise inputs.InputError(option, value, 'at least one zone, or ANY')
     for index, zone in enumerate(zones):
-        text_gate.matching('%s[%d]' % (option, index), zone, ZONE,
-                           'a firewalld zone name (letters, digits, "_", "-"; up to 17) or ANY')
+        text_gate.platform_name('firewalld', '%s[%d]' % (option, index), zone)
         if zone == 'HOST':
             raise inputs.InputError('%s[%d]' % (option, index), zone, 'HOST is the host placement\'s; a gateway '
                                     'policy is between zones')
@@ -131,7 +128,7 @@ def description(rules):
     rules hold no comment)."""
     for index, rule in enumerate(rules):
         for number, section in enumerate(rule['sections']):
-            text_gate.single_line('rules[%d].sections[%d]' % (index, number), section, 'a firewalld description')
+            text_gate.comment_text('firewalld', 'rules[%d].sections[%d]' % (index, number), section)
     parts = ['%s: %s' % (rule['name'], ', '.join(rule['sections'])) for rule in rules]
     return '; '.join(['%s: managed by atea.anywhere' % COMMENT_PREFIX] + parts)
 

@@ -19,6 +19,7 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_common import
     COMMENT_PREFIX,
     HOOKS,
     PLACEMENTS,
+    check_comment_texts,
     fit,
     provenance_text,
     rules_by_hook,
@@ -31,9 +32,6 @@ COMMENT_LIMIT = 255
 MULTIPORT_SLOTS = 15
 ALL_HOOKS = ('forward', 'input', 'output')
 DEFAULT_CHAIN_PREFIX = 'ATEA-ANYWHERE'
-# iptables chain names hold up to 28 characters (XT_EXTENSION_MAXNAMELEN 29 with the NUL); '-FORWARD' is the longest suffix.
-CHAIN_NAME_LIMIT = 28
-CHAIN_NAME = re.compile(r'[A-Za-z][A-Za-z0-9_-]*')
 FAMILIES = ('ipv4', 'ipv6')
 _PROTOCOL = {('icmp', 'ipv4'): '-p icmp -m icmp --icmp-type', ('icmp', 'ipv6'): '-p ipv6-icmp -m icmp6 --icmpv6-type'}
 # iptables-save prints ICMP types by number: echo-request is 8 (ICMP) and 128 (ICMPv6).
@@ -42,26 +40,19 @@ _ICMP_TYPES = {('echo-request', 'ipv4'): 8, ('echo-request', 'ipv6'): 128}
 # IPv6 stops working on the host without it.
 _ND_TYPES = (133, 134, 135, 136)
 _SAFE_COMMENT = re.compile(r'[A-Za-z0-9_-]+')
-# Inside iptables-save's double quotes these three are written with a backslash; iptables-restore reads them back.
-_COMMENT_ESCAPES = {'"': '\\"', "'": "\\'", '\\': '\\\\'}
 
 
 def comment_argument(text):
     """A comment as iptables-save prints it: bare when made of letters, digits, '_' and '-', else quoted."""
-    text_gate.single_line('comment', text, 'an iptables comment')
+    text_gate.comment_text('iptables', 'comment', text)
     if len(text.encode('utf-8')) > COMMENT_LIMIT:
         raise inputs.InputError('comment', text, 'longer than %d bytes, the most an iptables comment holds' % COMMENT_LIMIT)
-    if _SAFE_COMMENT.fullmatch(text):
-        return text
-    return '"%s"' % ''.join(_COMMENT_ESCAPES.get(char, char) for char in text)
+    return text if _SAFE_COMMENT.fullmatch(text) else text_gate.quoted('iptables', text)
 
 
 def chain_name(option, value):
     """An iptables chain name (letters, digits, '_', '-'; a letter first; up to 28 characters)."""
-    if not isinstance(value, str) or not CHAIN_NAME.fullmatch(value) or len(value) > CHAIN_NAME_LIMIT:
-        raise inputs.InputError(option, value, 'not an iptables chain name (a letter, then letters, digits, "_", '
-                                               '"-"; up to %d characters)' % CHAIN_NAME_LIMIT)
-    return value
+    return text_gate.platform_name('iptables', option, value)
 
 
 class Layout(object):
@@ -71,6 +62,7 @@ class Layout(object):
                  management_networks=(), management_ports=(22,)):
         self.placement = inputs.choose('placement', placement, PLACEMENTS)
         chain_name('chain_prefix', chain_prefix)
+        # '-FORWARD' is the longest suffix of a chain the prefix names.
         chain_name('chain_prefix', chain_prefix + '-FORWARD')
         self.chain_prefix = chain_prefix
         parents = parent_chains or {}
@@ -222,9 +214,9 @@ def _base_lines(chain, hook, family, layout):
 def render(rules, layout):
     """{family: {chain: [iptables-save lines]}} for ipv4 (iptables) and ipv6 (ip6tables): each hook's chain, then the
     chains of its rules that have one (rule_chains)."""
-    # check_rules() lets no line break or control character into a section, purpose or name; comment_argument()
-    # quotes the rest.
+    # Every free text of the comments, checked naming the rule and field it came from; comment_argument() quotes it.
     checked = check_rules(rules)
+    check_comment_texts('iptables', checked)
     by_hook = rules_by_hook(checked, layout.placement)
     wanted = {}
     for family in FAMILIES:

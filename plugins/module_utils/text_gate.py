@@ -130,6 +130,16 @@ PLATFORMS = {
     'routeros': Platform(re.compile(r'[A-Za-z][A-Za-z0-9_-]{0,63}'),
                          'a RouterOS chain name (a letter, then letters, digits, "_", "-"; up to 64)',
                          True, {}, {'\\': '\\\\', '"': '\\"', '$': '\\$', '?': '\\?'}),
+    # iptables-save prints a comment in double quotes with '"', "'" and '\\' escaped by a backslash, which
+    # iptables-restore reads back; chain names up to 28 characters (XT_EXTENSION_MAXNAMELEN 29 with the NUL).
+    'iptables': Platform(re.compile(r'[A-Za-z][A-Za-z0-9_-]{0,27}'),
+                         'an iptables chain name (a letter, then letters, digits, "_", "-"; up to 28)',
+                         False, {}, {'"': '\\"', "'": "\\'", '\\': '\\\\'}),
+    # firewalld takes a policy description as an argument (firewall-cmd --set-description) or XML text, neither of
+    # which needs quoting; zone names up to 17 characters (firewall/functions.py max_zone_name_len()).
+    'firewalld': Platform(re.compile(r'[A-Za-z0-9][A-Za-z0-9_-]{0,16}'),
+                          'a firewalld zone name (letters, digits, "_", "-"; up to 17)',
+                          False, {}, {}),
     # ufw refuses "'" in a comment ("Comment may not contain \"'\"", ufw/parser.py) and stores it hex-encoded;
     # printable ASCII, as `ufw status` prints comments under whatever locale the shell has. Interface names up
     # to 15 characters (IFNAMSIZ 16 with the NUL).
