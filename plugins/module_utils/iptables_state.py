@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import NftError, objects_of
+from ansible_collections.atea.anywhere.plugins.module_utils.nftables_state import JUMP_COMMENT, objects_of
+from ansible_collections.atea.anywhere.plugins.module_utils.nftables_transaction import StepError
 from ansible_collections.atea.anywhere.plugins.module_utils.render_iptables import comment_argument
 
 VARIANTS = ('auto', 'nft', 'legacy')
-JUMP_POSITIONS = ('after_user_rules', 'first')
-JUMP_COMMENT = 'atea-anywhere: Atea Anywhere requirements'
 COMMANDS = {'ipv4': 'iptables', 'ipv6': 'ip6tables'}
 BUILT_IN = ('INPUT', 'FORWARD', 'OUTPUT')
 # iptables-legacy-restore takes the xtables lock (/run/xtables.lock, shared by every network namespace): wait
@@ -31,9 +30,9 @@ WAIT = '--wait=30'
 DETECTION_TABLES = ('filter', 'raw')
 
 
-class IptablesError(NftError):
-    """An iptables command failed, or its output could not be read. An NftError (a netfilter command failed), so that
-    a step of nftables_transaction.Transaction that fails with it restores the snapshot."""
+class IptablesError(StepError):
+    """An iptables command failed, or its output could not be read; a step of nftables_transaction.Transaction that
+    fails with it restores the snapshot."""
 
 
 class Iptables(object):

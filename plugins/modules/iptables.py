@@ -269,7 +269,7 @@ def argument_spec():
         variant=dict(type='str', default='auto', choices=list(iptables_state.VARIANTS)),
         chain_prefix=dict(type='str', default=render_iptables.DEFAULT_CHAIN_PREFIX),
         parent_chains=dict(type='dict'),
-        jump_position=dict(type='str', default='after_user_rules', choices=list(iptables_state.JUMP_POSITIONS)),
+        jump_position=dict(type='str', default='after_user_rules', choices=list(nftables_state.JUMP_POSITIONS)),
         management_networks=dict(type='list', elements='str', default=[]),
         management_ports=dict(type='list', elements='raw', default=[22]),
         remove_voip_helpers=dict(type='bool', default=True),
