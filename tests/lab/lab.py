@@ -278,10 +278,11 @@ def iptables_save_normalized(text):
                    if not line.startswith('#'))
 
 
-def _without_voip_plant(manager, key, text):
-    """A listing without the SIP helper the lab planted: the collection removes it (checked on its own), the rest
-    must stay as it was. firewalld's way leaves the zone's service alone and writes an override of the service
-    without its helper (services/sip.xml in /etc/firewalld)."""
+def removal_view(manager, key, text):
+    """A manager listing as it must be after the collection removed what it added, and what foreign_view starts
+    from: all of it but the SIP helper the lab planted (the collection removes it; voip-check checks that).
+    firewalld's way leaves the zone's service alone and writes an override of the service without its helper
+    (services/sip.xml in /etc/firewalld)."""
     if manager == 'firewalld':
         in_services = key.startswith('file services/') and key[len('file services/'):].split('.xml')[0] in VOIP_SERVICES
         return None if in_services else text
@@ -302,7 +303,7 @@ def foreign_view(manager, key, text):
     else:
         text = ''.join(line + '\n' for line in text.splitlines() if not re.search(
             r'^:%s|^-A %s| -[jg] %s' % (OUR_CHAINS, OUR_CHAINS, OUR_CHAINS), line))
-    return _without_voip_plant(manager, key, text)
+    return removal_view(manager, key, text)
 
 
 def voip_helpers_left(listings):
@@ -315,11 +316,6 @@ def manager_stance_allows(manager, probe):
     """Whether the manager as the lab builds it, without the collection's rules, lets the probe through: what a
     host sends (its output accepts what no rule names), and with ufw ICMP echo requests (its before.rules)."""
     return probe.source == 'fw' or (manager == 'ufw' and probe.protocol == 'icmp' and probe.port == ICMP_ECHO[probe.family])
-
-
-def removal_view(manager, key, text):
-    """A manager listing as it must be after the collection removed what it added: all of it but the SIP helper."""
-    return _without_voip_plant(manager, key, text)
 
 
 def compare_listings(before, now, view, manager):
@@ -449,7 +445,7 @@ class Lab(object):
         if foreign:
             netns(self.firewall, 'nft', '-f', '-', data=FOREIGN_TABLES[foreign])
         if manager != 'nftables':
-            self._start_manager(manager, families, placement, plant_voip_helpers)
+            self._start_manager(manager, placement, plant_voip_helpers)
         elif plant_voip_helpers:
             netns(self.firewall, 'nft', '-f', '-', data=VOIP_HELPER_TABLE)
             netns(self.firewall, 'iptables', '-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5060',
@@ -535,7 +531,7 @@ class Lab(object):
         """iptables: where the firewall keeps its rules for boot (the lab's stand-ins for /etc/iptables/rules.v4, v6)."""
         return dict((family, os.path.join(self.state_dir, 'iptables', 'rules.v%s' % family[-1])) for family in FAMILIES)
 
-    def _start_manager(self, manager, families, placement, plant_voip_helpers):
+    def _start_manager(self, manager, placement, plant_voip_helpers):
         """Run the manager on the firewall with the customer's own rules in it (and the SIP helper planted the way
         that manager has it)."""
         if manager == 'firewalld':
