@@ -72,7 +72,7 @@ def take_snapshot(module, nft, ruleset, tables, iptables, paths):
             raise ChangeError('nothing was changed: %s -t raw failed: %s' % (save, err.strip()), False)
         entry = {'restore': restore, 'table': 'raw', 'saved': out}
         family = 'ip6' if os.path.basename(save).startswith('ip6') else 'ip'
-        if has_table(ruleset, family, 'raw'):       # iptables-nft
+        if 'legacy' not in os.path.basename(save) and has_table(ruleset, family, 'raw'):       # iptables-nft
             entry.update(nft_table=[family, 'raw'], nft_chains=[c['name'] for c in objects_of(ruleset, 'chain')
                                                                 if (c.get('family'), c.get('table')) == (family, 'raw')])
         saved.append(entry)

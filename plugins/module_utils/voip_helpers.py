@@ -11,6 +11,7 @@ assignment only: a rule that also accepts, counts or jumps keeps doing so.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 
 from ansible_collections.atea.anywhere.plugins.module_utils.files import in_shared_network_namespace, planned
@@ -25,15 +26,22 @@ IPTABLES_SAVE = (('iptables-save', 'ip', '/proc/net/ip_tables_names'),
                  ('ip6tables-save', 'ip6', '/proc/net/ip6_tables_names'))
 
 
-def has_raw_table(ruleset, family, legacy_names):
-    """Whether iptables of this family has a raw table, where CT --helper rules live."""
-    if has_table(ruleset, family, 'raw'):
-        return True
+def raw_table_saves(ruleset, family, legacy_names, which, save):
+    """The iptables-save commands that list a raw table of this family: iptables-nft-save where nft holds one,
+    iptables-legacy-save where the legacy tables (legacy_names) hold one, each as which() finds it; plain
+    iptables-save where neither variant's command exists (iptables before 1.8) and there is a raw table."""
     try:
         with open(legacy_names, encoding='utf-8') as handle:
-            return 'raw' in handle.read().split()
+            legacy = 'raw' in handle.read().split()
     except OSError:
-        return False
+        legacy = False
+    nft = has_table(ruleset, family, 'raw')
+    variants = [(save.replace('-save', '-nft-save'), nft), (save.replace('-save', '-legacy-save'), legacy)]
+    found = [(which(name), held) for name, held in variants]
+    if not any(binary for binary, _held in found):
+        binary = which(save)
+        return [binary] if binary and (nft or legacy) else []
+    return [binary for binary, held in found if binary and held]
 
 
 def helper_types(protocols):
@@ -117,7 +125,7 @@ def iptables_plan(save_output, command, protocols=('sip', 'h323')):
         words = shlex.split(line)
         if '--helper' in words[:-1] and words[words.index('--helper') + 1] in types:
             deletions.append([command, '-t', table, '-D'] + words[1:])
-            findings.append(_finding('%s rule' % command, 'table %s chain %s' % (table, words[1]),
+            findings.append(_finding('%s rule' % os.path.basename(command), 'table %s chain %s' % (table, words[1]),
                                      '%s deleted' % line))
     return findings, deletions
 
@@ -159,19 +167,20 @@ def plan_removal(module, ruleset, protocols, iptables=True):
                                 for c in removal.commands for verb in c for kind in c[verb]))
     if iptables:
         for save, family, legacy_names in IPTABLES_SAVE:
-            binary = module.get_bin_path(save)
-            if not binary or not has_raw_table(ruleset, family, legacy_names):
-                continue
-            rc, out, err = module.run_command([binary, '-t', 'raw'])
-            if rc != 0:
-                raise HelperError('%s -t raw failed: %s' % (save, err.strip()))
-            command = module.get_bin_path(save.replace('-save', ''), required=True)
-            found, argvs = iptables_plan(out, command, protocols)
-            removal.findings.extend(found)
-            removal.deletions.extend(argvs)
-            if argvs:
-                removal.iptables.append((binary, module.get_bin_path(save.replace('-save', '-restore'),
-                                                                     required=True)))
+            # Each variant that holds a raw table is read and changed with its own commands: the plain name is
+            # whichever the system's alternative points to, which may not be the one holding the rules.
+            for binary in raw_table_saves(ruleset, family, legacy_names, module.get_bin_path, save):
+                name = os.path.basename(binary)
+                rc, out, err = module.run_command([binary, '-t', 'raw'])
+                if rc != 0:
+                    raise HelperError('%s -t raw failed: %s' % (name, err.strip()))
+                command = module.get_bin_path(name.replace('-save', ''), required=True)
+                found, argvs = iptables_plan(out, command, protocols)
+                removal.findings.extend(found)
+                removal.deletions.extend(argvs)
+                if argvs:
+                    removal.iptables.append((binary, module.get_bin_path(name.replace('-save', '-restore'),
+                                                                         required=True)))
     return removal
 
 

@@ -354,7 +354,7 @@ def test_sip_helpers_are_removed_and_put_back_when_a_step_fails(netns, tmp_path)
             'persist_file_ipv6': str(tmp_path / 'rules.v6')}
     failed = run_module(netns, tmp_path, args)
     assert failed['failed'] and 'The previous state was restored' in failed['msg']
-    assert [f['kind'].rsplit('/', 1)[-1] for f in failed['voip_helpers']] == ['iptables rule']
+    assert [f['kind'].rsplit('/', 1)[-1] for f in failed['voip_helpers']] == ['iptables-nft rule']
     assert save(netns, 'nft') == before
     assert '--helper sip' in run(netns, ['iptables-save', '-t', 'raw'])
     assert foreign({'raw': run(netns, ['iptables-save', '-t', 'raw']).split('\n', 1)[1]})['raw'].split('# Completed')[0] \
@@ -363,6 +363,23 @@ def test_sip_helpers_are_removed_and_put_back_when_a_step_fails(netns, tmp_path)
     assert applied['changed'] and applied['checklist_done'] == ['1.1'] and len(applied['voip_helpers']) == 1
     assert '--helper' not in run(netns, ['iptables-save', '-t', 'raw'])
     assert not run_module(netns, tmp_path, dict(args, persist=False))['changed']
+
+
+def test_sip_helpers_of_iptables_legacy_are_found_where_the_alternative_is_nft(netns, tmp_path):
+    """Debian's 'iptables' is iptables-nft; a helper rule in legacy's raw table is read and removed with legacy's own
+    commands, both families, and the nft variant's raw table is left alone."""
+    plant(netns, 'legacy')
+    for command in ('iptables-legacy', 'ip6tables-legacy'):
+        run(netns, [command, '-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5060', '-j', 'CT', '--helper', 'sip'])
+    run(netns, ['iptables-nft', '-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5061', '-j', 'CT', '--notrack'])
+    nft_raw = run(netns, ['iptables-nft-save', '-t', 'raw']).split('\n', 1)[1]
+    applied = run_module(netns, tmp_path, {'rules': RULES['smb'], 'variant': 'legacy'})
+    assert applied['changed'] and applied['checklist_done'] == ['1.1']
+    assert sorted(f['kind'] for f in applied['voip_helpers']) == ['ip6tables-legacy rule', 'iptables-legacy rule']
+    for command in ('iptables-legacy-save', 'ip6tables-legacy-save'):
+        assert '--helper' not in run(netns, [command, '-t', 'raw'])
+    assert run(netns, ['iptables-nft-save', '-t', 'raw']).split('\n', 1)[1].split('# Completed')[0] \
+        == nft_raw.split('# Completed')[0]
 
 
 @pytest.mark.parametrize('variant', VARIANTS)

@@ -41,3 +41,34 @@ def test_blacklist_names_each_module_of_the_chosen_protocols():
         'blacklist nf_conntrack_h323', 'install nf_conntrack_h323 /bin/false',
         'blacklist nf_nat_h323', 'install nf_nat_h323 /bin/false']
     assert 'h323' not in voip_helpers.blacklist_content(('sip',))
+
+
+RAW_NFT = [{'table': {'family': 'ip', 'name': 'raw'}}]
+
+
+def _which(present):
+    return lambda name: '/usr/sbin/%s' % name if name in present else None
+
+
+def test_each_iptables_variant_holding_a_raw_table_is_read_with_its_own_command(tmp_path):
+    """The plain iptables-save is the alternatives' variant, which need not be the one holding the helper rules."""
+    legacy = tmp_path / 'ip_tables_names'
+    legacy.write_text('filter\nraw\n')
+    both = _which({'iptables-save', 'iptables-nft-save', 'iptables-legacy-save'})
+    assert voip_helpers.raw_table_saves(RAW_NFT, 'ip', str(legacy), both, 'iptables-save') == [
+        '/usr/sbin/iptables-nft-save', '/usr/sbin/iptables-legacy-save']
+    assert voip_helpers.raw_table_saves([], 'ip', str(legacy), both, 'iptables-save') == [
+        '/usr/sbin/iptables-legacy-save']
+    legacy.write_text('filter\n')
+    assert voip_helpers.raw_table_saves(RAW_NFT, 'ip', str(legacy), both, 'iptables-save') == [
+        '/usr/sbin/iptables-nft-save']
+    assert voip_helpers.raw_table_saves([], 'ip', str(tmp_path / 'absent'), both, 'iptables-save') == []
+
+
+def test_iptables_before_the_variants_is_read_with_plain_iptables_save(tmp_path):
+    legacy = tmp_path / 'ip6_tables_names'
+    legacy.write_text('raw\n')
+    assert voip_helpers.raw_table_saves([], 'ip6', str(legacy), _which({'ip6tables-save'}), 'ip6tables-save') == [
+        '/usr/sbin/ip6tables-save']
+    assert voip_helpers.raw_table_saves([], 'ip6', str(tmp_path / 'absent'), _which({'ip6tables-save'}),
+                                        'ip6tables-save') == []
