@@ -19,7 +19,7 @@ import json
 import os
 import socket
 
-from ansible_collections.atea.anywhere.plugins.module_utils import inputs
+from ansible_collections.atea.anywhere.plugins.module_utils import inputs, linux_options
 from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import OWNER_COMMENT
 
 JUMP_COMMENT = 'atea-anywhere: Atea Anywhere requirements'
@@ -41,9 +41,7 @@ class Nft(object):
     @classmethod
     def for_module(cls, module, unshare=True):
         """nft (and unshare, for comparing) found on the module's host, run with the module's run_command."""
-        def runner(argv, data):
-            return module.run_command(argv, data=data, binary_data=True)
-        return cls(runner, module.get_bin_path('nft', required=True),
+        return cls(linux_options.command_runner(module), module.get_bin_path('nft', required=True),
                    module.get_bin_path('unshare', required=True) if unshare else None)
 
     def _run(self, argv, data=None):

@@ -43,18 +43,13 @@ author:
   - Atea Anywhere team (@atea-anywhere)
 extends_documentation_fragment:
   - atea.anywhere.attributes
+  - atea.anywhere.linux_manager
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
 options:
-  rules:
-    description:
-      - Rules from the P(atea.anywhere.rules#filter) filter (or the C(rules) of M(atea.anywhere.requirements_info)).
-      - Required with O(state=present).
-    type: list
-    elements: dict
   state:
     description:
       - V(absent) deletes the policies the module owns, then reloads firewalld, and removes the backups
@@ -90,36 +85,10 @@ options:
         positive one after them. Not 0.
     type: int
     default: -100
-  management_networks:
-    description: With O(placement=host), networks that keep TCP access to O(management_ports).
-    type: list
-    elements: str
-    default: []
-  management_ports:
-    description: TCP ports that O(management_networks) keep access to.
-    type: list
-    elements: raw
-    default: [22]
   remove_voip_helpers:
     description: Remove SIP and H.323 helpers from the services in use (requirement 1.1).
     type: bool
     default: true
-  confirm_timeout:
-    description:
-      - Seconds; V(0) is off. When the run changes something (outside check mode), the previous state is saved
-        in O(rollback_dir) and a restorer is started on the host before anything changes; unless
-        M(atea.anywhere.nftables_confirm) confirms the change with RV(rollback.id) within this many seconds, it
-        puts the saved state back (the saved files and C(firewall-cmd --reload), or the inverse calls).
-    type: int
-    default: 0
-  rollback_dir:
-    description:
-      - Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700).
-      - A change while an earlier run's restore still waits there is refused without O(confirm_timeout); with
-        nothing to change, that rollback is returned for the play to confirm (or, without
-        O(confirm_timeout), the run fails), as with M(atea.anywhere.nftables).
-    type: path
-    default: /run/atea-anywhere
 requirements:
   - firewalld 1.0 or later, running (policies), with C(firewall-cmd)
   - netaddr, with O(management_networks)
@@ -253,10 +222,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.atea.anywhere.plugins.module_utils import (
     files,
     firewalld_state,
+    linux_options,
     nftables_rollback,
     nftables_transaction,
     render_firewalld,
-    text_gate,
 )
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
 from ansible_collections.atea.anywhere.plugins.module_utils.files import FileError
@@ -264,37 +233,20 @@ from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputE
 
 LAYOUT_OPTIONS = ('placement', 'object_prefix', 'ingress_zones', 'egress_zones', 'priority', 'management_networks',
                   'management_ports')
-# A day: longer is not a confirmation window but a forgotten restore.
-LONGEST_CONFIRM_TIMEOUT = 86400
 
 
 def argument_spec():
-    return dict(
-        rules=dict(type='list', elements='dict'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        placement=dict(type='str', default='gateway', choices=list(render_firewalld.PLACEMENTS)),
+    return linux_options.argument_spec(
         object_prefix=dict(type='str', default=render_firewalld.DEFAULT_PREFIX),
         ingress_zones=dict(type='list', elements='str', default=['ANY']),
         egress_zones=dict(type='list', elements='str', default=['ANY']),
         priority=dict(type='int', default=render_firewalld.DEFAULT_PRIORITY),
-        management_networks=dict(type='list', elements='str', default=[]),
-        management_ports=dict(type='list', elements='raw', default=[22]),
-        remove_voip_helpers=dict(type='bool', default=True),
-        confirm_timeout=dict(type='int', default=0),
-        rollback_dir=dict(type='path', default='/run/atea-anywhere'),
     )
 
 
 def check_options(params):
     """What the argument spec cannot say; raises InputError naming the option."""
-    if params['state'] == 'present' and not params['rules']:
-        raise InputError('rules', params['rules'], 'no rules; use state absent to remove the policies')
-    text_gate.absolute_path('rollback_dir', params['rollback_dir'])
-    if os.path.lexists(params['rollback_dir']) and not os.path.isdir(params['rollback_dir']):
-        raise InputError('rollback_dir', params['rollback_dir'], 'exists and is not a directory')
-    if not 0 <= params['confirm_timeout'] <= LONGEST_CONFIRM_TIMEOUT:
-        raise InputError('confirm_timeout', params['confirm_timeout'],
-                         'seconds from 1 to %d, or 0 for off' % LONGEST_CONFIRM_TIMEOUT)
+    linux_options.check(params, 'no rules; use state absent to remove the policies')
 
 
 def take_snapshot(module, cmd, plan, helpers, rebind):

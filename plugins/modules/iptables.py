@@ -29,18 +29,13 @@ author:
   - Atea Anywhere team (@atea-anywhere)
 extends_documentation_fragment:
   - atea.anywhere.attributes
+  - atea.anywhere.linux_manager
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
 options:
-  rules:
-    description:
-      - Rules from the P(atea.anywhere.rules#filter) filter (or the C(rules) of M(atea.anywhere.requirements_info)).
-      - Required with O(state=present).
-    type: list
-    elements: dict
   state:
     description: V(absent) removes the chains and jumps the module owns, and its lines in the rules files.
     type: str
@@ -85,17 +80,6 @@ options:
     type: str
     default: after_user_rules
     choices: [after_user_rules, first]
-  management_networks:
-    description:
-      - With O(placement=host), networks that keep TCP access to O(management_ports) (to any address of the host).
-    type: list
-    elements: str
-    default: []
-  management_ports:
-    description: TCP ports that O(management_networks) keep access to.
-    type: list
-    elements: raw
-    default: [22]
   remove_voip_helpers:
     description: Remove SIP and H.323 conntrack helper assignments (nftables and iptables), requirement 1.1.
     type: bool
@@ -119,20 +103,6 @@ options:
     description: The IPv6 rules file.
     type: path
     default: /etc/iptables/rules.v6
-  confirm_timeout:
-    description:
-      - Seconds; V(0) is off. When the run changes something (outside check mode), the previous state is
-        saved in O(rollback_dir) and a restorer is started on the host before anything changes; unless
-        M(atea.anywhere.nftables_confirm) confirms the change with RV(rollback.id) within this many seconds,
-        it puts the saved state back.
-      - A run that finds the host as wanted while an earlier run's restore is still due returns that rollback
-        to confirm; without O(confirm_timeout) it fails saying so, rather than report a success the restore undoes.
-    type: int
-    default: 0
-  rollback_dir:
-    description: Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700).
-    type: path
-    default: /run/atea-anywhere
 requirements:
   - iptables 1.8 (iptables-nft or iptables-legacy, with their -save and -restore commands)
   - netaddr, with O(placement=host) and O(management_networks)
@@ -236,13 +206,12 @@ checklist_done:
   sample: ['1.1']
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atea.anywhere.plugins.module_utils import (
     files,
     iptables_state,
+    linux_options,
     nftables_rollback,
     nftables_state,
     nftables_transaction,
@@ -256,51 +225,27 @@ from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputE
 LAYOUT_OPTIONS = ('placement', 'chain_prefix', 'parent_chains', 'management_networks', 'management_ports')
 PERSIST_FILES = {'ipv4': ('persist_file_ipv4', '/etc/iptables/rules.v4'),
                  'ipv6': ('persist_file_ipv6', '/etc/iptables/rules.v6')}
-DEFAULT_ROLLBACK_DIR = '/run/atea-anywhere'
-# A day: longer is not a confirmation window but a forgotten restore.
-LONGEST_CONFIRM_TIMEOUT = 86400
 
 
 def argument_spec():
-    return dict(
-        rules=dict(type='list', elements='dict'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        placement=dict(type='str', default='gateway', choices=list(render_iptables.PLACEMENTS)),
+    return linux_options.argument_spec(
         variant=dict(type='str', default='auto', choices=list(iptables_state.VARIANTS)),
         chain_prefix=dict(type='str', default=render_iptables.DEFAULT_CHAIN_PREFIX),
         parent_chains=dict(type='dict'),
         jump_position=dict(type='str', default='after_user_rules', choices=list(nftables_state.JUMP_POSITIONS)),
-        management_networks=dict(type='list', elements='str', default=[]),
-        management_ports=dict(type='list', elements='raw', default=[22]),
-        remove_voip_helpers=dict(type='bool', default=True),
         persist=dict(type='bool', default=True),
         persist_file_ipv4=dict(type='path', default=PERSIST_FILES['ipv4'][1]),
         persist_file_ipv6=dict(type='path', default=PERSIST_FILES['ipv6'][1]),
-        confirm_timeout=dict(type='int', default=0),
-        rollback_dir=dict(type='path', default=DEFAULT_ROLLBACK_DIR),
     )
 
 
 def check_options(params):
     """What the argument spec cannot say; raises InputError naming the option."""
-    if params['state'] == 'present' and not params['rules']:
-        raise InputError('rules', params['rules'], 'no rules: use state absent to remove the chains')
+    linux_options.check(params, 'no rules: use state absent to remove the chains')
     for option, _default in PERSIST_FILES.values():
         text_gate.file_path(option, params[option])
     if params['persist_file_ipv4'] == params['persist_file_ipv6']:
         raise InputError('persist_file_ipv6', params['persist_file_ipv6'], 'the same file as persist_file_ipv4')
-    text_gate.absolute_path('rollback_dir', params['rollback_dir'])
-    if os.path.lexists(params['rollback_dir']) and not os.path.isdir(params['rollback_dir']):
-        raise InputError('rollback_dir', params['rollback_dir'], 'exists and is not a directory')
-    if not 0 <= params['confirm_timeout'] <= LONGEST_CONFIRM_TIMEOUT:
-        raise InputError('confirm_timeout', params['confirm_timeout'],
-                         'seconds from 1 to %d, or 0 for off' % LONGEST_CONFIRM_TIMEOUT)
-
-
-def runner_for(module):
-    def runner(argv, data):
-        return module.run_command(argv, data=data, binary_data=True)
-    return runner
 
 
 def choose_variant(module, ipt_runner):
@@ -408,7 +353,7 @@ def main():
     except (InputError, ImportError) as error:
         module.fail_json(msg=str(error))
 
-    runner = runner_for(module)
+    runner = linux_options.command_runner(module)
     nft_path = module.get_bin_path('nft')
     # nft is read for helper objects and for iptables-nft's chains; a host without it has neither.
     nft = nftables_state.Nft(runner, nft_path or 'nft', None)

@@ -37,18 +37,13 @@ author:
   - Atea Anywhere team (@atea-anywhere)
 extends_documentation_fragment:
   - atea.anywhere.attributes
+  - atea.anywhere.linux_manager
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
 options:
-  rules:
-    description:
-      - Rules from the P(atea.anywhere.rules#filter) filter (or the C(rules) of M(atea.anywhere.requirements_info)).
-      - Required with O(state=present).
-    type: list
-    elements: dict
   state:
     description: V(absent) removes what the module owns (table, or chains and jump rules) and its drop-in file.
     type: str
@@ -98,12 +93,6 @@ options:
     default: after_user_rules
     choices: [after_user_rules, first]
     version_added: 0.3.0
-  management_networks:
-    description:
-      - With O(placement=host), networks that keep TCP access to O(management_ports) (to any address of the host).
-    type: list
-    elements: str
-    default: []
   ssh_guard:
     description:
       - When Ansible reaches the host over SSH, refuse a change that would not accept the next SSH
@@ -124,11 +113,6 @@ options:
     type: bool
     default: true
     version_added: 0.3.0
-  management_ports:
-    description: TCP ports that O(management_networks) keep access to.
-    type: list
-    elements: raw
-    default: [22]
   policy:
     description: Policy of the forward and input base chains with O(mode=table).
     type: str
@@ -172,24 +156,6 @@ options:
         is checked with C(nft -c -f); the new text is written next to it and renamed over it only if it passes.
     type: path
     default: /etc/nftables.conf
-  confirm_timeout:
-    description:
-      - Seconds; V(0) is off. When the run changes something (outside check mode), the previous state
-        is saved in O(rollback_dir) and a restorer is started on the host before anything changes. It
-        runs on its own (it does not need the controller or the connection) and, unless
-        M(atea.anywhere.nftables_confirm) confirms the change with RV(rollback.id) within this many
-        seconds, puts the saved state back and records that it did.
-      - The play should confirm over a fresh connection, so that the new rules are what let it in.
-    type: int
-    default: 0
-    version_added: 0.3.0
-  rollback_dir:
-    description:
-      - Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700). C(/run) is
-        emptied at boot, when the boot configuration applies anyway.
-    type: path
-    default: /run/atea-anywhere
-    version_added: 0.3.0
 requirements:
   - nft (nftables)
   - unshare (util-linux)
@@ -304,13 +270,12 @@ checklist_done:
   sample: ['1.1']
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atea.anywhere.plugins.module_utils import (
     files,
     linux_managers,
+    linux_options,
     nftables_rollback,
     nftables_state,
     nftables_transaction,
@@ -325,55 +290,36 @@ LAYOUT_OPTIONS = ('mode', 'table', 'table_family', 'placement', 'chain_prefix', 
                   'management_networks', 'management_ports', 'policy', 'output_policy')
 DEFAULT_PERSIST_FILE = '/etc/nftables.d/atea_anywhere.nft'
 DEFAULT_MAIN_CONFIG = '/etc/nftables.conf'
-DEFAULT_ROLLBACK_DIR = '/run/atea-anywhere'
-# A day: longer is not a confirmation window but a forgotten restore.
-LONGEST_CONFIRM_TIMEOUT = 86400
 
 
 def argument_spec():
-    return dict(
-        rules=dict(type='list', elements='dict'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
+    return linux_options.argument_spec(
         mode=dict(type='str', default='table', choices=list(render_nftables.MODES)),
         table=dict(type='str'),
         table_family=dict(type='str', default='inet', choices=list(render_nftables.TABLE_FAMILIES)),
-        placement=dict(type='str', default='gateway', choices=list(render_nftables.PLACEMENTS)),
         chain_prefix=dict(type='str', default=render_nftables.DEFAULT_CHAIN_PREFIX),
         parent_chains=dict(type='dict'),
         jump_position=dict(type='str', default='after_user_rules', choices=list(nftables_state.JUMP_POSITIONS)),
-        management_networks=dict(type='list', elements='str', default=[]),
-        management_ports=dict(type='list', elements='raw', default=[22]),
         ssh_guard=dict(type='bool', default=True),
         policy=dict(type='str', default='drop', choices=['drop', 'accept']),
         output_policy=dict(type='str', default='accept', choices=['drop', 'accept']),
-        remove_voip_helpers=dict(type='bool', default=True),
         helper_blacklist_file=dict(type='path'),
         persist=dict(type='bool', default=True),
         persist_file=dict(type='path', default=DEFAULT_PERSIST_FILE),
         main_config=dict(type='path', default=DEFAULT_MAIN_CONFIG),
-        confirm_timeout=dict(type='int', default=0),
-        rollback_dir=dict(type='path', default=DEFAULT_ROLLBACK_DIR),
     )
 
 
 def check_options(params):
     """What the argument spec cannot say; raises InputError naming the option."""
-    present = params['state'] == 'present'
-    if present and not params['rules']:
-        raise InputError('rules', params['rules'], 'no rules: state present would apply a drop policy that allows '
-                                                   'nothing; use state absent to remove the rules')
+    linux_options.check(params, 'no rules: state present would apply a drop policy that allows nothing; use '
+                                'state absent to remove the rules')
     text_gate.file_path('persist_file', params['persist_file'])
     text_gate.file_path('main_config', params['main_config'])
     if params['persist_file'] == params['main_config']:
         raise InputError('persist_file', params['persist_file'], 'the same file as main_config, which includes it')
     if params['helper_blacklist_file'] is not None:
         text_gate.file_path('helper_blacklist_file', params['helper_blacklist_file'])
-    text_gate.absolute_path('rollback_dir', params['rollback_dir'])
-    if os.path.lexists(params['rollback_dir']) and not os.path.isdir(params['rollback_dir']):
-        raise InputError('rollback_dir', params['rollback_dir'], 'exists and is not a directory')
-    if not 0 <= params['confirm_timeout'] <= LONGEST_CONFIRM_TIMEOUT:
-        raise InputError('confirm_timeout', params['confirm_timeout'],
-                         'seconds from 1 to %d, or 0 for off' % LONGEST_CONFIRM_TIMEOUT)
 
 
 def plan_persistence(module, layout, wanted, present, diffs):

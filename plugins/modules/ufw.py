@@ -40,18 +40,13 @@ author:
   - Atea Anywhere team (@atea-anywhere)
 extends_documentation_fragment:
   - atea.anywhere.attributes
+  - atea.anywhere.linux_manager
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
 options:
-  rules:
-    description:
-      - Rules from the P(atea.anywhere.rules#filter) filter (or the C(rules) of M(atea.anywhere.requirements_info)).
-      - Required with O(state=present).
-    type: list
-    elements: dict
   state:
     description: V(absent) removes every ufw rule whose comment marks it as the module's, and nothing else.
     type: str
@@ -64,36 +59,10 @@ options:
     type: str
     default: gateway
     choices: [gateway, host]
-  management_networks:
-    description:
-      - With O(placement=host), networks that keep TCP access to O(management_ports) (to any address of the host).
-    type: list
-    elements: str
-    default: []
-  management_ports:
-    description: TCP ports that O(management_networks) keep access to.
-    type: list
-    elements: raw
-    default: [22]
   remove_voip_helpers:
     description: Remove SIP and H.323 conntrack helper assignments (iptables raw tables and nftables), requirement 1.1.
     type: bool
     default: true
-  confirm_timeout:
-    description:
-      - Seconds; V(0) is off. When the run changes something (outside check mode), the previous state
-        is saved in O(rollback_dir) and a restorer is started on the host before anything changes. It
-        runs on its own and, unless M(atea.anywhere.nftables_confirm) confirms the change with
-        RV(rollback.id) within this many seconds, puts ufw's files back, loads them, and records that it did.
-      - A run that finds the host as wanted while an earlier run's restore is still due returns that rollback
-        to confirm; without O(confirm_timeout) it fails saying so, rather than report a success the restore undoes.
-    type: int
-    default: 0
-  rollback_dir:
-    description:
-      - Where O(confirm_timeout) keeps the saved state, one directory per rollback (mode 0700).
-    type: path
-    default: /run/atea-anywhere
 requirements:
   - ufw 0.35 or later (rule comments), active
   - iptables-restore and ip6tables-restore (as ufw uses them)
@@ -213,58 +182,33 @@ rollback:
       sample: '2026-01-31T12:02:00Z'
 '''
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.atea.anywhere.plugins.module_utils import (
     files,
+    linux_options,
     nftables_rollback,
     nftables_state,
     nftables_transaction,
     render_ufw,
-    text_gate,
     ufw_state,
     voip_helpers,
 )
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
-DEFAULT_ROLLBACK_DIR = '/run/atea-anywhere'
-# A day: longer is not a confirmation window but a forgotten restore.
-LONGEST_CONFIRM_TIMEOUT = 86400
 FORWARDING = {'ipv4': '/proc/sys/net/ipv4/ip_forward', 'ipv6': '/proc/sys/net/ipv6/conf/all/forwarding'}
 
 
 def argument_spec():
-    return dict(
-        rules=dict(type='list', elements='dict'),
-        state=dict(type='str', default='present', choices=['present', 'absent']),
-        placement=dict(type='str', default='gateway', choices=list(render_ufw.PLACEMENTS)),
-        management_networks=dict(type='list', elements='str', default=[]),
-        management_ports=dict(type='list', elements='raw', default=[22]),
-        remove_voip_helpers=dict(type='bool', default=True),
-        confirm_timeout=dict(type='int', default=0),
-        rollback_dir=dict(type='path', default=DEFAULT_ROLLBACK_DIR),
+    return linux_options.argument_spec(
+
     )
 
 
 def check_options(params):
     """What the argument spec cannot say; raises InputError naming the option."""
-    if params['state'] == 'present' and not params['rules']:
-        raise InputError('rules', params['rules'], 'no rules; use state absent to remove the rules')
-    text_gate.absolute_path('rollback_dir', params['rollback_dir'])
-    if os.path.lexists(params['rollback_dir']) and not os.path.isdir(params['rollback_dir']):
-        raise InputError('rollback_dir', params['rollback_dir'], 'exists and is not a directory')
-    if not 0 <= params['confirm_timeout'] <= LONGEST_CONFIRM_TIMEOUT:
-        raise InputError('confirm_timeout', params['confirm_timeout'],
-                         'seconds from 1 to %d, or 0 for off' % LONGEST_CONFIRM_TIMEOUT)
-
-
-def runner_for(module):
-    def runner(argv, data):
-        return module.run_command(argv, data=data, binary_data=True)
-    return runner
+    linux_options.check(params, 'no rules; use state absent to remove the rules')
 
 
 def require_active(module, ufw):
@@ -363,7 +307,7 @@ def main():
 
     nft_path = module.get_bin_path('nft')
     # nft is read for helper objects and iptables-nft's raw tables; a host without it has neither.
-    nft = nftables_state.Nft(runner_for(module), nft_path or 'nft', None)
+    nft = nftables_state.Nft(linux_options.command_runner(module), nft_path or 'nft', None)
     diffs, commands, icmp, owned = [], [], [], 0
     removal = voip_helpers.Removal()
     rollback = None

@@ -62,18 +62,6 @@ def test_bad_input_fails_before_anything_runs(capsys, args, message):
     assert code == 1 and message in result['msg']
 
 
-def test_documentation_matches_the_argument_spec():
-    documented = yaml.safe_load(iptables.DOCUMENTATION)['options']
-    spec = iptables.argument_spec()
-    assert sorted(documented) == sorted(spec)
-    for name, option in spec.items():
-        doc = documented[name]
-        assert doc['type'] == option['type'], name
-        assert doc.get('default') == option.get('default'), name
-        assert doc.get('choices') == option.get('choices'), name
-        assert doc.get('elements') == option.get('elements'), name
-
-
 def test_examples_and_return_are_yaml():
     assert len(yaml.safe_load(iptables.EXAMPLES)) == 3
     assert set(yaml.safe_load(iptables.RETURN)) == {'commands', 'variant', 'rules', 'voip_helpers', 'persisted',
