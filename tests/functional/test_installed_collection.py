@@ -140,13 +140,18 @@ def test_installed_site_playbook_refuses_a_missing_or_unknown_profile_before_any
 
 
 def test_installed_docs_render(installed):
-    for kind, name in (('module', 'requirements_info'), ('module', 'nftables'), ('module', 'nftables_confirm'),
-                       ('module', 'voip_helpers'), ('filter', 'flows'), ('filter', 'rules'), ('filter', 'nftables_table'),
-                       ('filter', 'rule_table'), ('filter', 'vendor_config'), ('filter', 'vendor_api_requests'),
-                       ('filter', 'routeros_moves'), ('filter', 'render_path')):
+    # Every module and filter file of the collection (each filter file holds the filter of its name).
+    plugins = [(kind, name[:-3]) for kind, folder in (('module', 'modules'), ('filter', 'filter'))
+               for name in sorted(os.listdir(os.path.join(REPO, 'plugins', folder)))
+               if name.endswith('.py') and name != '__init__.py']
+    assert ('module', 'firewalld') in plugins and ('filter', 'rules') in plugins
+    for kind, name in plugins:
         run = ansible(installed, 'ansible-doc', '-t', kind, 'atea.anywhere.' + name)
         assert run.returncode == 0, run.stderr
         assert 'EXAMPLES' in run.stdout and 'RETURN VALUES' in run.stdout, (name, run.stdout)
+        if name in ('nftables', 'iptables', 'ufw', 'firewalld'):
+            # The options of the shared doc fragment, as an installed collection resolves it.
+            assert 'confirm_timeout' in run.stdout and 'management_networks' in run.stdout, (name, run.stdout)
     for role in ('smb', 'enterprise', 'atea_anywhere'):
         run = ansible(installed, 'ansible-doc', '-t', 'role', 'atea.anywhere.' + role)
         assert run.returncode == 0 and 'ENTRY POINT: *main*' in run.stdout, (role, run.stdout, run.stderr)
