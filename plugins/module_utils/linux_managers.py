@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import shlex
 
-from ansible_collections.atea.anywhere.plugins.module_utils import nftables_state
+from ansible_collections.atea.anywhere.plugins.module_utils import nftables_state, render_iptables
 from ansible_collections.atea.anywhere.plugins.module_utils.render_nftables import OWNER_COMMENT
 
 MANAGERS = ('firewalld', 'ufw', 'iptables', 'nftables')
@@ -70,7 +70,11 @@ class Host(object):
 
     @classmethod
     def for_module(cls, module):
-        return cls(module.run_command, module.get_bin_path)
+        """The module's run_command in the C locale: the status lines read here (ufw status, firewall-cmd --state)
+        are matched as English text, and ufw ships translations of them."""
+        def runner(argv):
+            return module.run_command(argv, environ_update={'LC_ALL': 'C'})
+        return cls(runner, module.get_bin_path)
 
     def which(self, name):
         return self._which(name)
@@ -130,14 +134,16 @@ def refusal(host):
     return None
 
 
-def _ufws_or_ours(chain, chain_prefix):
-    return chain.startswith(UFW_CHAIN_PREFIXES) or chain.startswith(chain_prefix)
+def _ufws_or_ours(chain, layout):
+    """ufw's chains by their prefix; ours exactly by name (a short prefix such as IN must not hide INPUT)."""
+    return chain.startswith(UFW_CHAIN_PREFIXES) or layout.owns(chain)
 
 
 def iptables_rules(save_output, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX, policies_are_ufws=False):
     """[(table, chain, what)] of an iptables-save output that are neither ufw's nor the collection's: each '-A'
     rule (of a built-in or user chain) and each built-in chain whose policy is not ACCEPT (unless ufw is active:
     then ufw set them, from its default policies)."""
+    layout = render_iptables.Layout(chain_prefix=chain_prefix)
     found = []
     table = None
     for line in save_output.splitlines():
@@ -146,13 +152,13 @@ def iptables_rules(save_output, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX, poli
         elif line.startswith(':'):
             words = line[1:].split()
             if len(words) >= 2 and words[1] not in ('ACCEPT', '-') and not policies_are_ufws \
-                    and not _ufws_or_ours(words[0], chain_prefix):
+                    and not _ufws_or_ours(words[0], layout):
                 found.append((table, words[0], 'policy %s' % words[1]))
         elif line.startswith('-A '):
             words = shlex.split(line)
             target = next((words[i + 1] for i, word in enumerate(words[:-1]) if word in ('-j', '--jump', '-g', '--goto')),
                           None)
-            if not _ufws_or_ours(words[1], chain_prefix) and not (target and _ufws_or_ours(target, chain_prefix)):
+            if not _ufws_or_ours(words[1], layout) and not (target and _ufws_or_ours(target, layout)):
                 found.append((table, words[1], 'rule'))
     return found
 
@@ -218,11 +224,26 @@ def nftables_tables(host):
             elif 'comment "%s"' % OWNER_COMMENT in nft.listing([('table', family, name)]):
                 own.append((family, name))
             else:
-                hooks = set(chain['hook'] for chain in mine if chain.get('type') == 'filter' and 'hook' in chain)
+                # A table filters only if something in it can drop: an empty table with accept policies (Debian's
+                # default /etc/nftables.conf) decides nothing beside another manager.
+                rules = [rule for rule in nftables_state.objects_of(ruleset, 'rule')
+                         if (rule.get('family'), rule.get('table')) == (family, name)]
+                drops = any(chain.get('policy') == 'drop' for chain in mine) or _can_drop([r.get('expr') for r in rules])
+                hooks = set(chain['hook'] for chain in mine
+                            if drops and chain.get('type') == 'filter' and 'hook' in chain)
                 user.append((family, name, hooks))
     except nftables_state.NftError as error:
         raise ManagerError(str(error))
     return user, own, firewalld
+
+
+def _can_drop(node):
+    """Whether nft -j rule expressions hold a drop or reject verdict anywhere (a statement, a verdict map)."""
+    if isinstance(node, dict):
+        return 'drop' in node or 'reject' in node or any(_can_drop(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_can_drop(value) for value in node)
+    return False
 
 
 class Detection(object):
@@ -264,6 +285,7 @@ def _nftables_evidence(user):
 
 def detect(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX):
     """The one manager that decides this host's packets (see the module linux_firewall_info for the rules)."""
+    render_iptables.chain_name('iptables_chain_prefix', chain_prefix)
     found = []
     firewalld, ufw = firewalld_finding(host), ufw_finding(host)
     found.extend(f for f in (firewalld, ufw) if f)

@@ -324,8 +324,6 @@ def apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes):
             transaction.run('removing SIP and H.323 helper assignments', voip_helpers.apply_removal, module, nft,
                             removal)
         for plan in plans:
-            for warning in plan.warnings:
-                module.warn(warning)
             if plan.changed:
                 transaction.run('applying the %s-restore --noflush input' % iptables_state.COMMANDS[plan.family],
                                 ipt.restore, plan.family, plan.script)

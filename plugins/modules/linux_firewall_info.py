@@ -97,7 +97,7 @@ found:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.atea.anywhere.plugins.module_utils import linux_managers, text_gate
+from ansible_collections.atea.anywhere.plugins.module_utils import linux_managers
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
 
@@ -106,8 +106,7 @@ def main():
         iptables_chain_prefix=dict(type='str', default=linux_managers.DEFAULT_IPTABLES_CHAIN_PREFIX),
     ), supports_check_mode=True)
     try:
-        prefix = text_gate.single_line('iptables_chain_prefix', module.params['iptables_chain_prefix'])
-        detection = linux_managers.detect(linux_managers.Host.for_module(module), prefix)
+        detection = linux_managers.detect(linux_managers.Host.for_module(module), module.params['iptables_chain_prefix'])
     except InputError as error:
         module.fail_json(msg=str(error), found=[])
     except linux_managers.ManagerError as error:

@@ -200,12 +200,6 @@ from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputE
 FORWARDING = {'ipv4': '/proc/sys/net/ipv4/ip_forward', 'ipv6': '/proc/sys/net/ipv6/conf/all/forwarding'}
 
 
-def argument_spec():
-    return linux_options.argument_spec(
-
-    )
-
-
 def check_options(params):
     """What the argument spec cannot say; raises InputError naming the option."""
     linux_options.check(params, 'no rules; use state absent to remove the rules')
@@ -293,7 +287,7 @@ def apply(module, nft, ruleset, removal, changes, restore):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = AnsibleModule(argument_spec=linux_options.argument_spec(), supports_check_mode=True,
                            required_if=[('state', 'present', ('rules',))])
     params = module.params
     present = params['state'] == 'present'

@@ -33,19 +33,29 @@ OURS_SAVE = ('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEP
              '-A ATEA-ANYWHERE-FORWARD -p udp --dport 5060 -j ACCEPT\nCOMMIT\n')
 
 
-def table(family, name, chains=(), comment=None):
-    """nft JSON objects of a table with base chains given as (name, type, hook), and its text listing."""
+def table(family, name, chains=(), comment=None, policy='accept', rules=()):
+    """nft JSON objects of a table with base chains given as (name, type, hook) and rules as (chain, expr), and its
+    text listing."""
     objects = [{'table': {'family': family, 'name': name, 'handle': 1}}]
     for chain, kind, hook in chains:
         objects.append({'chain': {'family': family, 'table': name, 'name': chain, 'handle': 2, 'type': kind,
-                                  'hook': hook, 'prio': 0, 'policy': 'accept'}})
+                                  'hook': hook, 'prio': 0, 'policy': policy}})
+    for chain, expr in rules:
+        objects.append({'rule': {'family': family, 'table': name, 'chain': chain, 'handle': 3, 'expr': expr}})
     listing = 'table %s %s {\n%s}\n' % (family, name, '\tcomment "%s"\n' % comment if comment else '')
     return objects, listing
 
 
 FIREWALLD_TABLE = table('inet', 'firewalld', [('filter_INPUT', 'filter', 'input'), ('filter_FORWARD', 'filter', 'forward')])
 OUR_TABLE = table('inet', 'atea_anywhere', [('forward', 'filter', 'forward')], OWNER_COMMENT)
-USER_TABLE = table('inet', 'filter', [('input', 'filter', 'input'), ('forward', 'filter', 'forward')])
+USER_TABLE = table('inet', 'filter', [('input', 'filter', 'input'), ('forward', 'filter', 'forward')], policy='drop')
+# Debian's /etc/nftables.conf as shipped: base chains with accept policies and no rules, which drop nothing.
+DEBIAN_DEFAULT_TABLE = table('inet', 'filter', [('input', 'filter', 'input'), ('forward', 'filter', 'forward'),
+                                                ('output', 'filter', 'output')])
+# The same with one rule that rejects, in a verdict map: it filters.
+REJECTING_TABLE = table('inet', 'filter', [('input', 'filter', 'input')], rules=[('input', [{'vmap': {
+    'key': {'payload': {'protocol': 'tcp', 'field': 'dport'}},
+    'data': {'set': [[23, {'reject': None}]]}}}])])
 USER_NAT_TABLE = table('ip', 'masq', [('postrouting', 'nat', 'postrouting')])
 COMPAT_TABLE = table('ip', 'filter', [('FORWARD', 'filter', 'forward')])
 
@@ -158,6 +168,21 @@ def test_iptables_and_nftables_both_filtering_is_an_error_naming_both():
                                        'nftables (inet filter) both filter on this host (iptables on forward, '
                                        'nftables on forward, input)')
     assert 'set atea_anywhere_platform' in str(error.value)
+
+
+def test_an_nftables_table_that_drops_nothing_does_not_filter_beside_iptables():
+    """docker on iptables-nft beside Debian's default nftables.conf: only iptables can drop, so iptables decides."""
+    result = detected(saves={'iptables-nft-save': DOCKER_SAVE}, tables=[COMPAT_TABLE, DEBIAN_DEFAULT_TABLE])
+    assert result['manager'] == 'iptables'
+    with pytest.raises(linux_managers.ManagerError, match='nftables on input'):
+        linux_managers.detect(FakeHost(saves={'iptables-nft-save': DOCKER_SAVE}, tables=[COMPAT_TABLE, REJECTING_TABLE]))
+
+
+def test_a_short_chain_prefix_hides_none_of_the_users_iptables_rules():
+    """Ours are the prefix's chains by their exact names: prefix IN must not take INPUT for one of them."""
+    save = '*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n'
+    assert linux_managers.iptables_rules(save, 'IN') == [('filter', 'INPUT', 'policy DROP'), ('filter', 'INPUT', 'rule')]
+    assert linux_managers.iptables_rules(OURS_SAVE.replace('ATEA-ANYWHERE', 'IN'), 'IN') == []
 
 
 @pytest.mark.parametrize('saves, tables, manager', [
