@@ -14,6 +14,7 @@ empties /run) restores nothing; the boot configuration applies instead.
 
 from __future__ import annotations
 
+import contextlib
 import calendar
 import inspect
 import json
@@ -27,7 +28,7 @@ import sys
 import time
 import uuid
 
-from ansible_collections.atea.anywhere.plugins.module_utils import nftables_restore
+from ansible_collections.atea.anywhere.plugins.module_utils import nftables_restore, nftables_transaction
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 from ansible_collections.atea.anywhere.plugins.module_utils.nftables_restore import (
     ARMED,
@@ -214,6 +215,28 @@ def arm(snapshot, rollback_dir, timeout, change, python=None):
         reason = log.read().strip()[-500:] or 'no word from it within %d seconds' % ARM_WAIT
     shutil.rmtree(directory, ignore_errors=True)
     raise RollbackError('could not arm the rollback: the restorer did not start (%s)' % reason)
+
+
+@contextlib.contextmanager
+def armed(module, snapshot, change):
+    """The steps of a change as one (nftables_transaction.Transaction over snapshot), with the host's own restore
+    armed first when the module's confirm_timeout asks for it: yields (transaction, rollback or None).
+
+    A failed step that was put back calls the armed restore off; one that could not be put back leaves it armed,
+    and the error says when it tries again."""
+    params = module.params
+    rollback = None
+    if params['confirm_timeout']:
+        rollback = arm(snapshot, params['rollback_dir'], params['confirm_timeout'], change)
+    transaction = nftables_transaction.Transaction(
+        snapshot, rollback and (lambda: disarm(params['rollback_dir'], rollback['id'])))
+    try:
+        yield transaction, rollback
+    except nftables_transaction.ChangeError as error:
+        if error.changed and rollback:
+            error.args = ('%s The host\'s own restore (rollback %s) stays armed and tries again at %s.'
+                          % (error, rollback['id'], rollback['deadline']),)
+        raise
 
 
 def _stop(directory):

@@ -266,15 +266,9 @@ def take_snapshot(module, cmd, plan, helpers, rebind):
 
 def apply(module, cmd, names, wanted, plan, helpers, rebind):
     """Make the change as one (nftables_transaction); returns the armed rollback or None."""
-    params = module.params
     snapshot = take_snapshot(module, cmd, plan, helpers, rebind)
-    rollback = None
-    if params['confirm_timeout']:
-        rollback = nftables_rollback.arm(snapshot, params['rollback_dir'], params['confirm_timeout'],
-                                         'the firewalld change (policies %s)' % ', '.join(names.values()))
-    transaction = nftables_transaction.Transaction(
-        snapshot, rollback and (lambda: nftables_rollback.disarm(params['rollback_dir'], rollback['id'])))
-    try:
+    change = 'the firewalld change (policies %s)' % ', '.join(names.values())
+    with nftables_rollback.armed(module, snapshot, change) as (transaction, rollback):
         for args in plan.calls:
             transaction.run('running firewall-cmd %s' % ' '.join(args[:2]), cmd.change, args)
         for name, xml in plan.new_files:
@@ -289,11 +283,6 @@ def apply(module, cmd, names, wanted, plan, helpers, rebind):
                         wanted)
         for path in plan.stale_files:
             transaction.run('removing %s' % path, files.put, path, None)
-    except nftables_transaction.ChangeError as error:
-        if error.changed and rollback:
-            error.args = ('%s The host\'s own restore (rollback %s) stays armed and tries again at %s.'
-                          % (error, rollback['id'], rollback['deadline']),)
-        raise
     return rollback
 
 

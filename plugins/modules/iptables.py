@@ -308,18 +308,12 @@ def file_check(ipt, family, path):
 def apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes):
     """Save what the change touches, arm the host's own restore if asked, then each step; a failed step puts
     everything back (nftables_transaction). Returns the armed rollback or None."""
-    params = module.params
     snapshot = nftables_transaction.take_snapshot(module, nft, ruleset or [], removal.tables, removal.iptables,
                                                   [path for path, _family, _text in file_changes])
     snapshot['iptables'].extend(iptables_state.snapshot_entry(ipt, plan.family, saves[plan.family], ruleset)
                                 for plan in plans if plan.changed)
-    rollback = None
-    if params['confirm_timeout']:
-        rollback = nftables_rollback.arm(snapshot, params['rollback_dir'], params['confirm_timeout'],
-                                         'the iptables change (%s)' % nftables_transaction.describe(snapshot))
-    transaction = nftables_transaction.Transaction(
-        snapshot, rollback and (lambda: nftables_rollback.disarm(params['rollback_dir'], rollback['id'])))
-    try:
+    change = 'the iptables change (%s)' % nftables_transaction.describe(snapshot)
+    with nftables_rollback.armed(module, snapshot, change) as (transaction, rollback):
         if removal:
             transaction.run('removing SIP and H.323 helper assignments', voip_helpers.apply_removal, module, nft,
                             removal)
@@ -330,11 +324,6 @@ def apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes):
         for path, family, text in file_changes:
             transaction.run('checking the new %s with iptables-restore --test and writing it' % path,
                             files.put, path, text, file_check(ipt, family, path))
-    except nftables_transaction.ChangeError as error:
-        if error.changed and rollback:
-            error.args = ('%s The host\'s own restore (rollback %s) stays armed and tries again at %s.'
-                          % (error, rollback['id'], rollback['deadline']),)
-        raise
     return rollback
 
 

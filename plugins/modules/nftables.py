@@ -374,13 +374,8 @@ def apply(module, nft, ruleset, plan, removal, file_changes):
     snapshot = nftables_transaction.take_snapshot(
         module, nft, ruleset, (plan.tables if plan.changed else []) + removal.tables, removal.iptables,
         [path for path, _content in file_changes])
-    rollback = None
-    if params['confirm_timeout']:
-        rollback = nftables_rollback.arm(snapshot, params['rollback_dir'], params['confirm_timeout'],
-                                         'the nftables change (%s)' % nftables_transaction.describe(snapshot))
-    transaction = nftables_transaction.Transaction(
-        snapshot, rollback and (lambda: nftables_rollback.disarm(params['rollback_dir'], rollback['id'])))
-    try:
+    change = 'the nftables change (%s)' % nftables_transaction.describe(snapshot)
+    with nftables_rollback.armed(module, snapshot, change) as (transaction, rollback):
         if removal:
             transaction.run('removing SIP and H.323 helper assignments', voip_helpers.apply_removal, module, nft,
                             removal)
@@ -400,11 +395,6 @@ def apply(module, nft, ruleset, plan, removal, file_changes):
         if present and params['persist_file'] in changed_paths and main_config not in changed_paths:
             transaction.run('checking the boot configuration %s with nft -c -f' % main_config,
                             nft.check_file, main_config)
-    except nftables_transaction.ChangeError as error:
-        if error.changed and rollback:
-            error.args = ('%s The host\'s own restore (rollback %s) stays armed and tries again at %s.'
-                          % (error, rollback['id'], rollback['deadline']),)
-        raise
     return rollback
 
 

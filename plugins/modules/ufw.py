@@ -259,17 +259,11 @@ def file_check(module, restore):
 def apply(module, nft, ruleset, removal, changes, restore):
     """Save what the change touches, arm the host's own restore if asked, then each step; a failed step puts
     the files back and loads them again (nftables_transaction). Returns the armed rollback or None."""
-    params = module.params
     snapshot = nftables_transaction.take_snapshot(module, nft, ruleset, removal.tables, removal.iptables,
                                                   [path for path, _family, _text in changes])
     snapshot['commands'] = [[restore[family], '-n', path] for path, family, _text in changes]
-    rollback = None
-    if params['confirm_timeout']:
-        rollback = nftables_rollback.arm(snapshot, params['rollback_dir'], params['confirm_timeout'],
-                                         'the ufw change (%s)' % nftables_transaction.describe(snapshot))
-    transaction = nftables_transaction.Transaction(
-        snapshot, rollback and (lambda: nftables_rollback.disarm(params['rollback_dir'], rollback['id'])))
-    try:
+    change = 'the ufw change (%s)' % nftables_transaction.describe(snapshot)
+    with nftables_rollback.armed(module, snapshot, change) as (transaction, rollback):
         if removal:
             transaction.run('removing SIP and H.323 helper assignments', voip_helpers.apply_removal, module, nft,
                             removal)
@@ -278,11 +272,6 @@ def apply(module, nft, ruleset, removal, changes, restore):
                             files.put, path, text, file_check(module, restore[family]))
         for path, family, _text in changes:
             transaction.run('loading %s with %s -n' % (path, restore[family]), load_file, module, restore[family], path)
-    except nftables_transaction.ChangeError as error:
-        if error.changed and rollback:
-            error.args = ('%s The host\'s own restore (rollback %s) stays armed and tries again at %s.'
-                          % (error, rollback['id'], rollback['deadline']),)
-        raise
     return rollback
 
 

@@ -220,3 +220,41 @@ def test_an_unconfirmed_rollback_of_an_earlier_run_is_found_with_the_seconds_it_
     assert nftables_rollback.confirm(rollback_dir, armed['id'])[1]['confirmed']
     os.waitpid(pid, 0)
     assert nftables_rollback.unconfirmed(rollback_dir) is None
+
+
+class ArmingModule(FakeModule):
+    def __init__(self, rollback_dir, confirm_timeout):
+        self.params = {'rollback_dir': rollback_dir, 'confirm_timeout': confirm_timeout}
+
+
+def test_armed_transaction_calls_the_restore_off_when_a_failed_step_was_put_back(tmp_path):
+    target, snapshot = _state(tmp_path)
+    rollback_dir = str(tmp_path / 'rollback')
+    with pytest.raises(nftables_transaction.ChangeError) as error:
+        with nftables_rollback.armed(ArmingModule(rollback_dir, 60), snapshot, 'the change') as (transaction, rollback):
+            pid = nftables_rollback.restorer_pid(nftables_rollback.state_dir(rollback_dir, rollback['id']))
+            transaction.run('writing the drop-in', files.put, str(target), 'after\n')
+            transaction.run('failing', files.put, str(tmp_path / 'etc' / 'drop-in.nft' / 'x'), 'y')
+    assert error.value.changed is False and 'stays armed' not in str(error.value)
+    assert target.read_text() == 'before\n' and os.listdir(rollback_dir) == []
+    os.waitpid(pid, 0)
+
+
+def test_armed_transaction_says_when_the_restore_tries_again_after_a_restore_that_failed(tmp_path):
+    target, snapshot = _state(tmp_path)
+    snapshot['files'][0]['path'] = str(tmp_path / 'gone' / 'drop-in.nft')    # cannot be written back
+    rollback_dir = str(tmp_path / 'rollback')
+    with pytest.raises(nftables_transaction.ChangeError) as error:
+        with nftables_rollback.armed(ArmingModule(rollback_dir, 60), snapshot, 'the change') as (transaction, rollback):
+            transaction.run('failing', files.put, str(target / 'x'), 'y')
+    assert error.value.changed is True
+    assert str(error.value).endswith('The host\'s own restore (rollback %s) stays armed and tries again at %s.'
+                                     % (rollback['id'], rollback['deadline']))
+    nftables_rollback.disarm(rollback_dir, rollback['id'])
+
+
+def test_armed_without_a_timeout_arms_nothing(tmp_path):
+    _target, snapshot = _state(tmp_path)
+    with nftables_rollback.armed(ArmingModule(str(tmp_path / 'rollback'), 0), snapshot, 'the change') as (_t, rollback):
+        assert rollback is None
+    assert not (tmp_path / 'rollback').exists()
