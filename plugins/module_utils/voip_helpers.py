@@ -111,10 +111,9 @@ def nft_script(commands):
     return json.dumps({'nftables': commands})
 
 
-def iptables_plan(save_output, command, protocols=('sip', 'h323')):
-    """(findings, argv lists) deleting 'CT --helper' rules for SIP/H.323 from iptables-save -t raw output."""
+def _helper_rules(save_output, protocols):
+    """(table, line, words) of each 'CT --helper' rule for SIP/H.323 in iptables-save text."""
     types = helper_types(protocols)
-    findings, deletions = [], []
     table = None
     for line in save_output.splitlines():
         if line.startswith('*'):
@@ -124,10 +123,27 @@ def iptables_plan(save_output, command, protocols=('sip', 'h323')):
             continue
         words = shlex.split(line)
         if '--helper' in words[:-1] and words[words.index('--helper') + 1] in types:
-            deletions.append([command, '-t', table, '-D'] + words[1:])
-            findings.append(_finding('%s rule' % os.path.basename(command), 'table %s chain %s' % (table, words[1]),
-                                     '%s deleted' % line))
+            yield table, line, words
+
+
+def iptables_plan(save_output, command, protocols=('sip', 'h323')):
+    """(findings, argv lists) deleting 'CT --helper' rules for SIP/H.323 from iptables-save -t raw output."""
+    findings, deletions = [], []
+    for table, line, words in _helper_rules(save_output, protocols):
+        deletions.append([command, '-t', table, '-D'] + words[1:])
+        findings.append(_finding('%s rule' % os.path.basename(command), 'table %s chain %s' % (table, words[1]),
+                                 '%s deleted' % line))
     return findings, deletions
+
+
+def without_helper_rules(path, text, protocols=('sip', 'h323')):
+    """A saved rules file (iptables-save format, loaded at boot) without its SIP/H.323 'CT --helper' rules, and a
+    finding for each: removed only from the running tables, they would be back at the next boot."""
+    removed = list(_helper_rules(text, protocols))
+    lines = set(line for _table, line, _words in removed)
+    kept = ''.join(line for line in text.splitlines(True) if line.rstrip('\n') not in lines)
+    return kept, [_finding('rules file', path, '%s deleted (table %s)' % (line, table))
+                  for table, line, _words in removed]
 
 
 def blacklist_content(protocols=('sip', 'h323')):

@@ -81,7 +81,9 @@ options:
     default: after_user_rules
     choices: [after_user_rules, first]
   remove_voip_helpers:
-    description: Remove SIP and H.323 conntrack helper assignments (nftables and iptables), requirement 1.1.
+    description:
+      - Remove SIP and H.323 conntrack helper assignments (nftables and iptables), requirement 1.1.
+      - With O(persist), also their C(CT --helper) rules in the rules files, which would load them again at boot.
     type: bool
     default: true
   persist:
@@ -271,9 +273,10 @@ def choose_variant(module, ipt_runner):
 
 
 def plan_persistence(module, layout, wanted, present, diffs):
-    """[(path, family, new text)] of the rules files to rewrite, and the files that hold our chains after the run."""
+    """[(path, family, new text)] of the rules files to rewrite, the files that hold our chains after the run, and
+    the SIP/H.323 helper rules taken out of them (requirement 1.1 at the next boot too) as voip_helpers findings."""
     params = module.params
-    changes, persisted = [], []
+    changes, persisted, helpers = [], [], []
     for family, (option, default) in sorted(PERSIST_FILES.items()):
         path = params[option]
         if files.in_shared_network_namespace() and path == default:
@@ -290,9 +293,12 @@ def plan_persistence(module, layout, wanted, present, diffs):
         new = iptables_state.persisted_text(text, layout, wanted[family] if present else None, params['jump_position'])
         if present:
             persisted.append(path)
+            if params['remove_voip_helpers']:
+                new, found = voip_helpers.without_helper_rules(path, new)
+                helpers.extend(found)
         if files.planned(path, new, diffs):
             changes.append((path, family, new))
-    return changes, persisted
+    return changes, persisted, helpers
 
 
 def file_check(ipt, family, path):
@@ -371,7 +377,8 @@ def main():
             commands.extend(' '.join(argv) for argv in removal.deletions)
         file_changes = []
         if params['persist']:
-            file_changes, persisted = plan_persistence(module, layout, wanted, present, diffs)
+            file_changes, persisted, helpers_in_files = plan_persistence(module, layout, wanted, present, diffs)
+            removal.findings.extend(helpers_in_files)
         changed = any(plan.changed for plan in plans) or bool(removal) or bool(file_changes)
         rollback = nftables_rollback.settle(module, earlier, changed,
                                             lambda: apply(module, ipt, nft, ruleset, plans, saves, removal, file_changes))

@@ -260,6 +260,25 @@ def test_rules_files_get_our_lines_and_keep_the_users(netns, tmp_path, variant):
     assert dict((family, path.read_text()) for family, path in files.items()) == originals
 
 
+def test_helper_rules_leave_the_rules_files_too(netns, tmp_path):
+    """Requirement 1.1 at the next boot: a CT --helper rule the running table loses must not come back from rules.v4."""
+    plant(netns, 'nft')
+    helper = ['-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5060', '-j', 'CT', '--helper', 'sip']
+    run(netns, ['iptables-nft'] + helper)
+    rules_v4 = tmp_path / 'rules.v4'
+    rules_v4.write_text(run(netns, ['iptables-nft-save']))
+    assert '--helper sip' in rules_v4.read_text()
+    args = {'rules': RULES['smb'], 'variant': 'nft', 'persist': True, 'persist_file_ipv4': str(rules_v4),
+            'persist_file_ipv6': str(tmp_path / 'rules.v6')}
+    checked = run_module(netns, tmp_path, args, check=True)
+    assert '--helper sip' in rules_v4.read_text() and checked['changed']
+    applied = run_module(netns, tmp_path, args)
+    assert sorted(f['kind'] for f in applied['voip_helpers']) == ['iptables-nft rule', 'rules file']
+    assert '--helper' not in rules_v4.read_text() and '--helper' not in run(netns, ['iptables-nft-save', '-t', 'raw'])
+    run(netns, ['iptables-nft-restore', '--test', str(rules_v4)])
+    assert not run_module(netns, tmp_path, args)['changed']
+
+
 HOSTILE = 'SIP "; -A INPUT -j ACCEPT \' \\ $(id) #'
 
 

@@ -72,3 +72,14 @@ def test_iptables_before_the_variants_is_read_with_plain_iptables_save(tmp_path)
         '/usr/sbin/ip6tables-save']
     assert voip_helpers.raw_table_saves([], 'ip6', str(tmp_path / 'absent'), _which({'ip6tables-save'}),
                                         'ip6tables-save') == []
+
+
+def test_a_rules_file_loses_its_helper_rules_and_keeps_every_other_line():
+    text = '*raw\n:PREROUTING ACCEPT [0:0]\n' + SAVE.split(':OUTPUT ACCEPT [0:0]\n', 1)[1] + \
+        '*filter\n:INPUT DROP [0:0]\n-A INPUT -p udp -m udp --dport 5060 -j ACCEPT\nCOMMIT\n'
+    kept, findings = voip_helpers.without_helper_rules('/etc/iptables/rules.v4', text)
+    assert kept == text.replace('-A PREROUTING -p udp -m udp --dport 5060 -j CT --helper sip\n', '').replace(
+        '-A PREROUTING -p tcp -m tcp --dport 1720 -j CT --helper Q.931\n', '')
+    assert '--helper ftp' in kept and '--dport 5060 -j ACCEPT' in kept
+    assert [(f['kind'], f['where']) for f in findings] == [('rules file', '/etc/iptables/rules.v4')] * 2
+    assert findings[0]['detail'] == '-A PREROUTING -p udp -m udp --dport 5060 -j CT --helper sip deleted (table raw)'
