@@ -608,10 +608,11 @@ class Lab(object):
         """(ok, the line to print): no SIP or H.323 helper left on the firewall, in nftables (the collection's way
         and firewalld's), in the raw table of either iptables variant, or in the rules iptables restores at boot."""
         listings = {'nft list ruleset': netns(self.firewall, 'nft', 'list', 'ruleset').stdout}
+        # Without '-t raw': iptables-legacy-save -t raw would make an empty raw table where there was none, which the
+        # removed-check then finds (iptables-save without -t lists only the tables that exist).
         for variant in IPTABLES_COMMANDS.values():
             for family in FAMILIES:
-                listings['%s -t raw' % variant[family][0]] = netns(self.firewall, variant[family][0], '-t', 'raw',
-                                                                   check=False).stdout
+                listings[variant[family][0]] = netns(self.firewall, variant[family][0], check=False).stdout
         for path in self.persist_files.values():
             if os.path.exists(path):
                 with open(path, encoding='utf-8') as handle:
