@@ -34,6 +34,9 @@ def filter_entry(name, argument_spec=None):
     def decorate(function):
         @functools.wraps(function)
         def wrapper(data, **options):
+            # Plain data for the validator too: it deep-copies what it gets, and deep-copying ansible-core's lazy
+            # containers is deprecated from 2.21 (they carry the templar and its plugin loaders).
+            options = plain(options)
             if validator is not None:
                 result = validator.validate(options)
                 if result.unsupported_parameters:
@@ -43,7 +46,7 @@ def filter_entry(name, argument_spec=None):
                     raise AnsibleFilterError('%s: %s' % (name, '; '.join(result.error_messages)))
                 options = result.validated_parameters
             try:
-                return function(plain(data), **plain(options))
+                return function(plain(data), **options)
             except (InputError, ImportError) as error:
                 raise AnsibleFilterError('%s: %s' % (name, error))
         return wrapper

@@ -79,3 +79,17 @@ def test_routeros_filters_name_bad_input(call, message):
     with pytest.raises(AnsibleFilterError) as caught:
         call()
     assert message in str(caught.value)
+
+
+class LazyLike(dict):
+    """Stands for ansible-core's lazy containers, which may not be deep-copied (deprecated in 2.21, an error in 2.25)."""
+
+    def __deepcopy__(self, memo):
+        raise AssertionError('the option was deep-copied as the lazy container it came in')
+
+
+def test_options_reach_the_validator_as_plain_data():
+    """ArgumentSpecValidator deep-copies what it validates: the filter hands it plain copies."""
+    networks = LazyLike(mpls='192.0.2.0/24', internet='203.0.113.0/24')
+    assert flows('smb', networks=networks, customer_networks=['198.51.100.0/24']) == \
+        flows('smb', networks=dict(networks), customer_networks=['198.51.100.0/24'])
