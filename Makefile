@@ -34,8 +34,9 @@ setup: system-packages python-packages link
 # Only what is missing is installed: a machine that has it all needs no network.
 # openssh-server and -client: the lockout test reaches a lab firewall over real SSH.
 # firewalld, ufw and dbus-daemon: the Linux manager scenarios run them inside lab namespaces only.
+# chromium: the compliance report's HTML page is opened in a real (headless) browser by a test.
 SYSTEM_PACKAGES := git iproute2 nftables iptables util-linux procps openssh-server openssh-client \
-	firewalld ufw dbus-daemon
+	firewalld ufw dbus-daemon chromium
 # A policy-rc.d that answers 101 keeps the packages' scripts from starting sshd, dbus or a firewall
 # on the machine itself (invoke-rc.d(8)); one that was there before is left as it was.
 POLICY_RC := /usr/sbin/policy-rc.d
