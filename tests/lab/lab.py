@@ -29,8 +29,14 @@ customer's own (MANAGER_FOREIGN) and rejects what they do not name, and the inve
 it (atea_anywhere_platform: linux). 'foreign-check' compares what is not the collection's with the listing taken
 at 'up'; 'removed-check', after a run with state absent, the whole listing.
 
+With --sites the inventory also holds the customer host c1 in the group atea_anywhere_sites (reached like the
+firewall: a local connection whose Python runs inside its namespace), with the lab's networks and the stand-ins'
+addresses as its reachability targets (atea_anywhere_reachability_targets). Off by default: a play for 'all'
+hosts (site.yml without atea_anywhere_target_hosts) would otherwise apply the firewall role to c1.
+
     lab.py up [--prefix aa] [--foreign table|chain] [--plant-voip-helpers] [--families ipv4,ipv6]
               [--placement gateway|host] [--seed S] [--manager nftables|firewalld|ufw|iptables-nft|iptables-legacy]
+              [--sites]
     lab.py probe --profile smb|enterprise [--prefix aa]
     lab.py walk --profile smb|enterprise [--mode table|chain] [--prefix aa]
     lab.py foreign-check|removed-check|listing [--prefix aa]
@@ -396,8 +402,8 @@ class Lab(object):
 
     # -- building ---------------------------------------------------------------------------------
     def up(self, foreign=None, plant_voip_helpers=False, families=('ipv4',), placement='gateway', seed=None,
-           manager='nftables'):
-        """Build the lab; seed None: ATEA_ANYWHERE_LAB_SEED, or a random one."""
+           manager='nftables', sites=False):
+        """Build the lab; seed None: ATEA_ANYWHERE_LAB_SEED, or a random one; sites: c1 in the inventory too."""
         if foreign and manager != 'nftables':
             # A foreign nftables table beside another manager would be a second manager to the collection.
             raise RuntimeError('foreign nftables tables are for the nftables manager, not %s' % manager)
@@ -406,12 +412,12 @@ class Lab(object):
         if seed is None:
             seed = int(os.environ.get(SEED_VARIABLE) or random.SystemRandom().randrange(10 ** 6))
         try:
-            self._build(foreign, plant_voip_helpers, families, placement, seed, manager)
+            self._build(foreign, plant_voip_helpers, families, placement, seed, manager, sites)
         except BaseException:
             self.down()
             raise
 
-    def _build(self, foreign, plant_voip_helpers, families, placement, seed, manager):
+    def _build(self, foreign, plant_voip_helpers, families, placement, seed, manager, sites=False):
         os.makedirs(self.state_dir, exist_ok=True)
         run(['ip', 'netns', 'add', self.firewall])
         netns(self.firewall, 'ip', 'link', 'set', 'lo', 'up')
@@ -457,10 +463,10 @@ class Lab(object):
         self._wait_for_services(served, ports)
         state = {'prefix': self.prefix, 'families': list(families), 'placement': placement, 'seed': seed,
                  'foreign': foreign, 'foreign_listing': self.foreign_listing(foreign), 'main_config': main_config,
-                 'manager': manager, 'listing': self.listing(manager, foreign)}
+                 'manager': manager, 'listing': self.listing(manager, foreign), 'sites': sites}
         with open(os.path.join(self.state_dir, 'state.json'), 'w', encoding='utf-8') as handle:
             json.dump(state, handle, indent=2)
-        self.write_inventory(main_config, families, placement, manager)
+        self.write_inventory(main_config, families, placement, manager, sites)
 
     @staticmethod
     def service_ports(seed):
@@ -620,20 +626,22 @@ class Lab(object):
         left = voip_helpers_left(listings)
         return (not left, 'VoIP helpers left: %s' % '; '.join(left) if left else 'no SIP or H.323 helper is assigned')
 
-    def _interpreter(self, manager='nftables'):
-        """A short wrapper: Ansible runs modules for the firewall inside its namespace (with firewalld, on its private
-        system bus)."""
-        path = os.path.join(self.state_dir, 'python-%s' % self.firewall)
+    def _interpreter(self, manager='nftables', namespace=None):
+        """A short wrapper: Ansible runs modules for the firewall (or another namespace of the lab) inside its namespace
+        (the firewall with firewalld: on its private system bus)."""
+        namespace = namespace or self.firewall
+        path = os.path.join(self.state_dir, 'python-%s' % namespace)
         bus = ('export DBUS_SYSTEM_BUS_ADDRESS=%s\n' % firewalld_daemon.bus_address(self.firewalld_dir)
-               if manager == 'firewalld' else '')
+               if manager == 'firewalld' and namespace == self.firewall else '')
         with open(path, 'w', encoding='utf-8') as handle:
-            handle.write('#!/bin/sh\n%sexec %s netns exec %s %s "$@"\n' % (bus, shutil.which('ip'), self.firewall, sys.executable))
+            handle.write('#!/bin/sh\n%sexec %s netns exec %s %s "$@"\n' % (bus, shutil.which('ip'), namespace, sys.executable))
         os.chmod(path, 0o755)
         return path
 
-    def write_inventory(self, main_config, families, placement, manager='nftables'):
+    def write_inventory(self, main_config, families, placement, manager='nftables', sites=False):
         """The firewall's inventory: the lab's segments as the Atea and customer networks, in every family built.
-        With a manager other than nftables the collection detects it (platform linux)."""
+        With a manager other than nftables the collection detects it (platform linux). sites: the customer host c1
+        too, in the group atea_anywhere_sites, with the stand-ins' addresses as its reachability targets."""
         networks = collection_networks(families)
         host_vars = {
             'ansible_connection': 'local',
@@ -651,6 +659,17 @@ class Lab(object):
             host_vars.update(atea_anywhere_iptables_persist_file_ipv4=self.persist_files['ipv4'],
                              atea_anywhere_iptables_persist_file_ipv6=self.persist_files['ipv6'])
         inventory = {'all': {'children': {'atea_anywhere_firewalls': {'hosts': {self.firewall: host_vars}}}}}
+        if sites:
+            site_vars = {
+                'ansible_connection': 'local',
+                'ansible_python_interpreter': self._interpreter(namespace=self.ns('c1')),
+                'atea_anywhere_networks': host_vars['atea_anywhere_networks'],
+                'atea_anywhere_customer_networks': networks['customer'],
+                'atea_anywhere_reachability_targets': dict(
+                    (name, [TOPOLOGIES[family][role][2] for family in families])
+                    for name, role in (('mpls', 'mpls'), ('internet', 'inet'))),
+            }
+            inventory['all']['children']['atea_anywhere_sites'] = {'hosts': {self.ns('c1'): site_vars}}
         with open(os.path.join(self.state_dir, 'inventory.json'), 'w', encoding='utf-8') as handle:
             json.dump(inventory, handle, indent=2)
 
@@ -1111,6 +1130,8 @@ def main(argv=None):
                                  help='the firewall manager the firewall runs (default nftables: none but the collection)')
             command.add_argument('--seed', type=int, help='seed of the ports drawn in each range (default: $%s, '
                                  'or random)' % SEED_VARIABLE)
+            command.add_argument('--sites', action='store_true',
+                                 help='the customer host c1 in the inventory too (group atea_anywhere_sites)')
         if name in ('probe', 'walk'):
             command.add_argument('--profile', required=True, choices=sorted(document.PROFILE_SECTIONS))
         if name == 'probe':
@@ -1136,7 +1157,7 @@ def main(argv=None):
         families = tuple(args.families.split(','))
         if set(families) - set(FAMILIES):
             parser.error('--families: ipv4, ipv6 or both, got %r' % args.families)
-        lab.up(args.foreign, args.plant_voip_helpers, families, args.placement, args.seed, args.manager)
+        lab.up(args.foreign, args.plant_voip_helpers, families, args.placement, args.seed, args.manager, args.sites)
         print('lab %s is up; inventory: %s' % (args.prefix, os.path.join(lab.state_dir, 'inventory.json')))
     elif args.command == 'down':
         lab.down()
