@@ -35,9 +35,10 @@ HIDS_DETAIL = ('Symantec Host IDS runs on the clients, not on a firewall: add Ci
 _SECTION_RANK = dict((s.number, rank) for rank, s in enumerate(SECTIONS))
 
 
-class Unit(namedtuple('Unit', 'rule key ranges text')):
+class Unit(namedtuple('Unit', 'rule key ranges text place', defaults=(None,))):
     """One object of a rule: its rule's name, its key (what it matches without destination ports), its destination
-    port ranges ((low, high) tuples, or None) and its text as the platform shows it."""
+    port ranges ((low, high) tuples, or None), its text as the platform shows it, and where it is (a chain, a
+    family: what the reading's unreached reasons are keyed by)."""
 
     __slots__ = ()
 
@@ -95,8 +96,8 @@ def _one_line(text):
 
 
 def judge(row, wanted, live, unreached=None, where=''):
-    """(status, detail, want, have) of one row: wanted and live are the units of the row's rule; unreached, why the
-    rule's objects do not decide packets even where they are as wanted (None when they do)."""
+    """(status, detail, want, have) of one row: wanted and live are the units of the row's rule; unreached: place ->
+    why the objects there do not decide packets even where they are as wanted."""
     ranges = [tuple(r) for r in row['destination_ports']]
     required = [u for u in wanted if u.ranges is None or not ranges or _intersection(ranges, u.ranges)]
     by_key = {}
@@ -118,8 +119,10 @@ def judge(row, wanted, live, unreached=None, where=''):
     have = '\n'.join(seen or [u.text for u in live])
     if gaps:
         return 'different', '; '.join(gaps), want, have
-    if unreached:
-        return 'different', unreached, want, have
+    reasons = [(unreached or {}).get(u.place) for u in required]
+    reasons = [reason for reason in dict.fromkeys(reasons) if reason]
+    if reasons:
+        return 'different', '; '.join(reasons), want, have
     return 'in_place', 'as wanted%s' % where, want, have
 
 
@@ -147,7 +150,7 @@ def checklist(voip=None):
 
 def report(host, platform, placement, rules, reading, voip=None):
     """The compliance of one host. reading() -> (source, read_from, wanted units, live units, unreached, where);
-    unreached: family -> why the objects do not decide packets, or None. A reading that raises Unread makes every
+    unreached: place (see Unit) -> why the objects there do not decide packets. A reading that raises Unread makes every
     row unknown, the reason as detail."""
     rows = document_rows(rules)
     try:
@@ -160,6 +163,6 @@ def report(host, platform, placement, rules, reading, voip=None):
         for row in rows:
             row['status'], row['detail'], row['want'], row['have'] = judge(
                 row, [u for u in wanted if u.rule == row['rule']], [u for u in live if u.rule == row['rule']],
-                unreached.get(row['family']), where)
+                unreached, where)
     return {'host': host, 'platform': platform, 'placement': placement, 'source': source, 'read_from': read_from,
             'rows': rows, 'counts': counts(rows), 'checklist': checklist(voip)}

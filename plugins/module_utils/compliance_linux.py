@@ -47,10 +47,6 @@ def rule_name(comment):
     return match.group(1) if match else None
 
 
-def _by_family(reason):
-    return dict.fromkeys(FAMILIES, reason)
-
-
 # -- nftables --------------------------------------------------------------------------------------------------
 
 def port_ranges(value):
@@ -110,32 +106,33 @@ def nft_units(ruleset, texts, layout):
         rest, ranges = split_ports(rule.get('expr', []))
         text = texts.get((rule['chain'], rule.get('handle')), '')
         units.append(Unit(name, (rule['chain'], json.dumps(rest, sort_keys=True)), ranges,
-                          'chain %s: %s' % (rule['chain'], text)))
+                          'chain %s: %s' % (rule['chain'], text), rule['chain']))
     return units
 
 
 def nft_unreached(ruleset, layout, others=()):
-    """Why the layout's chains do not decide packets even where they hold the rules, or None: in mode chain no rule of
-    the user's base chain jumps to ours; in mode table a chain of ours is not a base chain on its hook. others: the
-    linux_managers Findings of firewalld and ufw, whose own chains reject what they do not allow when active."""
-    reasons = ['%s is active (%s): its own chains reject what it does not allow, nftables rules alone do not let the '
-               'flows through' % (f.manager, f.evidence) for f in others if f is not None and f.active]
+    """Chain of ours -> why it does not decide packets even where it holds the rules: in mode chain no rule of the
+    user's base chain jumps to it; in mode table it is not a base chain on its hook. others: the linux_managers
+    Findings of firewalld and ufw, whose own chains reject what they do not allow when active."""
+    common = ['%s is active (%s): its own chains reject what it does not allow, nftables rules alone do not let the '
+              'flows through' % (f.manager, f.evidence) for f in others if f is not None and f.active]
+    unreached = {}
     chains = dict((c['name'], c) for c in objects_of(ruleset, 'chain')
                   if (c.get('family'), c.get('table')) == (layout.table_family, layout.table))
     for hook in layout.hooks:
         ours = layout.chain_name(hook)
-        if ours not in chains:
-            continue
-        if layout.mode == 'table' and chains[ours].get('hook') != hook:
+        reasons = list(common)
+        if ours in chains and layout.mode == 'table' and chains[ours].get('hook') != hook:
             reasons.append('chain %s is not a base chain on the %s hook' % (ours, hook))
-        if layout.mode == 'chain':
+        if ours in chains and layout.mode == 'chain':
             parent = layout.parent_chains[hook]
             jumps = [r for r in objects_of(ruleset, 'rule')
                      if (r.get('family'), r.get('table'), r.get('chain')) == (layout.table_family, layout.table, parent)
                      and any(isinstance(s, dict) and s.get('jump', {}).get('target') == ours for s in r.get('expr', []))]
             if not jumps:
                 reasons.append('no rule of chain %s jumps to chain %s, so its rules are not reached' % (parent, ours))
-    return '; '.join(reasons) or None
+        unreached[ours] = '; '.join(reasons) or None
+    return unreached
 
 
 def _run(runner, argv, data=None):
@@ -169,7 +166,7 @@ def nftables_reading(runner, nft, unshare, ruleset, rules, layout, others=()):
             raise Unread('nftables could not be read: %s' % error, 'nft')
         live = nft_units(ruleset, listed_rules(listing), layout)
         return ('live', 'nft -j -a list ruleset; nft -a list table %s' % ' '.join(ref), wanted, live,
-                _by_family(nft_unreached(ruleset, layout, others)), ' in table %s' % ' '.join(ref))
+                nft_unreached(ruleset, layout, others), ' in table %s' % ' '.join(ref))
     return reading
 
 
@@ -205,7 +202,7 @@ def line_unit(family, line):
             index += 1
     if name is None:
         return None
-    return Unit(name, (family, ' '.join(rest)), ranges, line)
+    return Unit(name, (family, ' '.join(rest)), ranges, line, family)
 
 
 def iptables_units(family, lines):
@@ -258,9 +255,9 @@ def iptables_reading(runner, which, variant, rules, layout):
 def _ufw_unit(name, family, tuple_fields, text):
     fields = tuple_fields.split()
     if len(fields) != 7:
-        return Unit(name, (family, tuple_fields), None, text)
+        return Unit(name, (family, tuple_fields), None, text, family)
     ranges = None if fields[2] == 'any' else _iptables_ports(fields[2])
-    return Unit(name, (family, ' '.join(fields[:2] + fields[3:])), ranges, text)
+    return Unit(name, (family, ' '.join(fields[:2] + fields[3:])), ranges, text, family)
 
 
 def ufw_wanted(rules, layout):
@@ -281,10 +278,10 @@ def ufw_icmp(rules, layout, before_texts, defaults):
     for name in sorted(set(n[0] for n in needs)):
         own = [n for n in needs if n[0] == name]
         key = ('icmp',) + tuple(sorted(set(n[1:] for n in own)))
-        wanted.append(Unit(name, key, None, 'ICMP echo-request accepted in %s' % ', '.join(n[2] for n in own)))
+        wanted.append(Unit(name, key, None, 'ICMP echo-request accepted in %s' % ', '.join(n[2] for n in own), own[0][1]))
         notes, missing = ufw_state.icmp_coverage(own, before_texts, defaults)
         if not missing:
-            live.append(Unit(name, key, None, '; '.join(note['covered_by'] for note in notes)))
+            live.append(Unit(name, key, None, '; '.join(note['covered_by'] for note in notes), own[0][1]))
     return wanted, live
 
 
@@ -299,9 +296,9 @@ def ufw_reading(host, rules, layout):
         except (linux_managers.ManagerError, files.FileError) as error:
             raise Unread('ufw could not be read: %s' % error, 'ufw status; %s' % ', '.join(ufw_state.USER_RULES.values()))
         icmp_wanted, icmp_live = ufw_icmp(rules, layout, before, defaults)
-        unreached = _by_family(None if found and found.active else
-                               'ufw is not active (%s): its rules are not in force' % (found.evidence if found else
-                                                                                       'not installed'))
+        unreached = dict.fromkeys(FAMILIES, None if found and found.active else
+                                  'ufw is not active (%s): its rules are not in force' % (found.evidence if found else
+                                                                                          'not installed'))
         if not ufw_state.ipv6_enabled(defaults):
             unreached['ipv6'] = 'IPV6 is not "yes" in %s, so ufw does not load its IPv6 rules' % ufw_state.DEFAULTS
         read_from = 'ufw status; %s' % '; '.join(sorted(ufw_state.USER_RULES.values()) + sorted(
@@ -354,5 +351,5 @@ def firewalld_reading(cmd, host, rules, layout):
             raise Unread('firewalld could not be read: %s' % error, 'firewall-cmd --list-all-policies')
         wanted = firewalld_wanted(rules, layout)
         return ('live', 'firewall-cmd --list-all-policies (runtime)', wanted, firewalld_live(policies, layout, wanted),
-                _by_family(None), ' in firewalld policies %s' % ', '.join(sorted(layout.names.values())))
+                {}, ' in firewalld policies %s' % ', '.join(sorted(layout.names.values())))
     return reading

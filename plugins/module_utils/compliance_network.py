@@ -17,7 +17,7 @@ import re
 
 from ansible_collections.atea.anywhere.plugins.module_utils import files, vendor_platforms
 from ansible_collections.atea.anywhere.plugins.module_utils.compliance import Unit, Unread
-from ansible_collections.atea.anywhere.plugins.module_utils.engine import FAMILIES, check_rules
+from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
 from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_asa import ports_as_numbers
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import blocks
 
@@ -74,6 +74,6 @@ def network_reading(platform, rules, running_config_path, zones=None, hint='', *
         if platform == 'cisco_asa':
             running = ports_as_numbers(running)
         return ('running_config', running_config_path, units(rendered, running_format, checked, renderer_class),
-                units(running, running_format, checked, renderer_class), dict.fromkeys(FAMILIES),
+                units(running, running_format, checked, renderer_class), {},
                 ' in the running configuration')
     return reading
