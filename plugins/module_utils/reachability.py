@@ -158,16 +158,22 @@ def _joined(values):
 
 
 def plan(rules, targets, samples):
-    """What to check: (tcp jobs, udp checks, networks of the rules without targets).
+    """What to check: (tcp jobs, udp checks, networks of the rules without targets, networks of targets without
+    rules).
 
     rules: checked rules (engine.check_rules); targets: check_targets() output. Each target address takes the
-    outbound rules of its network and family that hold it; an address that none holds is refused, naming it.
+    outbound rules of its network and family that hold it; an address that none holds is refused, naming it. A
+    network the rules have no outbound flow to (mpls for smb) is left aside: an inventory may name every service
+    address while the profile decides which are tried.
     A TCP job is one address and port, with the rows it serves and its rank (0: a range's low end, 1: its high
     end, 2 on: inside), by which the budget is spent: every range's ends before any range's inside.
     """
     outbound = _outbound(rules)
-    tcp, udp = [], []
+    tcp, udp, unused = [], [], []
     for name, addresses in sorted(targets.items()):
+        if not any(rule['destination_network'] in (name, None) for rule in outbound):
+            unused.append(name)
+            continue
         for index, address in enumerate(addresses):
             chosen = [rule for rule in outbound if rule['destination_network'] in (name, None)
                       and rule['family'] == _family(address) and _contains(rule['destinations'], address)]
@@ -175,8 +181,8 @@ def plan(rules, targets, samples):
                 held = sorted(set(cidr for rule in outbound if rule['destination_network'] in (name, None)
                                   for cidr in rule['destinations']))
                 raise inputs.InputError('targets.%s[%d]' % (name, index), address,
-                                        'in no outbound TCP or UDP rule to the %s network (its destinations: %s)'
-                                        % (name, ', '.join(held) or 'none in these rules'))
+                                        'in no outbound TCP or UDP rule to the %s network of its address family '
+                                        '(its destinations: %s)' % (name, ', '.join(held)))
             for rule in chosen:
                 if rule['protocol'] == 'udp':
                     for entry in rule['provenance']:
@@ -193,7 +199,7 @@ def plan(rules, targets, samples):
                     tcp.append({'address': address, 'port': port, 'rule': rule, 'rank': ranks[port],
                                 'rows': _rows(rule['provenance'], port)})
     named = set(rule['destination_network'] for rule in outbound if rule['destination_network'])
-    return tcp, udp, sorted(named - set(targets))
+    return tcp, udp, sorted(named - set(targets)), unused
 
 
 def _row_fields(rows):
@@ -320,7 +326,7 @@ def check(rules, targets, timeout=DEFAULT_TIMEOUT, budget=DEFAULT_BUDGET, sample
     check_options(timeout, budget, samples, parallel)
     site = check_site(socket.gethostname() if site is None else site)
     rules = engine.check_rules(rules)
-    tcp_jobs, udp_checks, untargeted = plan(rules, check_targets(targets), samples)
+    tcp_jobs, udp_checks, untargeted, unused = plan(rules, check_targets(targets), samples)
     profile, sections = profile_of(rules)
     started = clock()
     probed = run_tcp(tcp_jobs, timeout, budget, parallel, connect, clock)
@@ -360,6 +366,6 @@ def check(rules, targets, timeout=DEFAULT_TIMEOUT, budget=DEFAULT_BUDGET, sample
         'site': site, 'profile': profile, 'sections': sections,
         'budget_seconds': budget, 'timeout_seconds': timeout, 'samples': samples, 'parallel': parallel,
         'total_seconds': round(max(clock() - started, 0.0), 3),
-        'source_ports': ports_note, 'not_targeted': untargeted,
+        'source_ports': ports_note, 'not_targeted': untargeted, 'not_in_rules': unused,
         'tcp': tcp, 'udp': udp, 'counts': counts,
     }

@@ -15,7 +15,9 @@ description:
   - The destinations of the rules are whole networks; the service listens on a few addresses in them, which
     O(targets) names per network. Each address takes the outbound rules of its network and address family that
     hold it; an address that no rule holds is refused. A network of the rules without targets is not checked and
-    is listed in RV(reachability.not_targeted) (with a warning).
+    is listed in RV(reachability.not_targeted) (with a warning); targets in a network the rules have no outbound
+    flow to (C(mpls) with profile C(smb)) are left aside and listed in RV(reachability.not_in_rules), so one
+    inventory can name every service address whatever the profile.
   - "B(TCP): for each destination port range of each document row, the range's two ends and O(samples) ports
     evenly spaced inside it are tried (a single port is tried once). Each is one connect() with a timeout of
     O(timeout) seconds; nothing is sent and the connection is closed at once. States: V(open) (connected);
@@ -167,6 +169,11 @@ reachability:
         the source ports 1024-65535 the rules ask for (sections 3 and 4: 1024 and up)
     not_targeted:
       description: Networks of the rules that O(targets) names no address in; nothing was tried there.
+      type: list
+      elements: str
+      sample: [mpls]
+    not_in_rules:
+      description: Networks of O(targets) that the rules have no outbound TCP or UDP flow to; nothing was tried there.
       type: list
       elements: str
       sample: [mpls]

@@ -6,6 +6,7 @@ connector: no timing), and what it refuses."""
 
 from __future__ import annotations
 
+import socket
 import threading
 
 import pytest
@@ -88,8 +89,15 @@ def test_smb_targets_take_the_internet_rules_ports_and_rows():
     udp_ports = dict((e['ids'][0], e['ports']) for e in result['udp'])
     assert udp_ports == {'3-media': [[36002, 59999]], '4-media-udp': [[40000, 49999]]}
     assert result['profile'] == 'smb' and result['sections'] == ['3', '4'] and result['not_targeted'] == []
+    assert result['not_in_rules'] == []
     assert result['counts'] == {'open': 0, 'closed': 0, 'filtered': 7, 'not_checked': 0, 'not_proven': 2}
     assert 'within the source ports 1024-65535' in result['source_ports']
+
+
+def test_targets_in_a_network_without_rules_are_left_aside_and_listed():
+    result, tried = _check(_rules(), {'mpls': [MPLS], 'internet': [INET]}, samples=0)
+    assert result['not_in_rules'] == ['mpls'] and result['not_targeted'] == []
+    assert set(address for address, _port in tried) == {INET} and len(result['udp']) == 2
 
 
 def test_enterprise_outbound_only_and_a_network_without_targets_is_listed():
@@ -165,7 +173,7 @@ def test_details_name_the_source_and_a_source_outside_the_rule():
     ({'internet': ['203.0.113.10\n']}, None, None),
     ({'internet': ['198.51.100.10']}, 'targets.internet[0]', 'in no outbound'),
     ({'internet': ['2001:db8::10']}, 'targets.internet[0]', 'in no outbound'),
-    ({'mpls': [MPLS]}, 'targets.mpls[0]', 'none in these rules'),
+    ({'internet': ['192.0.2.10']}, 'targets.internet[0]', 'its destinations: 203.0.113.0/24'),
 ])
 def test_targets_are_checked_naming_the_option(targets, option, reason):
     if option is None:  # surrounding white space of an address is dropped, not refused
@@ -212,3 +220,18 @@ def test_ephemeral_range_is_read_or_unknown(tmp_path):
     (tmp_path / 'bad').write_text('x')
     assert reachability.ephemeral_range(str(tmp_path / 'bad')) is None
     assert reachability.ephemeral_range(str(tmp_path / 'missing')) is None
+
+
+def test_tcp_connect_tells_open_from_closed_on_loopback():
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        listener.bind(('127.0.0.1', 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        state, why, source = reachability.tcp_connect('127.0.0.1', port, 5)
+        assert state == 'open' and why.startswith('connected') and source[0] == '127.0.0.1' and source[1] > 0
+    finally:
+        listener.close()
+    state, why, _source = reachability.tcp_connect('127.0.0.1', port, 5)  # nothing listens there now
+    assert state == 'closed' and 'TCP reset' in why
+    assert reachability.udp_route('127.0.0.1', port) == ('127.0.0.1', None)
