@@ -253,8 +253,9 @@ def tcp_connect(address, port, timeout):
             state, why = 'filtered', ('no answer within %g s: dropped on the way, or nothing at the address '
                                       'answers' % timeout)
         except ConnectionRefusedError:
-            state, why = 'closed', ('refused (TCP reset): a host at the address answered, so the path is open up to '
-                                    'it; nothing listens on the port (or a firewall there rejects with a reset)')
+            state, why = 'closed', ('refused (ECONNREFUSED: a TCP reset or an ICMP port unreachable): a host '
+                                    'answered, the target (the path is open up to it and nothing listens on the port) '
+                                    'or a firewall on the way that rejects rather than drops')
         except OSError as error:
             state = 'filtered'
             why = _ERRNO_DETAIL.get(error.errno, '%s (%s)' % (error.strerror, errno.errorcode.get(error.errno, error.errno)))
@@ -330,7 +331,7 @@ def check(rules, targets, timeout=DEFAULT_TIMEOUT, budget=DEFAULT_BUDGET, sample
     profile, sections = profile_of(rules)
     started = clock()
     probed = run_tcp(tcp_jobs, timeout, budget, parallel, connect, clock)
-    ports_note = source_ports_note([job['rule'] for job in tcp_jobs], ephemeral)
+    ports_note = source_ports_note([job['rule'] for job in tcp_jobs] + [item['rule'] for item in udp_checks], ephemeral)
     tcp = []
     for job, (state, why, source, seconds) in zip(tcp_jobs, probed):
         detail = why

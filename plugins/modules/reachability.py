@@ -21,8 +21,9 @@ description:
   - "B(TCP): for each destination port range of each document row, the range's two ends and O(samples) ports
     evenly spaced inside it are tried (a single port is tried once). Each is one connect() with a timeout of
     O(timeout) seconds; nothing is sent and the connection is closed at once. States: V(open) (connected);
-    V(closed) (refused with a TCP reset: a host at the address answered, so the path is open up to it, and
-    nothing listens on the port, or a firewall there rejects with a reset); V(filtered) (no answer within the
+    V(closed) (refused, by a TCP reset or an ICMP port unreachable: a host answered, normally the target, so the
+    path is open up to it and nothing listens on the port; or a firewall on the way that rejects rather than
+    drops); V(filtered) (no answer within the
     timeout, or an ICMP host or network unreachable or administratively prohibited, or this host's own firewall
     refused to send; the detail says which); V(not_checked) (see O(budget))."
   - "B(Budget): at most O(parallel) ports are tried at once, and a port is tried only when its whole timeout

@@ -113,7 +113,7 @@ def test_each_port_shows_what_the_firewall_and_the_stand_in_do(checked):
     assert set(wanted.values()) == {'open', 'closed', 'filtered'}
     assert dict((entry['port'], entry['state']) for entry in tcp) == wanted, json.dumps(tcp, indent=1)
     by_port = dict((entry['port'], entry) for entry in tcp)
-    assert 'TCP reset' in by_port[43333]['detail'] and 'no answer within 1 s' in by_port[DROPPED]['detail']
+    assert 'ECONNREFUSED' in by_port[43333]['detail'] and 'no answer within 1 s' in by_port[DROPPED]['detail']
     assert all('from %s port ' % lab.DEFAULT_TOPOLOGY['c1'][2] in entry['detail'] for entry in tcp)
     assert by_port[5222]['ids'] == ['3-xmpp'] and by_port[DROPPED]['ids'] == ['dropped']
     assert reach['counts'] == {'open': list(wanted.values()).count('open'), 'closed': list(wanted.values()).count('closed'),
