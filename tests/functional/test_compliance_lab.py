@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The role's compliance entry point on the lab (tests/lab/lab.py, prefixes r1 and r2): site.yml -e profile=smb
+applies, then a playbook runs tasks_from compliance in check mode and writes the fact __atea_anywhere_compliance.
+
+Every expected status is named from the live ruleset, read here with the tools themselves (nft -j list ruleset,
+iptables-nft-save) and interpreted by this file, not by the collection: a row is in place where a rule of its name
+allows its ports, missing where no rule has its name, different otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LAB = os.path.join(REPO, 'tests', 'lab', 'lab.py')
+BIN = os.path.dirname(sys.executable)
+TABLE = ('inet', 'atea_anywhere')
+
+pytestmark = pytest.mark.skipif(
+    not (os.geteuid() == 0 and shutil.which('ip') and shutil.which('nft') and shutil.which('iptables-nft-save')),
+    reason='needs root, ip, nft and iptables-nft')
+
+PLAYBOOK = '''---
+- name: Read the compliance of the firewalls
+  hosts: atea_anywhere_firewalls
+  gather_facts: false
+  tasks:
+    - name: Read it
+      ansible.builtin.include_role:
+        name: atea.anywhere.atea_anywhere
+        tasks_from: compliance
+      vars:
+        atea_anywhere_profile: smb
+    - name: Write it for the test
+      ansible.builtin.copy:
+        content: "{{ __atea_anywhere_compliance | to_nice_json }}"
+        dest: "{{ out }}/{{ inventory_hostname }}.json"
+        mode: "0644"
+      delegate_to: localhost
+      check_mode: false
+'''
+
+
+def _lab(prefix, *args):
+    subprocess.run([sys.executable, LAB] + list(args) + ['--prefix', prefix], cwd=REPO, check=True,
+                   capture_output=True, text=True)
+
+
+def _playbook(inventory, *args):
+    run = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory] + list(args), cwd=REPO,
+                         capture_output=True, text=True, check=False, env=dict(os.environ, PATH=BIN + ':' + os.environ['PATH']))
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    return run
+
+
+class Lab(object):
+    def __init__(self, prefix, tmp):
+        self.prefix = prefix
+        self.firewall = '%s-fw' % prefix
+        self.inventory = os.path.join(REPO, 'build', 'lab', prefix, 'inventory.json')
+        self.tmp = tmp
+        (tmp / 'compliance.yml').write_text(PLAYBOOK)
+
+    def site(self, *extra):
+        _playbook(self.inventory, 'playbooks/site.yml', '-e', 'profile=smb', *extra)
+
+    def compliance(self):
+        """The fact, from the entry point run in check mode."""
+        _playbook(self.inventory, str(self.tmp / 'compliance.yml'), '--check', '-e', 'out=%s' % self.tmp)
+        return json.loads((self.tmp / ('%s.json' % self.firewall)).read_text())
+
+    def netns(self, *argv, **kwargs):
+        return subprocess.run(['ip', 'netns', 'exec', self.firewall] + list(argv), capture_output=True, text=True,
+                              check=True, **kwargs).stdout
+
+
+def _lab_fixture(prefix, tmp_path_factory, *options):
+    _lab(prefix, 'down')
+    try:
+        _lab(prefix, 'up', *options)
+        yield Lab(prefix, tmp_path_factory.mktemp(prefix))
+    finally:
+        _lab(prefix, 'down')
+
+
+@pytest.fixture(scope='module')
+def nft_lab(tmp_path_factory):
+    yield from _lab_fixture('r1', tmp_path_factory)
+
+
+@pytest.fixture(scope='module')
+def iptables_lab(tmp_path_factory):
+    yield from _lab_fixture('r2', tmp_path_factory, '--manager', 'iptables-nft')
+
+
+# -- the live ruleset, read here ---------------------------------------------------------------------------------
+
+def _values(right):
+    """Port ranges of an nft JSON value: a number, a range, a set of them (elements with comments)."""
+    if isinstance(right, int):
+        return [(right, right)]
+    if 'range' in right:
+        return [tuple(right['range'])]
+    if 'elem' in right:
+        return _values(right['elem']['val'])
+    return [r for item in right['set'] for r in _values(item)]
+
+
+def nft_rules(lab):
+    """rule name -> the destination port ranges each live rule of that name in our table allows."""
+    found = {}
+    for entry in json.loads(lab.netns('nft', '-j', 'list', 'ruleset'))['nftables']:
+        rule = entry.get('rule')
+        if not rule or (rule['family'], rule['table']) != TABLE or not rule.get('comment', '').startswith('atea-anywhere '):
+            continue
+        name = rule['comment'].split()[1].rstrip(':')
+        ports = [_values(s['match']['right']) for s in rule['expr']
+                 if 'match' in s and s['match']['left'].get('payload', {}).get('field') == 'dport']
+        found.setdefault(name, []).append(ports[0] if ports else [])
+    return found
+
+
+def expected(rows, live):
+    """Each row's status from the live rules by name: live: rule name -> [port ranges of each rule of that name]."""
+    status = {}
+    for row in rows:
+        rules = live.get(row['rule'])
+        covered = rules and any(all(any(lo <= low and high <= hi for lo, hi in ports) for low, high in
+                                    row['destination_ports']) for ports in rules)
+        status[(row['id'], row['family'])] = 'missing' if not rules else 'in_place' if covered else 'different'
+    return status
+
+
+def statuses(result):
+    return dict(((row['id'], row['family']), row['status']) for row in result['rows'])
+
+
+def test_nftables_in_place_then_a_hand_edit_then_missing_after_state_absent(nft_lab):
+    nft_lab.site()
+    result = nft_lab.compliance()
+    assert (result['host'], result['platform'], result['source']) == (nft_lab.firewall, 'nftables', 'live')
+    assert set(statuses(result).values()) == {'in_place'}
+    assert statuses(result) == expected(result['rows'], nft_rules(nft_lab))
+    assert [c['status'] for c in result['checklist']] == ['done', 'left_to_a_person']
+
+    # By hand: one port of the rule with several changed (its set element), and the UDP rule deleted.
+    listing = nft_lab.netns('nft', '-a', 'list', 'chain', *TABLE, 'forward')
+    tcp = next(line.strip() for line in listing.splitlines() if 'dport {' in line and 'tcp-ipv4' in line)
+    udp = next(line.strip() for line in listing.splitlines() if 'udp-ipv4' in line)
+    element = tcp.split('dport { ', 1)[1].split(' comment', 1)[0]
+    changed = str(int(element.split('-')[-1]) + 1)
+    text, handle = tcp.rsplit(' # handle ', 1)
+    script = ('delete rule %s forward handle %s\ndelete rule %s forward handle %s\nadd rule %s forward %s\n'
+              % (' '.join(TABLE), handle, ' '.join(TABLE), udp.rsplit(' ', 1)[1], ' '.join(TABLE),
+                 text.replace('dport { %s comment' % element, 'dport { %s comment' % changed, 1)))
+    nft_lab.netns('nft', '-f', '-', input=script)
+    result = nft_lab.compliance()
+    want = expected(result['rows'], nft_rules(nft_lab))
+    assert statuses(result) == want
+    assert sorted(set(want.values())) == ['different', 'in_place', 'missing']
+    for row in result['rows']:
+        if row['status'] == 'different':
+            assert element.split('-')[0] in row['detail'] and row['have'] and row['want'] != row['have']
+        if row['status'] == 'missing':
+            assert row['have'] is None and 'udp' in row['want']
+
+    nft_lab.site('-e', 'atea_anywhere_state=absent')
+    result = nft_lab.compliance()
+    assert nft_rules(nft_lab) == {}
+    assert set(statuses(result).values()) == {'missing'}
+    assert result['counts']['missing'] == len(result['rows']) > 0
+
+
+def ipt_rules(lab):
+    """rule name -> the destination port ranges of each iptables-nft line of that name (both families)."""
+    found = {}
+    for command in ('iptables-nft-save', 'ip6tables-nft-save'):
+        for line in lab.netns(command, '-t', 'filter').splitlines():
+            words = shlex.split(line) if line.startswith('-A ') else []
+            if '--comment' not in words or not words[words.index('--comment') + 1].startswith('atea-anywhere '):
+                continue
+            name = words[words.index('--comment') + 1].split()[1].rstrip(':')
+            ports = next((words[n + 1] for n, w in enumerate(words) if w in ('--dport', '--dports')), '')
+            found.setdefault(name, []).append([tuple(int(p) for p in (part.split(':') * 2)[:2])
+                                               for part in ports.split(',') if part])
+    return found
+
+
+def test_iptables_nft_in_place_then_missing_after_state_absent(iptables_lab):
+    iptables_lab.site()
+    result = iptables_lab.compliance()
+    assert (result['platform'], result['source']) == ('iptables', 'live')
+    assert 'iptables-nft-save' in result['read_from']
+    assert set(statuses(result).values()) == {'in_place'}
+    live = ipt_rules(iptables_lab)
+    # A row is in place where some line of its rule allows all its ports (each line holds at most 15 of them).
+    assert statuses(result) == expected(result['rows'], live)
+
+    iptables_lab.site('-e', 'atea_anywhere_state=absent')
+    result = iptables_lab.compliance()
+    assert ipt_rules(iptables_lab) == {}
+    assert set(statuses(result).values()) == {'missing'}
