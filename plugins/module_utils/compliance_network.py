@@ -47,6 +47,20 @@ def statements(text, running_format):
             if line.strip() and not line.lstrip().startswith(('#', '!'))]
 
 
+# A port line of an ASA service object-group: 'port-object eq 443', 'port-object range 40000 49999'.
+_PORT_OBJECT = re.compile(r'port-object (?:eq ([0-9]+)|range ([0-9]+) ([0-9]+))$')
+
+
+def _unit(name, statement):
+    """A statement's unit; a port line of a service group is keyed by the group, its port as its range, so a row is
+    judged by its own ports."""
+    match = _PORT_OBJECT.match(statement[-1]) if len(statement) == 2 else None
+    if match:
+        low, high = (match.group(1), match.group(1)) if match.group(1) else match.group(2, 3)
+        return Unit(name, (statement[0], 'port-object'), [(int(low), int(high))], ' / '.join(statement))
+    return Unit(name, statement, None, ' / '.join(statement))
+
+
 def units(text, running_format, rules, renderer_class):
     """The units of each rule in a configuration's text: the statements that name it (a block whose header names
     it, with all its lines)."""
@@ -55,7 +69,7 @@ def units(text, running_format, rules, renderer_class):
         names = rule_names(renderer_class, rule)
         for statement in statements(text, running_format):
             if _mentions(statement[0], names) or _mentions(statement[-1], names):
-                found.append(Unit(rule['name'], statement, None, ' / '.join(statement)))
+                found.append(_unit(rule['name'], statement))
     return found
 
 
