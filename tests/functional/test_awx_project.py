@@ -209,9 +209,9 @@ def test_job_template_example_uses_only_options_the_awx_modules_have(tmp_path):
 def test_checkout_ansible_cfg_finds_a_collection_installed_the_usual_way(awx_project, tmp_path):
     """Without the `make setup` link and without ANSIBLE_COLLECTIONS_PATH, the checkout's ansible.cfg still finds
     atea.anywhere where ansible-galaxy installs by default (~/.ansible/collections)."""
-    tmp, project, _ = awx_project
+    tmp, project = awx_project[:2]
     # Where the project update put it (the project's .ansible/collections or the requirements cache).
-    installed, = [os.path.join(root, 'ansible_collections') for root, dirs, _ in os.walk(str(tmp))
+    installed, = [os.path.join(root, 'ansible_collections') for root, dirs, unused in os.walk(str(tmp))
                   if 'ansible_collections' in dirs]
     home = tmp_path / 'home'
     shutil.copytree(installed, str(home / '.ansible' / 'collections' / 'ansible_collections'))

@@ -83,9 +83,10 @@ def built(tmp_path_factory):
 
 
 def test_tarball_holds_what_a_user_needs_and_no_development_file(built):
-    _, tarball = built
+    tarball = built[1]
     with tarfile.open(tarball) as archive:
         members = [m.name[2:] if m.name.startswith('./') else m.name for m in archive.getmembers()]
+        regular = [m.name for m in archive.getmembers() if m.isfile()]
         manifest = json.load(archive.extractfile('MANIFEST.json'))['collection_info']
     files = set(members)
     assert not [name for name in SHIPPED if name not in files]
@@ -93,7 +94,6 @@ def test_tarball_holds_what_a_user_needs_and_no_development_file(built):
     # Nothing but the checkout's own files: no stray local output (ansible-galaxy adds only its two metadata files).
     listed = subprocess.run(['git', 'ls-files', '--cached', '--others', '--exclude-standard'], cwd=REPO,
                             capture_output=True, text=True, check=True).stdout.splitlines()
-    regular = [m.name for m in tarfile.open(tarball).getmembers() if m.isfile()]
     assert sorted(set(regular) - set(listed) - {'MANIFEST.json', 'FILES.json'}) == []
     # No invented addresses: galaxy.yml names no repository, documentation, homepage or issue tracker.
     assert [manifest[key] for key in ('repository', 'documentation', 'homepage', 'issues')] == [None] * 4
@@ -102,7 +102,7 @@ def test_tarball_holds_what_a_user_needs_and_no_development_file(built):
 
 
 def test_ansible_doc_reads_the_installed_collection(built):
-    work, _ = built
+    work = built[0]
     installed = work / 'installed'
     result = _run(['ansible-doc', '-t', 'module', 'atea.anywhere.nftables'], work,
                   _env(work, ANSIBLE_COLLECTIONS_PATH=str(installed)))
@@ -113,7 +113,7 @@ def test_ansible_doc_reads_the_installed_collection(built):
 def test_introspection_lists_the_dependencies_of_meta(built):
     """ansible-builder introspect on an install of the built collection finds meta/execution-environment.yml's
     files; without it, it would look for requirements.txt and bindep.txt at the root, which do not ship."""
-    work, _ = built
+    work = built[0]
     with open(os.path.join(REPO, 'meta', 'execution-environment.yml')) as handle:
         meta = yaml.safe_load(handle)
     assert meta['version'] == 1
@@ -152,7 +152,7 @@ def _tested_pins():
 
 @pytest.mark.parametrize('definition', EE_FILES)
 def test_builder_create_puts_the_collection_and_its_requirements_in_the_context(built, tmp_path, definition):
-    _, tarball = built
+    tarball = built[1]
     (tmp_path / 'home').mkdir()
     ee, context, containerfile = _create(tmp_path, tarball, definition)
     with open(str(ee / definition)) as handle:
@@ -179,9 +179,9 @@ def test_galaxy_stage_of_the_containerfile_installs_the_collection_and_introspec
         built, tmp_path):
     """The galaxy stage's own command, run in the context (its WORKDIR /build is the context's _build), into a
     folder that stands in for /usr/share/ansible/collections; then the introspection the builder stage runs."""
-    _, tarball = built
+    tarball = built[1]
     (tmp_path / 'home').mkdir()
-    _, context, containerfile = _create(tmp_path, tarball, 'execution-environment.yml')
+    context, containerfile = _create(tmp_path, tarball, 'execution-environment.yml')[1:]
     command, = [line for line in containerfile.splitlines() if ' ansible-galaxy collection install ' in line]
     argv = shlex.split(command.replace('RUN ', '', 1).replace('$ANSIBLE_GALAXY_CLI_COLLECTION_OPTS ', ''))
     environ = dict(item.split('=', 1) for item in argv if re.match(r'^[A-Z_]+=', item))
