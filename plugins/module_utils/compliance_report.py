@@ -408,7 +408,7 @@ def markdown(report):
         md(report['profile'] or 'none given'),
         md(', '.join('%s %s' % (s['section'], s['title']) for s in report['sections']) or 'none')))
     out.append('')
-    out += ['Statuses: ' + md('; '.join('%s: %s' % (STATUS_TEXT[s], m) for s, m in report['statuses'].items()))
+    out += ['Statuses: ' + md('; '.join('%s: %s' % (STATUS_TEXT[s], m) for s, m in ((s, report['statuses'][s]) for s in STATUSES)))
             + '.', '']
     out += ['## Summary', '']
     out += _md_table(['Host', 'Platform', 'Read from', 'In place', 'Missing', 'Different', 'Unknown'],
@@ -463,7 +463,7 @@ def _md_sites(sites):
         out += ['### Site %s' % md(site['site']), '']
         out += [md('Timeout per port %s s, budget %s s, took %s s. TCP: %s.' % (
             _number(site['timeout_seconds']), _number(site['budget_seconds']), _number(site['total_seconds']),
-            ', '.join('%d %s' % (n, s.replace('_', ' ')) for s, n in site['counts'].items() if n) or 'none')), '']
+            ', '.join('%d %s' % (n, s.replace('_', ' ')) for s, n in ((s, site['counts'][s]) for s in TCP_STATES) if n) or 'none')), '']
         out += _md_table(['Address', 'Port', 'Section', 'Purpose', 'State', 'Seconds', 'Detail'],
                          [[p['address'], p['port'], p['section'] or '', p['purpose'] or '', p['state'].replace('_', ' '),
                            _number(p['seconds']), p['detail'] or ''] for p in site['tcp']])
@@ -524,7 +524,7 @@ def html_page(report):
         esc(report['profile'] or 'none given'),
         esc('; '.join('%s %s' % (s['section'], s['title']) for s in report['sections']) or 'none')))
     out.append('<p class="legend">%s</p>' % ' '.join(
-        '%s %s.' % (_badge(status), esc(meaning)) for status, meaning in report['statuses'].items()))
+        '%s %s.' % (_badge(status), esc(report['statuses'][status])) for status in STATUSES))
     out.append('<h2>Summary</h2>')
     counts = report['counts']
     out.append(_html_table(
@@ -590,7 +590,7 @@ def _html_sites(sites):
         out.append('<h3>Site %s</h3>' % esc(site['site']))
         out.append('<p>%s</p>' % esc('Timeout per port %s s, budget %s s, took %s s. TCP: %s.' % (
             _number(site['timeout_seconds']), _number(site['budget_seconds']), _number(site['total_seconds']),
-            ', '.join('%d %s' % (n, s.replace('_', ' ')) for s, n in site['counts'].items() if n) or 'none')))
+            ', '.join('%d %s' % (n, s.replace('_', ' ')) for s, n in ((s, site['counts'][s]) for s in TCP_STATES) if n) or 'none')))
         out.append(_html_table(['Address', 'Port', 'Section', 'Purpose', 'State', 'Seconds', 'Detail'],
                                [[esc(p['address']), esc(p['port']), esc(p['section'] or ''), esc(p['purpose'] or ''),
                                  _badge(_TCP_BADGE[p['state']], p['state'].replace('_', ' ')), esc(_number(p['seconds'])),

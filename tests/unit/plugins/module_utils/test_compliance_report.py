@@ -160,8 +160,10 @@ def test_failed_hosts_and_reachability_are_in_every_rendering():
     assert cr.md(cr.UDP_STATEMENT) in text and cr.esc(cr.UDP_STATEMENT) in page
 
 
-def test_the_same_input_gives_the_same_bytes():
-    assert cr.render(_report()) == cr.render(_report())
+def test_the_same_input_gives_the_same_bytes_and_the_json_renders_as_the_data():
+    report = _report()
+    assert cr.render(report) == cr.render(_report())
+    assert cr.render(json.loads(cr.json_text(report))) == cr.render(report)
 
 
 # --- the picture ---------------------------------------------------------------------------------------------
