@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""site.yml's summary: what each host did, which failed or was unreachable and why; site hosts left alone.
+
+Render mode only, and an unreachable host whose connection is refused on the loopback: nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CHOICES = 'linux, nftables, firewalld, ufw, iptables, cisco_asa, cisco_ios, fortios, panos, junos_srx, routeros'
+
+
+def _site(tmp_path, inventory):
+    (tmp_path / 'inventory.json').write_text(json.dumps(inventory))
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(tmp_path / 'inventory.json'),
+         'playbooks/site.yml', '-e', 'profile=smb', '-e', 'atea_anywhere_output_dir=%s' % (tmp_path / 'out')],
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=300,
+        env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json'))
+    assert 'Traceback' not in run.stdout + run.stderr, run.stdout + run.stderr
+    return run, json.loads(run.stdout)
+
+
+def _task(report, name):
+    return [task for play in report['plays'] for task in play['tasks'] if task['task']['name'] == name]
+
+
+def test_the_summary_names_failed_and_unreachable_hosts_and_leaves_site_hosts_out(tmp_path):
+    run, report = _site(tmp_path, {'all': {
+        'hosts': {
+            'asa-1': {'atea_anywhere_platform': 'cisco_asa'},
+            'bogus-1': {'atea_anywhere_platform': 'bogus'},
+            # Refused at once on the loopback: unreachable.
+            'gone-1': {'atea_anywhere_platform': 'nftables', 'ansible_connection': 'ssh', 'ansible_host': '127.0.0.1',
+                       'ansible_port': 1},
+        },
+        'children': {'atea_anywhere_sites': {'hosts': {'site-1': {'atea_anywhere_platform': 'cisco_asa'}}}}}})
+    # Unreachable makes 4, like a failure the run ends non-zero.
+    assert run.returncode == 4, run.stdout[-3000:] + run.stderr
+    assert report['plays'][-1]['play']['name'] == 'Summary'
+    summary = dict((item['item'], item['msg'])
+                   for item in report['plays'][-1]['tasks'][-1]['hosts']['localhost']['results'])
+    assert sorted(summary) == ['asa-1', 'bogus-1', 'gone-1']
+    rendered = str(tmp_path / 'out' / 'rendered' / 'asa-1.asa.cfg')
+    assert (summary['asa-1']['did'], summary['asa-1']['changed'], summary['asa-1']['file']) == ('rendered', True, rendered)
+    assert os.listdir(str(tmp_path / 'out' / 'rendered')) == ['asa-1.asa.cfg']
+    assert summary['bogus-1'] == {'failed': 'Refuse variables the role cannot take: value of atea_anywhere_platform '
+                                            'must be one of: %s, got: bogus' % CHOICES}
+    assert list(summary['gone-1']) == ['unreachable'] and 'port 1' in summary['gone-1']['unreachable']
+    # One line, not the role's whole argument spec.
+    assert 'argument_spec_data' not in run.stdout
+    assert 'atea_anywhere_asa_bind_access_groups' not in run.stdout
+    # The site host was not in the apply play.
+    assert not [task for task in _task(report, 'Apply the profile') if 'site-1' in task['hosts']]
+
+
+def test_when_every_host_fails_the_apply_play_sums_them_up(tmp_path):
+    run, report = _site(tmp_path, {'all': {'hosts': {'bogus-1': {'atea_anywhere_platform': 'bogus'},
+                                                     'bogus-2': {'atea_anywhere_platform': 'cisco_asa',
+                                                                 'atea_anywhere_mode': 'push'}}}})
+    assert run.returncode == 2, run.stdout[-3000:] + run.stderr
+    # ansible-playbook ends when no host is left: no summary play, the apply play said it.
+    assert 'Summary' not in [play['play']['name'] for play in report['plays']]
+    (summed,) = _task(report, 'Sum up the failures, as no host is left for the summary play')
+    said = [result['msg'] for result in summed['hosts'].values() if 'msg' in result]
+    assert said == [{'bogus-1': 'Refuse variables the role cannot take: value of atea_anywhere_platform must be one '
+                                'of: %s, got: bogus' % CHOICES,
+                     'bogus-2': 'Refuse variables the role cannot take: value of atea_anywhere_mode must be one of: '
+                                'render, apply, got: push'}]
+    assert 'argument_spec_data' not in run.stdout
