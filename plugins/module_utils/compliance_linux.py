@@ -351,5 +351,5 @@ def firewalld_reading(cmd, host, rules, layout):
             raise Unread('firewalld could not be read: %s' % error, 'firewall-cmd --list-all-policies')
         wanted = firewalld_wanted(rules, layout)
         return ('live', 'firewall-cmd --list-all-policies (runtime)', wanted, firewalld_live(policies, layout, wanted),
-                {}, ' in firewalld policies %s' % ', '.join(sorted(layout.names.values())))
+                {}, ' in firewalld policies %s' % ', '.join(layout.names[hook] for hook in layout.hooks))
     return reading

@@ -11,6 +11,7 @@ allows its ports, missing where no rule has its name, different otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
@@ -78,28 +79,25 @@ class Lab(object):
         _playbook(self.inventory, str(self.tmp / 'compliance.yml'), '--check', '-e', 'out=%s' % self.tmp)
         return json.loads((self.tmp / ('%s.json' % self.firewall)).read_text())
 
+    def listing(self):
+        """What lab.py lists of the manager (ufw's user rules files, firewalld's runtime policies)."""
+        return json.loads(subprocess.run([sys.executable, LAB, 'listing', '--prefix', self.prefix], cwd=REPO, check=True,
+                                         capture_output=True, text=True).stdout)
+
     def netns(self, *argv, **kwargs):
         return subprocess.run(['ip', 'netns', 'exec', self.firewall] + list(argv), capture_output=True, text=True,
                               check=True, **kwargs).stdout
 
 
-def _lab_fixture(prefix, tmp_path_factory, *options):
+@contextlib.contextmanager
+def lab_up(prefix, tmp_path, *options):
+    """The lab built (torn down first if an earlier run left it), and torn down after."""
     _lab(prefix, 'down')
     try:
         _lab(prefix, 'up', *options)
-        yield Lab(prefix, tmp_path_factory.mktemp(prefix))
+        yield Lab(prefix, tmp_path)
     finally:
         _lab(prefix, 'down')
-
-
-@pytest.fixture(scope='module')
-def nft_lab(tmp_path_factory):
-    yield from _lab_fixture('r1', tmp_path_factory)
-
-
-@pytest.fixture(scope='module')
-def iptables_lab(tmp_path_factory):
-    yield from _lab_fixture('r2', tmp_path_factory, '--manager', 'iptables-nft')
 
 
 # -- the live ruleset, read here ---------------------------------------------------------------------------------
@@ -144,7 +142,12 @@ def statuses(result):
     return dict(((row['id'], row['family']), row['status']) for row in result['rows'])
 
 
-def test_nftables_in_place_then_a_hand_edit_then_missing_after_state_absent(nft_lab):
+def test_nftables_in_place_then_a_hand_edit_then_missing_after_state_absent(tmp_path):
+    with lab_up('r1', tmp_path) as nft_lab:
+        _nftables(nft_lab)
+
+
+def _nftables(nft_lab):
     nft_lab.site()
     result = nft_lab.compliance()
     assert (result['host'], result['platform'], result['source']) == (nft_lab.firewall, 'nftables', 'live')
@@ -195,7 +198,12 @@ def ipt_rules(lab):
     return found
 
 
-def test_iptables_nft_in_place_then_missing_after_state_absent(iptables_lab):
+def test_iptables_nft_in_place_then_missing_after_state_absent(tmp_path):
+    with lab_up('r2', tmp_path, '--manager', 'iptables-nft') as iptables_lab:
+        _iptables(iptables_lab)
+
+
+def _iptables(iptables_lab):
     iptables_lab.site()
     result = iptables_lab.compliance()
     assert (result['platform'], result['source']) == ('iptables', 'live')
@@ -209,3 +217,63 @@ def test_iptables_nft_in_place_then_missing_after_state_absent(iptables_lab):
     result = iptables_lab.compliance()
     assert ipt_rules(iptables_lab) == {}
     assert set(statuses(result).values()) == {'missing'}
+
+
+def ufw_rules(lab):
+    """rule name -> [port ranges of each ufw rule of that name], from ufw's user rules files (comments in hex)."""
+    found = {}
+    for name in ('file user.rules', 'file user6.rules'):
+        for line in lab.listing()[name].splitlines():
+            if not line.startswith('### tuple ### ') or ' comment=' not in line:
+                continue
+            comment = bytes.fromhex(line.rsplit(' comment=', 1)[1]).decode('utf-8')
+            if comment.startswith('atea-anywhere ') and ':' in comment:
+                ports = line.split()[5]
+                found.setdefault(comment.split()[1].rstrip(':'), []).append(
+                    [tuple(int(p) for p in (part.split(':') * 2)[:2]) for part in ports.split(',')])
+    return found
+
+
+def test_ufw_in_place_then_a_rule_deleted_with_ufw_then_missing_after_state_absent(tmp_path):
+    with lab_up('r2', tmp_path, '--manager', 'ufw') as lab:
+        lab.site()
+        result = lab.compliance()
+        assert (result['platform'], result['source']) == ('ufw', 'live')
+        assert set(statuses(result).values()) == {'in_place'}
+        assert statuses(result) == expected(result['rows'], ufw_rules(lab))
+
+        # ufw's own command deletes the UDP rule (it rewrites its files and reloads).
+        numbered = lab.netns('ufw', 'status', 'numbered', env=dict(os.environ, LC_ALL='C'))
+        number = next(line.split(']')[0].strip('[ ') for line in numbered.splitlines() if 'udp-ipv4' in line)
+        lab.netns('ufw', '--force', 'delete', number)
+        result = lab.compliance()
+        want = expected(result['rows'], ufw_rules(lab))
+        assert statuses(result) == want and sorted(set(want.values())) == ['in_place', 'missing']
+
+        lab.site('-e', 'atea_anywhere_state=absent')
+        assert ufw_rules(lab) == {}
+        assert set(statuses(lab.compliance()).values()) == {'missing'}
+
+
+def firewalld_ports(lab):
+    """The port ranges of the rich rules of the collection's forward policy, as firewall-cmd lists them at runtime."""
+    text = lab.listing()['runtime policies']
+    policy = text.split('atea-anywhere-fwd (active)\n', 1)[1].split('\n\n', 1)[0] if 'atea-anywhere-fwd' in text else ''
+    return [tuple(int(p) for p in (line.split('port port="')[1].split('"')[0].split('-') * 2)[:2])
+            for line in policy.splitlines() if 'port port="' in line]
+
+
+def test_firewalld_in_place_then_missing_after_state_absent(tmp_path):
+    with lab_up('r2', tmp_path, '--manager', 'firewalld') as lab:
+        lab.site()
+        result = lab.compliance()
+        assert (result['platform'], result['source']) == ('firewalld', 'live')
+        ports = firewalld_ports(lab)
+        for row in result['rows']:
+            covered = all(any(lo <= low and high <= hi for lo, hi in ports) for low, high in row['destination_ports'])
+            assert row['status'] == ('in_place' if covered else 'different'), row
+        assert set(statuses(result).values()) == {'in_place'}
+
+        lab.site('-e', 'atea_anywhere_state=absent')
+        assert firewalld_ports(lab) == []
+        assert set(statuses(lab.compliance()).values()) == {'missing'}
