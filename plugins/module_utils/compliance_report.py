@@ -66,7 +66,6 @@ _NETWORK_TITLE = {'customer': 'Customer networks', 'mpls': 'Atea Anywhere over M
 _ROW_TEXTS = ('id', 'section', 'purpose', 'protocol', 'status')
 _ROW_OPTIONAL_TEXTS = ('name', 'direction', 'family', 'source_network', 'destination_network', 'rule', 'want',
                        'have', 'detail')
-_ROW_LISTS = ('sources', 'destinations', 'destination_ports', 'source_ports')
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -119,8 +118,8 @@ def _row(where, row):
     for key in _ROW_OPTIONAL_TEXTS:
         checked[key] = _text('%s.%s' % (where, key), row.get(key), optional=True)
     for key in ('sources', 'destinations'):
-        checked[key] = [_text('%s.%s[%d]' % (where, key, i), v) for i, v in enumerate(_list(where + '.' + key,
-                                                                                                row.get(key)))]
+        values = _list('%s.%s' % (where, key), row.get(key))
+        checked[key] = [_text('%s.%s[%d]' % (where, key, i), v) for i, v in enumerate(values)]
     for key in ('destination_ports', 'source_ports'):
         checked[key] = _ports('%s.%s' % (where, key), row.get(key))
     _choice(where + '.status', checked['status'], STATUSES)
@@ -546,8 +545,8 @@ def html_page(report):
     for item in report['left_to_a_person']:
         where = ('hosts: ' + ', '.join(item['hosts'])) if item['hosts'] and item['section'] not in PERSON_ONLY \
             else 'every site'
-        out.append('<li><strong>%s %s</strong> (%s): %s</li>' % (esc(item['section']), esc(item['title']), esc(where),
-                                                                  esc(item['action'])))
+        out.append('<li><strong>%s %s</strong> (%s): %s</li>'
+                   % (esc(item['section']), esc(item['title']), esc(where), esc(item['action'])))
     out.append('</ul>')
     for index, host in enumerate(report['hosts']):
         out.append(_html_host(index, host))
@@ -681,8 +680,8 @@ def svg(index, host):
     height_all = internal_top + _LANE * len(lanes['customer']) + 60
     prefix = 'h%d' % index
     out = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" width="%d" height="%d" viewBox="0 0 %d %d" '
-           'font-family="system-ui, sans-serif" aria-labelledby="%s-title">' % (_WIDTH, height_all, _WIDTH, height_all,
-                                                                                 prefix),
+           'font-family="system-ui, sans-serif" aria-labelledby="%s-title">'
+           % (_WIDTH, height_all, _WIDTH, height_all, prefix),
            '<title id="%s-title">%s</title>' % (prefix, esc('Flows of %s by section' % host['host'])), '<defs>']
     for status, colour in COLOURS.items():
         out.append('<marker id="%s-%s" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="4" markerHeight="4" '
@@ -719,15 +718,21 @@ def svg(index, host):
     return '\n'.join(out)
 
 
+def _arrow_group(arrow):
+    """The opening of an arrow's group: its section and status, and its section's title as a tooltip."""
+    return '<g class="arrow %s" data-section="%s" data-status="%s"><title>%s</title>' % (
+        esc(arrow['worst'].replace('_', '-')), esc(arrow['section']), esc(arrow['worst']),
+        esc('%s (%s)' % (section_entry(arrow['section'])['title'], arrow['label'])))
+
+
 def _arrow(prefix, arrow, y):
+    """Between the customer networks and an Atea network, through the firewall, pointing the way of the flows."""
     colour = COLOURS[arrow['worst']]
     left, right = _CUSTOMER_X + _BOX_WIDTH, _ATEA_X
     start, end = (left, right) if arrow['direction'] == 'outbound' else (right, left)
-    return ['<g class="arrow %s" data-section="%s" data-status="%s"><title>%s</title>' % (
-                esc(arrow['worst'].replace('_', '-')), esc(arrow['section']), esc(arrow['worst']),
-                esc('%s (%s)' % (section_entry(arrow['section'])['title'], arrow['label']))),
-            '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="4" marker-end="url(#%s-%s)"/>' % (
-                start, y, end, y, colour, prefix, arrow['worst']),
+    return [_arrow_group(arrow),
+            '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="%s" stroke-width="4" marker-end="url(#%s-%s)"/>'
+            % (start, y, end, y, colour, prefix, arrow['worst']),
             _svg_text(_CUSTOMER_X + _BOX_WIDTH + 14, y - 9, arrow['label'], 12, weight='bold', fill=colour),
             '</g>']
 
@@ -736,12 +741,10 @@ def _internal_arrow(prefix, arrow, y):
     """Between customer networks through the firewall: out of the customer box, round the firewall, back."""
     colour = COLOURS[arrow['worst']]
     left, turn = _CUSTOMER_X + _BOX_WIDTH, _WALL_X + _WALL_WIDTH + 24
-    return ['<g class="arrow %s" data-section="%s" data-status="%s"><title>%s</title>' % (
-                esc(arrow['worst'].replace('_', '-')), esc(arrow['section']), esc(arrow['worst']),
-                esc('%s (%s)' % (section_entry(arrow['section'])['title'], arrow['label']))),
-            '<path d="M%d,%d H%d V%d H%d" fill="none" stroke="%s" stroke-width="4" marker-start="url(#%s-%s)" '
-            'marker-end="url(#%s-%s)"/>' % (left, y, turn, y + 18, left, colour, prefix, arrow['worst'], prefix,
-                                            arrow['worst']),
+    marker = 'url(#%s-%s)' % (prefix, arrow['worst'])
+    return [_arrow_group(arrow),
+            '<path d="M%d,%d H%d V%d H%d" fill="none" stroke="%s" stroke-width="4" marker-start="%s" marker-end="%s"/>'
+            % (left, y, turn, y + 18, left, colour, marker, marker),
             _svg_text(turn + 10, y + 14, arrow['label'], 12, weight='bold', fill=colour),
             '</g>']
 
