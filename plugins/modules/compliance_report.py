@@ -52,19 +52,12 @@ options:
     elements: dict
     default: []
   failed_hosts:
-    description: Hosts whose compliance could not be read; the report lists them, outside the counts.
+    description:
+      - Hosts whose compliance could not be read; the report lists them, outside the counts.
+      - Each a mapping with C(name), the inventory host name, and C(message), why it failed (default V(failed)).
     type: list
     elements: dict
     default: []
-    suboptions:
-      name:
-        description: The inventory host name.
-        type: str
-        required: true
-      message:
-        description: Why it failed.
-        type: str
-        default: failed
   profile:
     description: The deployment profile the hosts were checked against; its sections head the report.
     type: str
@@ -160,10 +153,8 @@ def main():
         argument_spec={
             'compliance': {'type': 'list', 'elements': 'dict', 'default': []},
             'reachability': {'type': 'list', 'elements': 'dict', 'default': []},
-            'failed_hosts': {'type': 'list', 'elements': 'dict', 'default': [], 'options': {
-                'name': {'type': 'str', 'required': True},
-                'message': {'type': 'str', 'default': 'failed'},
-            }},
+            # Keys name and message, checked by the report ('message' cannot be a suboption: Ansible keeps it).
+            'failed_hosts': {'type': 'list', 'elements': 'dict', 'default': []},
             'profile': {'type': 'str', 'required': True, 'choices': sorted(PROFILES)},
             'dest': {'type': 'path', 'required': True},
         },

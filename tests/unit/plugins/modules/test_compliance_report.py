@@ -55,7 +55,7 @@ def test_writes_then_changes_nothing(capsys, tmp_path):
 
 @pytest.mark.parametrize('extra, message', [
     ({'profile': 'large'}, 'value of profile must be one of: enterprise, smb, got: large'),
-    ({'failed_hosts': [{'message': 'x'}]}, 'missing required arguments: name found in failed_hosts'),
+    ({'failed_hosts': [{'message': 'x'}]}, "option 'failed_hosts[0].name': expected a text: None"),
     ({'compliance': [{'host': 'fw1', 'rows': [{'id': 'a', 'section': '3', 'purpose': 'p', 'protocol': 'tcp',
                                                'status': 'green'}]}]},
      "option 'compliance[host=fw1].rows[0].status': unknown value: 'green'"),
