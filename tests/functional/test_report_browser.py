@@ -1,21 +1,27 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The compliance report's HTML page in a real browser (headless Chromium), from realistic inputs.
+"""The compliance report's HTML page in a real browser (headless Chromium), from realistic inputs and from the lab.
 
 The report is made from the rule data of both profiles with mixed statuses, a host and an extra flow with hostile
 names, a failed host and a site. Chromium runs twice: a screenshot, whose PNG is checked by hand (signature, IHDR,
 CRCs, the pixels after undoing the scanline filters: not blank, and the colours of the statuses are there), and a
 dump of the DOM it built, which must hold the pictures (SVG with an arrow per section), the status texts, and no
 element made of inventory text.
+
+On the lab (prefix v1, root only), report.yml reads the firewall after site.yml and a hand edit, and the site; the
+page of that report is viewed too.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from html.parser import HTMLParser
 
@@ -182,3 +188,67 @@ def test_no_inventory_text_became_an_element(page):
         source = handle.read()
     # Nothing is loaded from elsewhere: no element has a source or a link (the SVG namespace is a name, not a load).
     assert '<script' not in source and not re.search(r'<[A-Za-z][^<>]*\s(src|href|xlink:href)=', source)
+
+
+# --- the report of the lab ----------------------------------------------------------------------------------------
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+LAB_PREFIX = 'v1'
+
+
+def _lab(*arguments):
+    subprocess.run([sys.executable, os.path.join(REPO, 'tests', 'lab', 'lab.py')] + list(arguments)
+                   + ['--prefix', LAB_PREFIX], cwd=REPO, check=True, capture_output=True, text=True, timeout=600)
+
+
+def _playbook(tmp_path, inventory, playbook, *arguments):
+    """ansible-playbook started in tmp_path, so the report goes to tmp_path/report."""
+    run = subprocess.run([os.path.join(BIN, 'ansible-playbook'), '-i', inventory, os.path.join(REPO, 'playbooks', playbook),
+                          '-e', 'profile=smb'] + list(arguments), cwd=str(tmp_path), capture_output=True, text=True,
+                         timeout=900, check=False,
+                         env=dict(os.environ, PATH=BIN + ':' + os.environ['PATH'],
+                                  ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg')))
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+@pytest.mark.skipif(not (os.geteuid() == 0 and shutil.which('ip') and shutil.which('nft')),
+                    reason='the lab needs root, ip and nft')
+def test_lab_report_after_a_hand_edit_in_the_browser(tmp_path):
+    """site.yml applies smb on the lab firewall; by hand the UDP rule goes; report.yml --check then reports the UDP
+    rows missing and the others in place (the lab has IPv4 only, one UDP rule), the site's TCP ports and what it
+    cannot prove for UDP; Chromium shows the page with both colours."""
+    _lab('down')
+    try:
+        _lab('up', '--sites')
+        inventory = os.path.join(REPO, 'build', 'lab', LAB_PREFIX, 'inventory.json')
+        _playbook(tmp_path, inventory, 'site.yml')
+        firewall = ['ip', 'netns', 'exec', '%s-fw' % LAB_PREFIX]
+        listing = subprocess.run(firewall + ['nft', '-a', 'list', 'table', 'inet', 'atea_anywhere'], check=True,
+                                 capture_output=True, text=True).stdout
+        handles = [line.rsplit('# handle ', 1)[1].strip() for line in listing.splitlines()
+                   if 'udp-ipv4' in line and '# handle ' in line]
+        assert len(handles) == 1, listing
+        subprocess.run(firewall + ['nft', 'delete', 'rule', 'inet', 'atea_anywhere', 'forward', 'handle', handles[0]],
+                       check=True)
+        _playbook(tmp_path, inventory, 'report.yml', '--check')
+    finally:
+        _lab('down')
+    folder = tmp_path / 'report'
+    report = json.loads((folder / cr.FILES['json']).read_text())
+    (host,) = report['hosts']
+    assert (host['host'], host['platform'], host['source']) == ('%s-fw' % LAB_PREFIX, 'nftables', 'live')
+    by_protocol = dict((protocol, set(r['status'] for r in host['rows'] if r['protocol'] == protocol))
+                       for protocol in ('tcp', 'udp'))
+    assert by_protocol == {'tcp': {'in_place'}, 'udp': {'missing'}}
+    assert report['failed_hosts'] == []
+    (site,) = report['sites']
+    assert site['site'] == '%s-c1' % LAB_PREFIX and site['counts']['open'] > 0
+    assert site['udp'] and all(p['state'] == 'not_proven' and p['checked_instead'] for p in site['udp'])
+
+    shot = tmp_path / 'lab.png'
+    _chromium(tmp_path, '--screenshot=%s' % shot, 'file://%s' % (folder / cr.FILES['html']))
+    width, height, colours = _image(shot.read_bytes())
+    assert (width, height) == (WIDTH, HEIGHT)
+    for status in ('in_place', 'missing'):
+        assert bytes.fromhex(cr.COLOURS[status][1:]) in colours, status
