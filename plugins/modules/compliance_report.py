@@ -22,7 +22,8 @@ description:
     host the customer networks, the firewall and Atea over MPLS/WAN and over internet, with an arrow per document
     section coloured by the worst status of its rows. Every text from the inventory or a device is escaped.
   - Runs on the controller (localhost). A file is written only where its text differs, atomically; the files hold
-    no clock time, so a run that finds the same state changes nothing.
+    no clock time, so a run that finds the same state changes nothing (with sites, whose measured seconds and
+    source ports differ per run, the report changes on every run).
   - Section numbers and titles are the requirement data's (M(atea.anywhere.requirements_info)).
 author:
   - Atea Anywhere team (@atea-anywhere)
