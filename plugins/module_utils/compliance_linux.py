@@ -231,7 +231,9 @@ def iptables_reading(runner, which, variant, rules, layout):
         for name in (('nft', 'legacy') if variant == 'auto' else (variant,)):
             ipt = iptables_state.Iptables(runner, which, name)
             try:
-                saves = dict((family, ipt.save(family)) for family in FAMILIES)
+                # Without -t: only the tables that exist are listed, so reading makes none (with -t filter a variant
+                # not in use would get an empty table).
+                saves = dict((family, ipt.run([ipt.binary(family, 'save')])) for family in FAMILIES)
             except iptables_state.IptablesError as error:
                 tried.append(str(error))
                 continue
@@ -245,7 +247,7 @@ def iptables_reading(runner, which, variant, rules, layout):
         for family in FAMILIES:
             units, unreached[family] = iptables_live(family, saves[family], layout)
             live.extend(units)
-        read_from = '; '.join('%s-%s-save -t filter' % (iptables_state.COMMANDS[f], name) for f in FAMILIES)
+        read_from = '; '.join('%s-%s-save' % (iptables_state.COMMANDS[f], name) for f in FAMILIES)
         return 'live', read_from, wanted, live, unreached, ' in the %s chains of iptables-%s' % (layout.chain_prefix, name)
     return reading
 

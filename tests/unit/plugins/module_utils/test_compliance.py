@@ -199,7 +199,8 @@ def ipt_runner(scenario):
     def runner(argv, data):
         command = os.path.basename(argv[0])
         family = 'ipv4' if command.startswith('iptables') else 'ipv6'
-        assert command.endswith('-nft-save') and argv[1:] == ['-t', 'filter'], argv
+        # Without -t, which would make an empty table of a variant not in use.
+        assert command.endswith('-nft-save') and argv[1:] == [], argv
         return 0, fixture('%s-%s.txt' % (scenario, family)), ''
     return runner
 
@@ -216,7 +217,7 @@ def ipt_report(scenario):
 def test_iptables_as_applied_in_place_and_after_removal_missing():
     applied = ipt_report('ipt-applied')
     assert set(statuses(applied).values()) == {'in_place'}
-    assert 'iptables-nft-save -t filter' in applied['read_from']
+    assert 'iptables-nft-save' in applied['read_from']
     assert set(statuses(ipt_report('ipt-absent')).values()) == {'missing'}
 
 
