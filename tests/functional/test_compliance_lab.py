@@ -168,7 +168,9 @@ def _nftables(nft_lab):
     assert 'nftables ct helper' in result['checklist'][0]['detail']
 
     nft_lab.site()
+    before = nft_lab.netns('nft', 'list', 'ruleset')
     result = nft_lab.compliance()
+    assert nft_lab.netns('nft', 'list', 'ruleset') == before
     assert (result['host'], result['platform'], result['source']) == (nft_lab.firewall, 'nftables', 'live')
     assert set(statuses(result).values()) == {'in_place'}
     assert statuses(result) == expected(result['rows'], nft_rules(nft_lab))
@@ -224,7 +226,10 @@ def test_iptables_nft_in_place_then_missing_after_state_absent(tmp_path):
 
 def _iptables(iptables_lab):
     iptables_lab.site()
+    # Reading makes no table: not even an empty one of the variant not in use (iptables-legacy-save -t filter would).
+    tables = [iptables_lab.netns('cat', '/proc/net/ip_tables_names'), iptables_lab.netns('nft', 'list', 'ruleset')]
     result = iptables_lab.compliance()
+    assert [iptables_lab.netns('cat', '/proc/net/ip_tables_names'), iptables_lab.netns('nft', 'list', 'ruleset')] == tables
     assert (result['platform'], result['source']) == ('iptables', 'live')
     assert 'iptables-nft-save' in result['read_from']
     assert set(statuses(result).values()) == {'in_place'}
