@@ -2,7 +2,8 @@
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """compliance: rows from the rules' provenance, and their status read from listings the real tools printed
-(tests/fixtures/compliance, made by its capture.py in a network namespace: nft 1.0.6, iptables-nft 1.8.9).
+(tests/fixtures/compliance, made by its capture.py in a network namespace: nft 1.0.6, iptables-nft 1.8.9; ufw's
+files and firewalld's runtime policies on the lab).
 
 The expected status of each row is worked out here from the edit capture.py made (scenarios.json) and the rows'
 own ports, not from the code under test."""
@@ -15,7 +16,8 @@ import os
 import pytest
 
 from ansible_collections.atea.anywhere.plugins.module_utils import (
-    compliance, compliance_linux, engine, render_iptables, render_nftables)
+    compliance, compliance_linux, engine, firewalld_state, render_firewalld, render_iptables, render_nftables,
+    render_ufw, ufw_state)
 from ansible_collections.atea.anywhere.plugins.module_utils.compliance import Unit
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures', 'compliance')
@@ -237,3 +239,54 @@ def test_iptables_lines_keyed_without_comment_and_destination_ports():
     assert unit.rule == 'x-1' and unit.ranges == [(80, 80), (2443, 2445)]
     assert unit.key == ('ipv4', '-A ATEA-ANYWHERE-FORWARD -s 198.51.100.0/24 -d 192.0.2.0/24 -p tcp -j ACCEPT')
     assert compliance_linux.line_unit('ipv4', '-A INPUT -m comment --comment "atea-anywhere: replies" -j ACCEPT') is None
+
+
+# -- ufw and firewalld, from what they held on the lab (capture.py --managers) ------------------------------------
+
+def lab_rules(manager):
+    lab = SCENARIOS['managers'][manager]
+    return engine.compact_rules(engine.build_flows('smb', customer_networks=lab['customer_networks'],
+                                                   networks=lab['networks']))
+
+
+def ufw_report(scenario):
+    rules = lab_rules('ufw')
+    files = json.loads(fixture(scenario))
+    user_rules = dict((family, ufw_state.UserRules(path, files['file ' + os.path.basename(path)]))
+                      for family, path in ufw_state.USER_RULES.items())
+
+    def reading():
+        layout = render_ufw.Layout('gateway')
+        return ('live', 'ufw', compliance_linux.ufw_wanted(rules, layout), compliance_linux.ufw_live(user_rules), {}, '')
+    return compliance.report('fw', 'ufw', 'gateway', rules, reading)
+
+
+def test_ufw_as_applied_in_place_and_a_rule_deleted_with_ufw_missing():
+    applied = ufw_report('ufw-applied.json')
+    assert set(statuses(applied).values()) == {'in_place'}
+    assert all(r['have'].startswith('ufw route allow') for r in applied['rows'])
+    deleted = ufw_report('ufw-deleted.json')
+    for row in deleted['rows']:
+        assert row['status'] == ('missing' if row['protocol'] == 'udp' else 'in_place'), row
+
+
+def firewalld_report(listing):
+    rules = lab_rules('firewalld')
+    layout = render_firewalld.Layout('gateway')
+
+    def reading():
+        wanted = compliance_linux.firewalld_wanted(rules, layout)
+        return ('live', 'firewall-cmd', wanted,
+                compliance_linux.firewalld_live(firewalld_state.parse_listing(listing), layout, wanted), {}, '')
+    return compliance.report('fw', 'firewalld', 'gateway', rules, reading)
+
+
+def test_firewalld_as_applied_in_place_and_a_rich_rule_gone_makes_only_its_port_s_rows_different():
+    listing = fixture('firewalld-applied.txt')
+    assert set(statuses(firewalld_report(listing)).values()) == {'in_place'}
+    # As 'firewall-cmd --policy atea-anywhere-fwd --remove-rich-rule' of the 5222 rule would list it.
+    line = next(line for line in listing.splitlines(True) if 'port port="5222"' in line)
+    result = firewalld_report(listing.replace(line, ''))
+    for row in result['rows']:
+        assert row['status'] == ('different' if [5222, 5222] in row['destination_ports'] else 'in_place'), row
+    assert set(statuses(firewalld_report('')).values()) == {'missing'}
