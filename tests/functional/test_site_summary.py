@@ -17,11 +17,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CHOICES = 'linux, nftables, firewalld, ufw, iptables, cisco_asa, cisco_ios, fortios, panos, junos_srx, routeros'
 
 
-def _site(tmp_path, inventory):
+def _site(tmp_path, inventory, *options):
     (tmp_path / 'inventory.json').write_text(json.dumps(inventory))
     run = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(tmp_path / 'inventory.json'),
-         'playbooks/site.yml', '-e', 'profile=smb', '-e', 'atea_anywhere_output_dir=%s' % (tmp_path / 'out')],
+         'playbooks/site.yml', '-e', 'profile=smb', '-e', 'atea_anywhere_output_dir=%s' % (tmp_path / 'out')]
+        + list(options),
         cwd=REPO, capture_output=True, text=True, check=False, timeout=300,
         env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json'))
     assert 'Traceback' not in run.stdout + run.stderr, run.stdout + run.stderr
@@ -79,3 +80,13 @@ def test_when_every_host_fails_the_apply_play_sums_them_up(tmp_path):
                      'bogus-2': 'Refuse variables the role cannot take: value of atea_anywhere_mode must be one of: '
                                 'render, apply, got: push'}]
     assert 'argument_spec_data' not in run.stdout
+
+
+def test_check_mode_says_so_writes_no_configuration_but_the_report(tmp_path):
+    run, report = _site(tmp_path, {'all': {'hosts': {'asa-1': {'atea_anywhere_platform': 'cisco_asa'}}}}, '--check')
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    (summary,) = [item['msg'] for item in report['plays'][-1]['tasks'][-1]['hosts']['localhost']['results']]
+    assert summary['did'] == 'rendered (check mode: nothing was changed)' and 'file' not in summary
+    assert summary['left_to_a_person'][0].startswith('Apply the rendered file to the device')
+    assert summary['report'] == str(tmp_path / 'out' / 'report' / 'atea-anywhere-report.html')
+    assert sorted(os.listdir(str(tmp_path / 'out'))) == ['report']
