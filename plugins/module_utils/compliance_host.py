@@ -77,8 +77,9 @@ def _others(host):
     return found
 
 
-def linux_reading(module, ruleset):
-    """The reading of the Linux manager module.params['platform'] (ruleset: the live nft JSON objects, or None)."""
+def linux_reading(module, ruleset, nft_error=None):
+    """The reading of the Linux manager module.params['platform'] (ruleset: the live nft JSON objects, or None when
+    nft_error says why it could not be read)."""
     params = module.params
     platform = params['platform']
     common = dict(placement=params['placement'], management_networks=params['management_networks'],
@@ -92,7 +93,7 @@ def linux_reading(module, ruleset):
         nft, unshare = module.get_bin_path('nft'), module.get_bin_path('unshare')
         if ruleset is None or not unshare:
             why = ('nft is not installed' if not nft else 'unshare (util-linux) is not installed' if not unshare
-                   else 'nft -j list ruleset failed')
+                   else nft_error)
 
             def unread():
                 raise compliance.Unread('nftables cannot be read: %s' % why, 'nft -j -a list ruleset')
@@ -122,11 +123,11 @@ def compliance_of(module):
                                                      **params['options'])
         voip = None
     else:
-        nft = module.get_bin_path('nft')
+        nft, nft_error = module.get_bin_path('nft'), None
         try:
             ruleset = nftables_state.Nft(linux_options.command_runner(module), nft, None).ruleset() if nft else []
-        except nftables_state.NftError:
-            ruleset = None
-        reading = linux_reading(module, ruleset if nft else None)
+        except nftables_state.NftError as error:
+            ruleset, nft_error = None, str(error)
+        reading = linux_reading(module, ruleset if nft else None, nft_error)
         voip = voip_state(module, ruleset)
     return compliance.report(params['host'], platform, params['placement'], params['rules'], reading, voip)
