@@ -24,7 +24,8 @@ def _site(tmp_path, inventory, *options):
          'playbooks/site.yml', '-e', 'profile=smb', '-e', 'atea_anywhere_output_dir=%s' % (tmp_path / 'out')]
         + list(options),
         cwd=REPO, capture_output=True, text=True, check=False, timeout=300,
-        env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json'))
+        env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json',
+                 ANSIBLE_SHOW_CUSTOM_STATS='1'))
     assert 'Traceback' not in run.stdout + run.stderr, run.stdout + run.stderr
     return run, json.loads(run.stdout)
 
@@ -82,11 +83,17 @@ def test_when_every_host_fails_the_apply_play_sums_them_up(tmp_path):
     assert 'argument_spec_data' not in run.stdout
 
 
-def test_check_mode_says_so_writes_no_configuration_but_the_report(tmp_path):
+def test_check_mode_says_so_writes_no_configuration_but_the_report_and_publishes_no_older_file(tmp_path):
+    older = tmp_path / 'out' / 'rendered' / 'asa-1.asa.cfg'
+    older.parent.mkdir(parents=True)
+    older.write_text('an earlier run\n')
     run, report = _site(tmp_path, {'all': {'hosts': {'asa-1': {'atea_anywhere_platform': 'cisco_asa'}}}}, '--check')
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
     (summary,) = [item['msg'] for item in report['plays'][-1]['tasks'][-1]['hosts']['localhost']['results']]
     assert summary['did'] == 'rendered (check mode: nothing was changed)' and 'file' not in summary
     assert summary['left_to_a_person'][0].startswith('Apply the rendered file to the device')
     assert summary['report'] == str(tmp_path / 'out' / 'report' / 'atea-anywhere-report.html')
-    assert sorted(os.listdir(str(tmp_path / 'out'))) == ['report']
+    assert older.read_text() == 'an earlier run\n'
+    published = report['global_custom_stats']['atea_anywhere']
+    assert published['rendered'] == {}
+    assert sorted(published['files']) == ['report/atea-anywhere-report.%s' % name for name in ('html', 'json', 'md')]
