@@ -114,6 +114,9 @@ def judge(row, wanted, live, unreached=None, where=''):
             if lacking:
                 gaps.append('port %s not allowed by the rule found (%s)' % (_ports(lacking), _one_line(found[0].text)))
     want = '\n'.join(u.text for u in required) or None
+    if not required:
+        return 'unknown', 'the renderer writes nothing for rule %s here, so nothing can show the row in place' \
+            % row['rule'], None, '\n'.join(u.text for u in live) or None
     if not live:
         return 'missing', 'no object of rule %s%s' % (row['rule'], where), want, None
     have = '\n'.join(seen or [u.text for u in live])

@@ -5,7 +5,7 @@
 applies, then a playbook runs tasks_from compliance in check mode and writes the fact __atea_anywhere_compliance.
 
 Every expected status is named from the live ruleset, read here with the tools themselves (nft -j list ruleset,
-iptables-nft-save; ufw's files and firewalld's runtime policies as lab.py lists them) and interpreted by this file,
+iptables-nft-save; ufw's files as lab.py lists them) and interpreted by this file,
 not by the collection: a row is in place where a rule of its name allows its ports, missing where no rule has its
 name, different otherwise. A network firewall's rows come from a saved running configuration, the device never
 contacted.
@@ -273,26 +273,6 @@ def test_ufw_in_place_then_a_rule_deleted_with_ufw_s_own_command(tmp_path):
         result = lab.compliance()
         want = expected(result['rows'], ufw_rules(lab))
         assert statuses(result) == want and sorted(set(want.values())) == ['in_place', 'missing']
-
-
-def firewalld_ports(lab):
-    """The port ranges of the rich rules of the collection's forward policy, as firewall-cmd lists them at runtime."""
-    text = lab.listing()['runtime policies']
-    policy = text.split('atea-anywhere-fwd (active)\n', 1)[1].split('\n\n', 1)[0] if 'atea-anywhere-fwd' in text else ''
-    return [tuple(int(p) for p in (line.split('port port="')[1].split('"')[0].split('-') * 2)[:2])
-            for line in policy.splitlines() if 'port port="' in line]
-
-
-def test_firewalld_in_place(tmp_path):
-    with lab_up('r2', tmp_path, '--manager', 'firewalld') as lab:
-        lab.site()
-        result = lab.compliance()
-        assert (result['platform'], result['source']) == ('firewalld', 'live')
-        ports = firewalld_ports(lab)
-        for row in result['rows']:
-            covered = all(any(lo <= low and high <= hi for lo, hi in ports) for low, high in row['destination_ports'])
-            assert row['status'] == ('in_place' if covered else 'different'), row
-        assert set(statuses(result).values()) == {'in_place'}
 
 
 NETWORK_INVENTORY = {'all': {'children': {'atea_anywhere_firewalls': {'hosts': {

@@ -84,6 +84,12 @@ def test_units_for_other_ports_of_the_rule_do_not_count_for_a_row():
     assert compliance.judge(dict(ROW, destination_ports=[[5060, 5060]]), wanted, live)[0] == 'different'
 
 
+def test_a_row_nothing_is_rendered_for_is_unknown_not_vacuously_in_place():
+    assert compliance.judge(ROW, [], [Unit('r', 'k', [(443, 443)], 'have')])[0] == 'unknown'
+    assert compliance.judge(ROW, [Unit('r', 'k', [(80, 80)], 'want')], [Unit('r', 'k', [(80, 80)], 'have')])[0] == \
+        'unknown'
+
+
 def test_objects_not_reached_make_an_otherwise_complete_row_different():
     wanted = [Unit('r', 'k', [(443, 443)], 'want', 'input')]
     status, detail, _want, _have = compliance.judge(ROW, wanted, wanted, unreached={'input': 'no jump', 'output': 'x'})
@@ -290,3 +296,38 @@ def test_firewalld_as_applied_in_place_and_a_rich_rule_gone_makes_only_its_port_
     for row in result['rows']:
         assert row['status'] == ('different' if [5222, 5222] in row['destination_ports'] else 'in_place'), row
     assert set(statuses(firewalld_report('')).values()) == {'missing'}
+
+
+class FakeFirewallCmd(object):
+    """firewall-cmd as the lab's firewalld answered (capture.py --managers)."""
+
+    def __init__(self, listing):
+        self.listing = listing
+
+    def read(self, *args):
+        assert args == ('--list-all-policies',)
+        return self.listing
+
+
+class FakeHost(object):
+    def __init__(self, state):
+        self.state = state
+
+    def which(self, name):
+        return '/usr/bin/' + name
+
+    def run(self, argv):
+        assert argv == ['/usr/bin/firewall-cmd', '--state']
+        return (0, 'running\n', '') if self.state == 'running' else (252, '', 'not running\n')
+
+
+def test_firewalld_reads_the_runtime_policies_of_a_running_daemon_only():
+    rules = lab_rules('firewalld')
+    layout = render_firewalld.Layout('gateway')
+    running = compliance_linux.firewalld_reading(FakeFirewallCmd(fixture('firewalld-applied.txt')), FakeHost('running'),
+                                                 rules, layout)
+    result = compliance.report('fw', 'firewalld', 'gateway', rules, running)
+    assert result['source'] == 'live' and set(statuses(result).values()) == {'in_place'}
+    stopped = compliance_linux.firewalld_reading(FakeFirewallCmd(''), FakeHost('stopped'), rules, layout)
+    result = compliance.report('fw', 'firewalld', 'gateway', rules, stopped)
+    assert set(statuses(result).values()) == {'unknown'} and 'not running' in result['rows'][0]['detail']
