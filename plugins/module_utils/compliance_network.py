@@ -18,8 +18,10 @@ import re
 from ansible_collections.atea.anywhere.plugins.module_utils import files, vendor_platforms
 from ansible_collections.atea.anywhere.plugins.module_utils.compliance import Unit, Unread
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
+from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_asa import ports_as_numbers
-from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import blocks
+from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import normalized_member, numbered_entries
+from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import blocks, object_name
 
 # Comment lines of block configurations (ASA, IOS-XE).
 _BLOCK_COMMENT = '!'
@@ -63,14 +65,88 @@ def _unit(name, statement):
 
 def units(text, running_format, rules, renderer_class):
     """The units of each rule in a configuration's text: the statements that name it (a block whose header names
-    it, with all its lines)."""
+    it, with all its lines; in an access list, the entries of ATEA-* objects after a remark that names it, up to
+    the next remark: IOS-XE entries name only the network groups)."""
     found = []
     for rule in rules:
         names = rule_names(renderer_class, rule)
+        remarked = None
         for statement in statements(text, running_format):
-            if _mentions(statement[0], names) or _mentions(statement[-1], names):
+            if len(statement) == 1:
+                remarked = None
+            elif statement[1].startswith('remark '):
+                remarked = (statement[0], _mentions(statement[1], names))
+            if _mentions(statement[0], names) or _mentions(statement[-1], names) or (
+                    remarked == (statement[0], True) and 'ATEA-' in statement[-1]):
                 found.append(_unit(rule['name'], statement))
     return found
+
+
+# Rendered lines the device carries out and never prints: Junos' insert, PAN-OS' move.
+_OPERATION = re.compile(r'(insert|move) ')
+# An ASA entry placed by number ('access-list X line 3 ...'); ASA prints it without the number.
+_ASA_LINE = re.compile(r'(access-list \S+) line [0-9]+ ')
+_IOS_LISTS = ('ip access-list extended ', 'ipv6 access-list ')
+
+
+def _list_targets(platform, checked, zones, running, options):
+    """Access list of ours -> the list its entries are in, given the running configuration: where an interface
+    already filters inbound with a list of its own, the renderer puts the entries into that list (ASA, IOS-XE in
+    apply mode), so that is where they are wanted. The renderer decides, as it does when rendering."""
+    renderer = vendor_platforms.RENDERERS[platform](checked, zones, **options)
+    if platform == 'cisco_asa':
+        try:
+            renderer.conflicts(running)
+        except InputError:
+            # bind_access_groups and an interface without a list: its entries stay in a list of ours.
+            pass
+        return dict((object_name('ANYWHERE', interface), acl) for acl, (interfaces, _pairs) in renderer._lists().items()
+                    for interface in interfaces)
+    if platform == 'cisco_ios':
+        try:
+            return renderer._targets(running)
+        except InputError:
+            # An interface that cannot take the entries: they are wanted in the lists of ours, as rendered.
+            return {}
+    return {}
+
+
+def wanted_text(platform, checked, zones, running, options):
+    """The configuration the rules want, as the device prints it once it holds it: rendered, the entries in the
+    access lists the interfaces use (running), without the lines that are operations (insert, move)."""
+    rendered = vendor_platforms.render_config(checked, platform, zones, **options)
+    targets = _list_targets(platform, checked, zones, running, options)
+    lines = []
+    for line in rendered.splitlines():
+        if _OPERATION.match(line):
+            continue
+        words = line.split(' ')
+        if platform == 'cisco_asa' and words[0] == 'access-list' and len(words) > 1:
+            words[1] = targets.get(words[1], words[1])
+        elif platform == 'cisco_ios' and line.startswith(_IOS_LISTS):
+            words[-1] = targets.get(words[-1], words[-1])
+        lines.append(' '.join(words))
+    return '\n'.join(lines) + '\n'
+
+
+def as_rendered(platform, running):
+    """A running configuration as the renderer writes the same statements: ASA ports as numbers and entries without
+    'line N'; IOS-XE access-list entries without sequence numbers and with ports as numbers, group members as
+    written."""
+    if platform == 'cisco_asa':
+        return _ASA_LINE.sub(r'\1 ', ports_as_numbers(running))
+    if platform != 'cisco_ios':
+        return running
+    lines = []
+    for header, children in blocks(running, _BLOCK_COMMENT):
+        lines.append(header)
+        if header.startswith(_IOS_LISTS):
+            lines += [' ' + entry for _number, entry in numbered_entries(children)]
+        elif header.startswith('object-group '):
+            lines += [' ' + normalized_member(child) for child in children]
+        else:
+            lines += [' ' + child.strip() for child in children]
+    return '\n'.join(lines) + '\n'
 
 
 def network_reading(platform, rules, running_config_path, zones=None, hint='', **options):
@@ -80,14 +156,12 @@ def network_reading(platform, rules, running_config_path, zones=None, hint='', *
         checked = check_rules(rules)
         renderer_class = vendor_platforms.RENDERERS[platform]
         running_format = renderer_class.RUNNING_FORMAT
-        rendered = vendor_platforms.render_config(checked, platform, zones, **options)
         running = files.read_text(running_config_path) if running_config_path else None
         if running is None:
             raise Unread('no saved running configuration%s: %s' % (' at %s' % running_config_path if running_config_path
                                                                    else '', hint), running_config_path or '')
-        if platform == 'cisco_asa':
-            running = ports_as_numbers(running)
-        return ('running_config', running_config_path, units(rendered, running_format, checked, renderer_class),
-                units(running, running_format, checked, renderer_class), {},
+        wanted = wanted_text(platform, checked, zones, running, options)
+        return ('running_config', running_config_path, units(wanted, running_format, checked, renderer_class),
+                units(as_rendered(platform, running), running_format, checked, renderer_class), {},
                 ' in the running configuration')
     return reading

@@ -2,21 +2,119 @@
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """compliance_network: a network firewall's rows from a saved running configuration (the user's own lines and the
-configuration the renderer wrote, as a device that took it lists it), and unknown without one."""
+configuration the renderer wrote against them, as a device that took it prints it), and unknown without one.
+
+A device takes the configuration rendered against its running one: an ASA merges it (entries placed by 'line N'
+go in at that place, printed without the number, ports by name), the IOS-XE and SRX stand-ins of the apply tests
+(tests/lab/fake_ios.py, fake_junos.py) take it line by line and print it as the devices do (IOS-XE: numbered
+entries, ports by name; Junos: set lines, a policy moved by insert in its new place)."""
 
 from __future__ import annotations
 
+import re
+
+import fake_ios
+import fake_junos
 import pytest
 
 from ansible_collections.atea.anywhere.plugins.module_utils import compliance, compliance_network, engine, vendor_platforms
 
 RULES = engine.compact_rules(engine.build_flows('smb', customer_networks=['198.51.100.0/25']))
-# The user's own lines, which name nothing of ours.
+# The user's own lines, which name nothing of ours: interfaces that already filter inbound with lists of their own
+# (the renderer puts the entries into them, before their first deny), policies ending in a deny.
 FOREIGN = {
     'cisco_asa': 'hostname fw\nobject-group network INSIDE-NETS\n network-object 198.51.100.0 255.255.255.128\n'
-                 'access-list INSIDE-IN extended permit tcp any any eq www\naccess-group INSIDE-IN in interface inside\n',
-    'junos_srx': 'set system host-name fw\nset security zones security-zone trust interfaces ge-0/0/1.0\n',
+                 'access-list INSIDE-IN extended permit tcp any any eq www\n'
+                 'access-list INSIDE-IN extended deny ip any any\naccess-group INSIDE-IN in interface inside\n',
+    'cisco_ios': 'hostname fw\nip access-list extended LAN-IN\n permit tcp any any eq 443\n deny ip any any log\n'
+                 'ip access-list extended WAN-IN\n permit tcp any any established\n deny ip any any log\n'
+                 'interface GigabitEthernet2\n ip access-group LAN-IN in\ninterface GigabitEthernet4\n'
+                 ' ip access-group WAN-IN in\n',
+    'junos_srx': 'set security zones security-zone trust interfaces ge-0/0/1.0\n'
+                 'set security policies from-zone trust to-zone untrust policy DENY-ALL match source-address any\n'
+                 'set security policies from-zone trust to-zone untrust policy DENY-ALL match destination-address any\n'
+                 'set security policies from-zone trust to-zone untrust policy DENY-ALL match application any\n'
+                 'set security policies from-zone trust to-zone untrust policy DENY-ALL then deny\n',
+    'panos': 'set deviceconfig system hostname fw\n'
+             'set rulebase security rules DENY-ALL from any to any source any destination any action deny\n',
 }
+ZONES = {'cisco_ios': {'customer': 'GigabitEthernet2', 'internet': 'GigabitEthernet4'}}
+# Ports ASA prints by name in show running-config (ASA's "TCP and UDP Ports" table).
+ASA_PORT_NAMES = {'80': 'www', '443': 'https', '5060': 'sip'}
+
+
+def asa_applied(running, text):
+    """An ASA's running configuration after it merges text, as show running-config prints it: blocks and lines in
+    the order they came, each access list's entries together where the list first came ('line N' inserts at N,
+    counting remarks), port-objects by name."""
+    order, blocks, lists = [], {}, {}
+    for source in (running, text):
+        header = None
+        for line in source.splitlines():
+            if not line.strip() or line.startswith('!'):
+                continue
+            if line.startswith(' '):
+                if line not in blocks[header]:
+                    blocks[header].append(line)
+                continue
+            header = None
+            removal = re.match(r'no access-list (\S+) (.*)$', line)
+            entry = re.match(r'access-list (\S+) (?:line ([0-9]+) )?(.*)$', line)
+            if removal:
+                lists[removal.group(1)].remove(removal.group(2))
+            elif line.startswith('no '):
+                order.remove(line[3:])
+            elif entry:
+                name, number, body = entry.groups()
+                if name not in lists:
+                    lists[name] = []
+                    order.append(('list', name))
+                lists[name].insert(int(number) - 1 if number else len(lists[name]), body)
+            else:
+                header = line
+                if line not in blocks:
+                    blocks[line] = []
+                    order.append(line)
+    printed = []
+    for item in order:
+        if isinstance(item, tuple):
+            printed += ['access-list %s %s' % (item[1], body) for body in lists[item[1]]]
+            continue
+        printed.append(item)
+        for child in blocks[item]:
+            port = re.match(r' port-object eq ([0-9]+)$', child)
+            printed.append(' port-object eq %s' % ASA_PORT_NAMES[port.group(1)] if port and port.group(1)
+                           in ASA_PORT_NAMES else child)
+    return '\n'.join(printed) + '\n'
+
+
+def applied(platform, running, text, tmp_path):
+    """The running configuration of a device that took text, as it prints it."""
+    if platform == 'cisco_asa':
+        return asa_applied(running, text)
+    if platform == 'cisco_ios':
+        saved = tmp_path / 'ios.cfg'
+        saved.write_text(running)
+        device, context = fake_ios.Device(str(saved)), None
+        for line in text.splitlines():
+            if line.strip() and not line.startswith('!'):
+                context, reply = device.configure(line.strip(), context)
+                assert not reply, (line, reply)
+        return device.text()
+    if platform == 'junos_srx':
+        saved = tmp_path / 'srx.set'
+        saved.write_text(running)
+        device = fake_junos.Device(str(saved))
+        assert device.load('\n'.join(line for line in text.splitlines() if not line.startswith('#'))) is None
+        return ''.join('set %s\n' % line for line in device.candidate)
+    # PAN-OS: the set lines, a moved rule in its place (the order is not what is compared).
+    return running + ''.join(line + '\n' for line in text.splitlines() if not line.startswith(('#', 'move ')))
+
+
+def rendered(platform, running):
+    """What the role sends to a device with this running configuration (IOS-XE: apply mode's changes)."""
+    return vendor_platforms.render_config(RULES, platform, ZONES.get(platform), running_config=running,
+                                          changes_only=platform == 'cisco_ios')
 
 
 def rows(platform, running, tmp_path):
@@ -24,7 +122,7 @@ def rows(platform, running, tmp_path):
     if running is not None:
         path = tmp_path / 'fw.cfg'
         path.write_text(running)
-    reading = compliance_network.network_reading(platform, RULES, path and str(path), hint='save it')
+    reading = compliance_network.network_reading(platform, RULES, path and str(path), ZONES.get(platform), hint='save it')
     return compliance.report('fw', platform, 'gateway', RULES, reading)
 
 
@@ -36,8 +134,8 @@ def by_rule(result):
 
 
 @pytest.mark.parametrize('platform', sorted(FOREIGN))
-def test_the_rendered_configuration_in_the_running_one_is_in_place(platform, tmp_path):
-    running = FOREIGN[platform] + vendor_platforms.render_config(RULES, platform)
+def test_the_configuration_rendered_against_the_running_one_once_applied_is_in_place(platform, tmp_path):
+    running = applied(platform, FOREIGN[platform], rendered(platform, FOREIGN[platform]), tmp_path)
     result = rows(platform, running, tmp_path)
     assert (result['source'], result['read_from']) == ('running_config', str(tmp_path / 'fw.cfg'))
     assert set(r['status'] for r in result['rows']) == {'in_place'}
@@ -46,26 +144,29 @@ def test_the_rendered_configuration_in_the_running_one_is_in_place(platform, tmp
 
 @pytest.mark.parametrize('platform', sorted(FOREIGN))
 def test_lines_of_one_rule_gone_make_only_its_rows_missing(platform, tmp_path):
-    rendered = vendor_platforms.render_config(RULES, platform)
+    running = applied(platform, FOREIGN[platform], rendered(platform, FOREIGN[platform]), tmp_path)
     gone = RULES[-1]
     names = compliance_network.rule_names(vendor_platforms.RENDERERS[platform], gone)
-    kept, skipping = [], False
-    for line in rendered.splitlines():
-        # A block whose header names the rule goes with its lines.
+    kept, skipping, remarked = [], False, False
+    for line in running.splitlines():
+        # A block whose header names the rule goes with its lines; in an access list, a remark that names it with
+        # the entries up to the next remark.
         if not line.startswith(' '):
-            skipping = any(name in line for name in names)
-        if not (skipping or any(name in line for name in names)):
+            skipping, remarked = any(name in line for name in names), False
+        elif ' remark ' in line:
+            remarked = any(name in line for name in names)
+        if not (skipping or remarked or any(name in line for name in names)):
             kept.append(line)
-    result = rows(platform, FOREIGN[platform] + '\n'.join(kept) + '\n', tmp_path)
+    result = rows(platform, '\n'.join(kept) + '\n', tmp_path)
     found = by_rule(result)
     assert found.pop(gone['name']) == {'missing'}
     assert set().union(*found.values()) == {'in_place'}
 
 
 def test_an_asa_port_object_changed_makes_only_the_rows_of_that_port_different(tmp_path):
-    rendered = vendor_platforms.render_config(RULES, 'cisco_asa')
-    assert ' port-object eq 5222\n' in rendered
-    result = rows('cisco_asa', FOREIGN['cisco_asa'] + rendered.replace(' port-object eq 5222\n', ' port-object eq 5223\n'), tmp_path)
+    running = applied('cisco_asa', FOREIGN['cisco_asa'], rendered('cisco_asa', FOREIGN['cisco_asa']), tmp_path)
+    assert ' port-object eq 5222\n' in running
+    result = rows('cisco_asa', running.replace(' port-object eq 5222\n', ' port-object eq 5223\n'), tmp_path)
     for row in result['rows']:
         expected = 'different' if [5222, 5222] in row['destination_ports'] else 'in_place'
         assert row['status'] == expected, row
