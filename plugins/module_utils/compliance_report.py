@@ -9,7 +9,8 @@ read) and gathers them into the report's data, which is the JSON file; markdown(
 
 Every text that came from an inventory or a device (host names, purposes of extra flows, rule texts, error
 messages) is escaped for where it goes: html.escape() in the HTML page (and a Content-Security-Policy that
-allows no script), a backslash before every character with a meaning in Markdown, line breaks as <br>.
+allows no script), a backslash before every character with a meaning in Markdown (and nothing that GitHub would
+make a link of), line breaks as <br>; a bidirectional formatting character as a visible escape (\\u202e) in both.
 Section numbers and titles come from module_utils/requirements.py, the one copy of the document.
 
 The files hold no clock time: the same state gives the same bytes, so a run that finds nothing new changes
@@ -24,8 +25,10 @@ import os
 import re
 import unicodedata
 
-from ansible_collections.atea.anywhere.plugins.module_utils import engine, files
+from ansible_collections.atea.anywhere.plugins.module_utils import compliance, engine, files
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+from ansible_collections.atea.anywhere.plugins.module_utils.reachability import BIDI_CONTROLS
+from ansible_collections.atea.anywhere.plugins.module_utils.reachability import STATES as TCP_STATES
 from ansible_collections.atea.anywhere.plugins.module_utils.render_files import directory as resolve_directory
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import port_text
 from ansible_collections.atea.anywhere.plugins.module_utils.requirements import (
@@ -53,7 +56,6 @@ COLOURS = {'in_place': '#1e7b34', 'missing': '#c0262d', 'different': '#b35c00', 
 CHECKLIST_STATUSES = ('done', 'left_to_a_person')
 # Section 1.2 is about the Symantec host IDS on the users' computers, not a firewall: no run can do it.
 PERSON_ONLY = ('1.2',)
-TCP_STATES = ('open', 'closed', 'filtered', 'not_checked')
 UDP_STATEMENT = ('UDP reachability cannot be proven from a site: a UDP port that is open and one that a firewall '
                  'drops both stay silent towards a probe that is not the service\'s own protocol. Each UDP row '
                  'says what was checked instead.')
@@ -70,6 +72,12 @@ _ROW_OPTIONAL_TEXTS = ('name', 'direction', 'family', 'source_network', 'destina
 
 # ---------------------------------------------------------------------------------------------------------------
 # Inputs
+
+def _quoted(text):
+    """Text for an error's option name: every character that is not printable (a line break, a bidirectional
+    control) as its Python escape (\\n, \\u202e), as the value itself is shown (repr)."""
+    return ''.join(char if char.isprintable() else char.encode('unicode_escape').decode('ascii') for char in text)
+
 
 def _mapping(where, value):
     if not isinstance(value, dict):
@@ -155,10 +163,10 @@ def _checklist(where, items):
     return result
 
 
-def counts_of(statuses):
-    """{status: how many} for every status, in the order of STATUSES."""
-    statuses = list(statuses)
-    return dict((status, statuses.count(status)) for status in STATUSES)
+def counts_of(rows):
+    """{status: how many} of the rows (compliance.counts) for every status, in the order of STATUSES."""
+    counted = compliance.counts(list(rows))
+    return dict((status, counted[status]) for status in STATUSES)
 
 
 def worst(statuses):
@@ -170,7 +178,7 @@ def worst(statuses):
 def _host(where, compliance):
     _mapping(where, compliance)
     name = _text(where + '.host', compliance.get('host'))
-    where = 'compliance[host=%s]' % name
+    where = 'compliance[host=%s]' % _quoted(name)
     rows = [_row('%s.rows[%d]' % (where, i), row) for i, row in enumerate(_list(where + '.rows', compliance.get('rows')))]
     return {
         'host': name,
@@ -178,7 +186,7 @@ def _host(where, compliance):
         'placement': _text(where + '.placement', compliance.get('placement'), optional=True),
         'source': _text(where + '.source', compliance.get('source'), optional=True),
         'read_from': _text(where + '.read_from', compliance.get('read_from'), optional=True),
-        'counts': counts_of(row['status'] for row in rows),
+        'counts': counts_of(rows),
         'worst': worst(row['status'] for row in rows),
         'rows': rows,
         'checklist': _checklist(where + '.checklist', compliance.get('checklist')),
@@ -188,7 +196,7 @@ def _host(where, compliance):
 def _site(where, reach):
     _mapping(where, reach)
     name = _text(where + '.site', reach.get('site'))
-    where = 'reachability[site=%s]' % name
+    where = 'reachability[site=%s]' % _quoted(name)
     tcp = []
     for index, probe in enumerate(_list(where + '.tcp', reach.get('tcp'))):
         at = '%s.tcp[%d]' % (where, index)
@@ -261,7 +269,7 @@ def build(compliance, reachability=None, failed_hosts=None, profile=None):
         'profile': profile,
         'sections': [section_entry(number) for number in numbers],
         'statuses': dict((status, STATUS_MEANING[status]) for status in STATUSES),
-        'counts': counts_of(row['status'] for host in hosts for row in host['rows']),
+        'counts': counts_of(row for host in hosts for row in host['rows']),
         'hosts': hosts,
         'failed_hosts': failed,
         'left_to_a_person': left,
@@ -288,7 +296,8 @@ def aggregate(report):
 # Shared by the renderings
 
 def _clean(text):
-    """Text as a page can hold it: control characters (but line breaks and tabs) and lone surrogates as U+FFFD."""
+    """Text as a page can hold it: control characters (but line breaks and tabs) and lone surrogates as U+FFFD, and
+    bidirectional formatting characters, which would reorder the cells around them, as visible escapes (\\u202e)."""
     out = []
     for char in text.replace('\r\n', '\n'):
         category = unicodedata.category(char)
@@ -298,6 +307,8 @@ def _clean(text):
             out.append('\n')
         elif category in ('Cc', 'Cs'):
             out.append('\ufffd')
+        elif char in BIDI_CONTROLS:
+            out.append('\\u%04x' % ord(char))
         else:
             out.append(char)
     return ''.join(out)
@@ -369,7 +380,12 @@ _MD_BLOCK_START = re.compile(r'[#+=>-]|[0-9]+[.)](?= |$)')
 def md(text):
     """Text as literal Markdown: a backslash before every character with a meaning inside a line and before a
     block marker at its start, line breaks as <br>, tabs as spaces and no leading spaces (an indented code
-    block), so a table cell stays one cell and a list item one item."""
+    block), so a table cell stays one cell and a list item one item.
+
+    Nor does any of it become a link by GitHub's autolinks (the GFM autolink extension): a backslash before a ':'
+    that follows a letter (https://, mailto:, xmpp:) and before the '.' after 'www', and every '@' in a code span
+    of its own, since GitHub finds an e-mail address (a@b.example) across backslash escapes and character
+    references alike."""
     if text is None:
         return ''
     text = _clean(str(text)).replace('\t', ' ').lstrip(' ')
@@ -378,10 +394,14 @@ def md(text):
     if marker:
         head, text = marker.group()[:-1] + '\\' + marker.group()[-1], text[marker.end():]
     out = []
-    for char in text:
+    for index, char in enumerate(text):
+        before = text[max(index - 3, 0):index]
         if char == '\n':
             out.append('<br>')
-        elif char in _MD_INLINE:
+        elif char == '@':
+            out.append('`@`')
+        elif char in _MD_INLINE or (char == ':' and before[-1:].isascii() and before[-1:].isalpha()) or (
+                char == '.' and before.lower() == 'www'):
             out.append('\\' + char)
         else:
             out.append(char)
@@ -631,14 +651,15 @@ def arrows(host):
             network = (row['destination_network'] if direction == 'outbound' else row['source_network']) or \
                 section_entry(row['section'])['network'] or 'internet'
         key = (_SECTION_RANK.get(row['section'], len(SECTIONS)), row['section'], direction, network)
-        groups.setdefault(key, []).append(row['status'])
+        groups.setdefault(key, []).append(row)
     result = []
     for key in sorted(groups):
         _rank, section, direction, network = key
         counts = counts_of(groups[key])
+        statuses = [row['status'] for row in groups[key]]
         name = 'extra' if section == engine.EXTRA_SECTION else section
         result.append({'key': '%s-%s-%s' % (section, direction, network), 'section': section, 'direction': direction,
-                       'network': network, 'counts': counts, 'worst': worst(groups[key]),
+                       'network': network, 'counts': counts, 'worst': worst(statuses),
                        'label': '%s %s: %s' % (name, _SHORT_DIRECTION.get(direction, direction), counts_text(counts))})
     return result
 

@@ -40,6 +40,9 @@ MOST_PARALLEL = 32
 STATES = ('open', 'closed', 'filtered', 'not_checked')
 UDP_STATE = 'not_proven'
 EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range'
+# Bidirectional formatting characters (embeddings, overrides, isolates and the marks): they reorder the text shown
+# around them, so a site name cannot hold them and the report shows each as a visible escape such as \u202e.
+BIDI_CONTROLS = frozenset('\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069')
 
 # The module's own options beside rules and the selection options of engine.SELECTION_ARGUMENT_SPEC.
 ARGUMENT_SPEC = {
@@ -92,6 +95,10 @@ def check_targets(targets):
             raise inputs.InputError(option, targets[name], 'at least one address is required')
         addresses = []
         for index, item in enumerate(items):
+            if isinstance(item, str) and '%' in item:
+                raise inputs.InputError('%s[%d]' % (option, index), item,
+                                        'has a scope (%...), which a target cannot have: give the service\'s address '
+                                        'in the Atea network alone (a link-local address is in no Atea network)')
             try:
                 address = str(ipaddress.ip_address(item.strip())) if isinstance(item, str) else None
             except ValueError:
@@ -106,8 +113,12 @@ def check_targets(targets):
 
 
 def check_site(site):
-    """The site's name goes into the report: one line of text."""
-    return text_gate.single_line('site', site, 'a site name')
+    """The site's name goes into the report: one line of text, without characters that reorder what is shown."""
+    text_gate.single_line('site', site, 'a site name')
+    if BIDI_CONTROLS.intersection(site):
+        raise inputs.InputError('site', site, 'has a bidirectional formatting character (shown escaped here), which '
+                                'reorders how the report shows the text around it')
+    return site
 
 
 def sample_ports(low, high, samples):
@@ -119,13 +130,9 @@ def sample_ports(low, high, samples):
     return sorted(chosen)
 
 
-def _family(address):
-    return 'ipv6' if ':' in address else 'ipv4'
-
-
 def _contains(cidrs, address):
     ip = ipaddress.ip_address(address)
-    return any(ip in ipaddress.ip_network(cidr) for cidr in cidrs if _family(cidr) == _family(address))
+    return any(ip in ipaddress.ip_network(cidr) for cidr in cidrs if inputs.family(cidr) == inputs.family(address))
 
 
 def _outbound(rules):
@@ -149,14 +156,6 @@ def _rows(entries, port):
     return [entry for entry in entries if any(low <= port <= high for low, high in entry['destination_ports'])]
 
 
-def _joined(values):
-    unique = []
-    for value in values:
-        if value not in unique:
-            unique.append(value)
-    return unique
-
-
 def plan(rules, targets, samples):
     """What to check: (tcp jobs, udp checks, networks of the rules without targets, networks of targets without
     rules).
@@ -176,7 +175,7 @@ def plan(rules, targets, samples):
             continue
         for index, address in enumerate(addresses):
             chosen = [rule for rule in outbound if rule['destination_network'] in (name, None)
-                      and rule['family'] == _family(address) and _contains(rule['destinations'], address)]
+                      and rule['family'] == inputs.family(address) and _contains(rule['destinations'], address)]
             if not chosen:
                 held = sorted(set(cidr for rule in outbound if rule['destination_network'] in (name, None)
                                   for cidr in rule['destinations']))
@@ -204,9 +203,9 @@ def plan(rules, targets, samples):
 
 def _row_fields(rows):
     return {
-        'section': ', '.join(_joined(row['section'] for row in rows)),
-        'purpose': '; '.join(_joined(row['purpose'] for row in rows)),
-        'ids': _joined(row['id'] for row in rows),
+        'section': ', '.join(dict.fromkeys(row['section'] for row in rows)),
+        'purpose': '; '.join(dict.fromkeys(row['purpose'] for row in rows)),
+        'ids': list(dict.fromkeys(row['id'] for row in rows)),
     }
 
 
@@ -227,7 +226,8 @@ def _source_note(rule, source):
 def source_ports_note(rules, ephemeral):
     """One sentence on the client source ports: the OS picks them from its ephemeral range (ephemeral: (low, high)
     or None where unknown), and the rules with source ports ask for these."""
-    wanted = _joined(tuple(tuple(r) for r in rule['source_ports']) for rule in rules if rule['source_ports'])
+    wanted = list(dict.fromkeys(tuple(tuple(r) for r in rule['source_ports']) for rule in rules
+                                if rule['source_ports']))
     picked = ('the OS picks each source port from its ephemeral range %d-%d (net.ipv4.ip_local_port_range)' % ephemeral
               if ephemeral else 'the OS picks each source port from its ephemeral range')
     if not wanted:
@@ -242,7 +242,7 @@ def source_ports_note(rules, ephemeral):
 
 def tcp_connect(address, port, timeout):
     """Connect once: (state, why, (source address, source port) or None). Sends no data; closes at once."""
-    sock = socket.socket(socket.AF_INET6 if _family(address) == 'ipv6' else socket.AF_INET, socket.SOCK_STREAM)
+    sock = socket.socket(socket.AF_INET6 if inputs.family(address) == 'ipv6' else socket.AF_INET, socket.SOCK_STREAM)
     source = None
     try:
         sock.settimeout(timeout)
@@ -271,7 +271,7 @@ def tcp_connect(address, port, timeout):
 def udp_route(address, port):
     """(source address, None) that a UDP socket connected to address would send from, or (None, why). connect() on a
     UDP socket only picks a route and a source address: no packet leaves the host."""
-    sock = socket.socket(socket.AF_INET6 if _family(address) == 'ipv6' else socket.AF_INET, socket.SOCK_DGRAM)
+    sock = socket.socket(socket.AF_INET6 if inputs.family(address) == 'ipv6' else socket.AF_INET, socket.SOCK_DGRAM)
     try:
         sock.connect((address, port))
         return sock.getsockname()[0], None

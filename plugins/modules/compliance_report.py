@@ -20,7 +20,10 @@ description:
     results per site with what cannot be proven for UDP, and the hosts that failed.
   - The HTML page is self-contained (inline CSS and SVG, no script, nothing loaded from elsewhere) and draws per
     host the customer networks, the firewall and Atea over MPLS/WAN and over internet, with an arrow per document
-    section coloured by the worst status of its rows. Every text from the inventory or a device is escaped.
+    section coloured by the worst status of its rows. Every text from the inventory or a device is escaped; in the
+    Markdown none becomes a link (C(www.), C(https://) and e-mail addresses are shown as text), and a bidirectional
+    formatting character (such as U+202E) is shown as its escape (C(\u202e)) in every file, so it cannot reorder
+    what is shown.
   - Runs on the controller (localhost). A file is written only where its text differs, atomically; the files hold
     no clock time, so a run that finds the same state changes nothing (with sites, whose measured seconds and
     source ports differ per run, the report changes on every run).

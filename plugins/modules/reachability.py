@@ -67,7 +67,7 @@ options:
     description:
       - "The service's listening addresses to test, per Atea network name (V(mpls), V(internet)), for example
         C({internet: [192.0.2.10]}). Single IP addresses, IPv4 or IPv6, inside the network's destinations in the
-        rules."
+        rules; an IPv6 address with a scope (C(fe80::1%eth0)) is refused."
       - Required; there is no default, since probing every address of a network is not a check of the service.
     type: dict
   timeout:
@@ -89,7 +89,10 @@ options:
     type: int
     default: 8
   site:
-    description: The name of the site in the result (one line of text); the host's name by default.
+    description:
+      - The name of the site in the result (one line of text); the host's name by default.
+      - A bidirectional formatting character (U+202A to U+202E, U+2066 to U+2069, U+200E, U+200F, U+061C), which
+        reorders how the report shows the text around it, is refused.
     type: str
 notes:
   - Run it on a host in the customer network, in the place of the service's clients (Jabber, phones, browsers);
@@ -290,7 +293,8 @@ def main():
             rules, params['targets'], timeout=params['timeout'], budget=params['budget'], samples=params['samples'],
             parallel=params['parallel'], site=params['site'], ephemeral=reachability.ephemeral_range())
     except inputs.InputError as error:
-        module.fail_json(msg=str(error), option=error.option, value=error.value)
+        # The value is in msg, quoted (repr): given raw it could carry a line break or a bidirectional control.
+        module.fail_json(msg=str(error), option=error.option)
     for network in result['not_targeted']:
         module.warn('targets names no address in the %s network of the rules: its flows were not checked' % network)
     module.exit_json(changed=False, reachability=result)

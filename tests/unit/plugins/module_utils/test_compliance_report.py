@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -50,8 +51,9 @@ def test_counts_per_host_and_in_all_come_from_the_rows():
     rows = host_compliance('fw1', 'enterprise', cycled)['rows']
     expected = dict((s, sum(1 for i in range(len(rows)) if CYCLE[i % len(CYCLE)] == s)) for s in cr.STATUSES)
     assert fw1['counts'] == expected and fw1['worst'] == 'missing'
-    assert fw2['counts'] == dict(cr.counts_of(['in_place'] * len(fw2['rows']))) and fw2['worst'] == 'in_place'
+    assert fw2['counts'] == dict(cr.counts_of([{'status': 'in_place'}] * len(fw2['rows']))) and fw2['worst'] == 'in_place'
     assert report['counts'] == dict((s, expected[s] + fw2['counts'][s]) for s in cr.STATUSES)
+    assert list(report['counts']) == list(fw1['counts']) == list(cr.STATUSES)
     assert cr.aggregate(report) == {'hosts': {'fw1': expected, 'fw2': fw2['counts']}, 'counts': report['counts'],
                                     'failed_hosts': [{'name': 'fw3', 'message': 'Failed to connect to the host via ssh'}]}
 
@@ -195,7 +197,7 @@ def test_svg_arrow_per_section_coloured_by_its_worst_status():
         status_given, stroke, label, marker = arrows[section]
         assert (status_given, stroke, marker) == (worst, cr.COLOURS[worst], 'url(#h0-%s)' % worst), section
         rows = [r for r in host['rows'] if r['section'] == section]
-        assert label.startswith(section + ' ') and cr.counts_text(cr.counts_of(r['status'] for r in rows)) in label
+        assert label.startswith(section + ' ') and cr.counts_text(cr.counts_of(rows)) in label
     assert '1 missing' in arrows['3'][2] and arrows['2.3'][2].startswith('2.3 internal:')
     assert arrows['2.1'][2].startswith('2.1 out:') and arrows['2.2'][2].startswith('2.2 in:')
 
@@ -251,11 +253,17 @@ class _Tags(HTMLParser):
 HTML_TAGS = {'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'h3', 'p', 'strong', 'span', 'table',
              'thead', 'tbody', 'tr', 'th', 'td', 'ul', 'li', 'svg', 'defs', 'marker', 'path', 'text', 'rect', 'line',
              'g'}
-MD_TAGS = {'h1', 'h2', 'h3', 'p', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'br', 'ul', 'li'}
+MD_TAGS = {'h1', 'h2', 'h3', 'p', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'br', 'ul', 'li', 'code'}
+# Bidirectional formatting characters: embeddings, overrides, isolates, the marks.
+BIDI = '\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c'
 TEXT = st.one_of(
     st.text(min_size=1),
-    st.text(alphabet=st.sampled_from(list('<>&"\'`|\\*_[]()#!-+.=~$:/ \t\n\r\x00\x0b\x85\u2028aZ1')), min_size=1,
-            max_size=40),
+    st.text(alphabet=st.sampled_from(list('<>&"\'`|\\*_[]()#!-+.=~$:/@ \t\n\r\x00\x0b\x85\u2028aZ1w' + BIDI)),
+            min_size=1, max_size=40),
+    # What GitHub makes a link of (the GFM autolink extension), among other text.
+    st.lists(st.sampled_from(['www.', 'WWW.', 'https://', 'http:', 'ftp://', 'mailto:', 'xmpp:', 'a@b.example',
+                              'evil.example', '(', '*', '_', '~', ' ', '\\', '`', '&#64;', 'x'] + list(BIDI)),
+             min_size=1, max_size=12).map(''.join),
 )
 
 
@@ -273,6 +281,35 @@ def _hostile_report(text):
     site['tcp'][0]['detail'] = text
     site['udp'][0]['checked_instead'] = text
     return cr.build([extra, named], [site], [{'name': text + ' (failed)', 'message': text}], 'smb')
+
+
+def _cmarkgfm():
+    """GitHub's own Markdown parser (cmark-gfm), where installed; the token check below does not need it."""
+    try:
+        import cmarkgfm  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    return cmarkgfm
+
+
+# The starts of GitHub's autolinks other than an e-mail address (cmark-gfm's: any case, ftp too).
+_AUTOLINK_START = re.compile(r'(?:https?|ftp)://|(?:mailto|xmpp):|www\.', re.IGNORECASE)
+
+
+def _autolink_forms(markdown_it, source):
+    """Where the Markdown holds what GitHub's autolink extension links: an '@' outside a code span of its own (GitHub
+    finds an e-mail address across escapes and character references), or a scheme's ':' or the '.' after 'www'
+    within one run of plain text (a backslash escape ends the run, as for GitHub)."""
+    found = []
+    parser = markdown_it.MarkdownIt('commonmark').enable('table').disable('text_join')
+    for token in parser.parse(source):
+        for child in token.children or ():
+            if child.type == 'code_inline':
+                if child.content != '@':
+                    found.append(child.content)
+            elif '@' in child.content or (child.type == 'text' and _AUTOLINK_START.search(child.content)):
+                found.append(child.content)
+    return found
 
 
 def _squeezed(text):
@@ -294,6 +331,8 @@ def test_hostile_text_never_becomes_html(request, text):
     assert parsed.tags <= HTML_TAGS
     assert not any(name.startswith('on') for name in parsed.attributes)
     assert '<script' not in page.lower() and '<img' not in page.lower()
+    # No bidirectional control reorders the page or the JSON's text.
+    assert not set(BIDI) & set(page + cr.json_text(report))
     # The failed host's message is one cell, whole.
     assert _squeezed(cr._clean(text)) in [_squeezed(cell) for cell in parsed.cells]
     # Each picture is well-formed XML whatever the host name.
@@ -323,8 +362,15 @@ def test_hostile_text_stays_one_markdown_cell(request, text):
             width = cells if width is None else width
             assert cells == width
     parsed = _Tags()
-    parsed.feed(parser.render(source))
-    assert parsed.tags <= MD_TAGS
+    rendered = parser.render(source)
+    parsed.feed(rendered)
+    assert parsed.tags <= MD_TAGS and not set(BIDI) & set(source)
+    assert re.findall('<code>(.*?)</code>', rendered) == ['@'] * rendered.count('<code>')
+    # Nothing becomes a link on GitHub.
+    assert _autolink_forms(markdown_it, source) == []
+    gfm = _cmarkgfm()
+    if gfm is not None:
+        assert '<a ' not in gfm.github_flavored_markdown_to_html(source)
     # The failed host's message is one cell, whole (a table with a cell too many drops the rest of the row).
     assert _squeezed(cr._clean(text)) in [_squeezed(cell) for cell in parsed.cells]
     headings = [t for t in tokens if t.type == 'heading_open']
@@ -342,6 +388,51 @@ def test_markdown_text_examples(text):
     assert parsed.tags <= MD_TAGS and parsed.tags >= {'table', 'ul', 'li'}
     assert [_squeezed(cell) for cell in parsed.cells] == [_squeezed(text)]
     assert _squeezed(''.join(parsed.text)) == 'h' + _squeezed(text) * 2
+
+
+@pytest.mark.parametrize('text, escaped', [
+    ('www.evil.example', 'www\\.evil.example'),
+    ('see (www.evil.example)', 'see (www\\.evil.example)'),
+    ('https://evil.example/x', 'https\\://evil.example/x'),
+    ('ftp://evil.example', 'ftp\\://evil.example'),
+    ('a@b.example', 'a`@`b.example'),
+    ('mailto:a@b.example', 'mailto\\:a`@`b.example'),
+    ('xmpp:a@b.example/x', 'xmpp\\:a`@`b.example/x'),
+    ('fe80::1 and 2001:db8::10', 'fe80::1 and 2001:db8::10'),
+])
+def test_markdown_text_never_becomes_a_link(text, escaped):
+    """GitHub links www., a scheme and an e-mail address in plain text (the GFM autolink extension); the report's
+    Markdown shows them as text."""
+    markdown_it = pytest.importorskip('markdown_it', reason='markdown-it-py (a dependency of rich) parses the Markdown')
+    assert cr.md(text) == escaped
+    source = '| h |\n|---|\n| %s |\n\n- %s\n' % (cr.md(text), cr.md(text))
+    assert _autolink_forms(markdown_it, source) == []
+    parsed = _Tags()
+    parsed.feed(markdown_it.MarkdownIt('commonmark').enable('table').render(source))
+    assert [_squeezed(cell) for cell in parsed.cells] == [_squeezed(text)]
+    gfm = _cmarkgfm()
+    if gfm is not None:
+        assert '<a ' not in gfm.github_flavored_markdown_to_html(source)
+        # The text itself is a link there (the example would find a fix undone).
+        assert ('<a ' in gfm.github_flavored_markdown_to_html(text)) == ('.example' in text)
+
+
+@pytest.mark.parametrize('char', list(BIDI))
+def test_bidirectional_controls_are_shown_escaped_everywhere(char):
+    report = _hostile_report('fw%s1' % char)
+    name = 'fw\\u%04x1' % ord(char)
+    page, source = cr.html_page(report), cr.markdown(report)
+    assert char not in page + source + cr.json_text(report)
+    assert '<h2>Host %s</h2>' % name in page and '## Host fw\\%s' % name[2:] in source
+
+
+def test_an_error_names_a_host_without_its_bidirectional_controls():
+    bad = host_compliance('fw\u202e1', 'smb', cycled)
+    bad['rows'][0]['status'] = 'gone'
+    with pytest.raises(InputError) as error:
+        cr.build([bad], profile='smb')
+    assert error.value.option == 'compliance[host=fw\\u202e1].rows[0].status'
+    assert '\u202e' not in str(error.value)
 
 
 def test_hostile_text_examples_in_html():

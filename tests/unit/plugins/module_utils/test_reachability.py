@@ -171,6 +171,9 @@ def test_details_name_the_source_and_a_source_outside_the_rule():
     ({'internet': [INET, 'host.example']}, 'targets.internet[1]', 'not an IP address'),
     ({'internet': [7]}, 'targets.internet[0]', 'not an IP address'),
     ({'internet': ['203.0.113.10\n']}, None, None),
+    ({'internet': ['fe80::1%<script>']}, 'targets.internet[0]', 'has a scope'),
+    ({'internet': ['fe80::1%eth0']}, 'targets.internet[0]', 'has a scope'),
+    ({'internet': [INET, '2001:db8::10%\u202e']}, 'targets.internet[1]', 'has a scope'),
     ({'internet': ['198.51.100.10']}, 'targets.internet[0]', 'in no outbound'),
     ({'internet': ['2001:db8::10']}, 'targets.internet[0]', 'in no outbound'),
     ({'internet': ['192.0.2.10']}, 'targets.internet[0]', 'its destinations: 203.0.113.0/24'),
@@ -198,11 +201,22 @@ def test_targets_are_checked_naming_the_option(targets, option, reason):
     ({'parallel': 33}, 'parallel'),
     ({'site': 'a\nb'}, 'site'),
     ({'site': ''}, 'site'),
+    ({'site': 'site\u202e1'}, 'site'),
+    ({'site': '\u2067a\u2069'}, 'site'),
+    ({'site': 'a\u200fb'}, 'site'),
 ])
 def test_numbers_and_the_site_are_checked_naming_the_option(options, option):
     with pytest.raises(InputError) as caught:
         _check(_rules(), {'internet': [INET]}, **options)
     assert caught.value.option == option
+
+
+@pytest.mark.parametrize('options', [{'site': 'site\u202e1'}, {'targets': {'internet': ['2001:db8::10%\u202e']}}])
+def test_an_error_shows_a_bidirectional_control_escaped(options):
+    options = dict({'targets': {'internet': [INET]}}, **options)
+    with pytest.raises(InputError) as caught:
+        _check(_rules(), options.pop('targets'), **options)
+    assert '\u202e' not in str(caught.value) and '\\u202e' in str(caught.value)
 
 
 def test_rules_are_checked_before_anything_is_tried():

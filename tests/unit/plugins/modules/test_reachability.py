@@ -50,7 +50,15 @@ def test_runs_in_check_mode_and_changes_nothing(capsys, how):
     (dict(LOOPBACK, profile='smb', targets={'internet': ['127.0.0.1']}, budget=0.5),
      "option 'budget': less than timeout (3 s)"),
     ({'rules': [{'name': 'x'}], 'targets': {'internet': ['127.0.0.1']}}, "option 'rules[0]': not a rule"),
+    (dict(LOOPBACK, profile='smb', targets={'internet': ['fe80::1%<script>\u202e']}),
+     "option 'targets.internet[0]': has a scope (%...), which a target cannot have"),
+    (dict(LOOPBACK, profile='smb', targets={'internet': ['127.0.0.1']}, site='site\u202e1'),
+     "option 'site': has a bidirectional formatting character"),
 ])
 def test_errors_name_the_option(capsys, args, message):
     code, result = run_module(capsys, args)
     assert code == 1 and result['failed'] and message in result['msg'], result['msg']
+    # The value is in the message, quoted: no raw bidirectional character in what the module says (the invocation
+    # is Ansible's echo of the arguments as given).
+    result.pop('invocation', None)
+    assert 'value' not in result and '\u202e' not in json.dumps(result, ensure_ascii=False)
