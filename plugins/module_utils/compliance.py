@@ -10,11 +10,14 @@ A platform reader (compliance_linux, compliance_network) gives *units*: the obje
 rule (nftables rules, iptables lines, ufw rules, firewalld rich rules, configuration lines), and the live objects
 of the same identity (the rule's name in their comment, or the object names). A unit has a key (what it matches,
 without its destination ports), the destination port ranges it allows (None where it has none, or they cannot be
-read) and its text. A row's wanted units are those of its rule that carry its ports (every one for a rule
-without ports); it is
-- in_place: each has a live unit of the same key that allows the row's ports among the unit's;
-- missing: nothing of the rule is there;
-- different: something of the rule is there, but not all of the row's part as wanted (the detail says what);
+read) and its text; a live unit may say what keeps it from deciding packets (shadow: a rule not of the collection
+before it in its chain). A row's wanted units are those of its rule that carry its ports (every one for a rule
+without ports), its live units those of its rule that overlap its ports; it is
+- in_place: each wanted unit has a live unit of the same key that allows the row's ports among the unit's, no live
+  unit of the rule for the row's ports has a key the rule does not want (another verdict, other matches) or allows
+  ports around the row's that the rule does not want, and nothing keeps them from deciding packets;
+- missing: no live unit of its rule overlaps its ports;
+- different: otherwise (the detail says what);
 - unknown: the state could not be read (the detail says what to do).
 """
 
@@ -28,17 +31,16 @@ from ansible_collections.atea.anywhere.plugins.module_utils.render_common import
 from ansible_collections.atea.anywhere.plugins.module_utils.requirements import CHECKLIST, PROTOCOLS, SECTIONS
 
 STATUSES = ('in_place', 'missing', 'different', 'unknown')
-SOURCES = ('live', 'running_config', 'none')
-CHECKLIST_STATUSES = ('done', 'left_to_a_person')
 HIDS_DETAIL = ('Symantec Host IDS runs on the clients, not on a firewall: add Cisco Jabber to its exception list '
                'there (a person has to)')
 _SECTION_RANK = dict((s.number, rank) for rank, s in enumerate(SECTIONS))
 
 
-class Unit(namedtuple('Unit', 'rule key ranges text place', defaults=(None,))):
+class Unit(namedtuple('Unit', 'rule key ranges text place shadow', defaults=(None, None))):
     """One object of a rule: its rule's name, its key (what it matches without destination ports), its destination
-    port ranges ((low, high) tuples, or None), its text as the platform shows it, and where it is (a chain, a
-    family: what the reading's unreached reasons are keyed by)."""
+    port ranges ((low, high) tuples, or None), its text as the platform shows it, where it is (a chain, a family:
+    what the reading's unreached reasons are keyed by, also with the row's family as (place, family)), and, for a
+    live object, why it may not decide packets where it is (shadow; None when nothing comes before it)."""
 
     __slots__ = ()
 
@@ -81,10 +83,20 @@ def _intersection(ranges, others):
     return list(collapse_ranges(parts))
 
 
-def _uncovered(needed, have):
-    """The ranges of needed not wholly inside the union of have."""
-    merged = collapse_ranges(have)
-    return [r for r in needed if not any(low <= r[0] and r[1] <= high for low, high in merged)]
+def _minus(ranges, others):
+    """The parts of ranges outside the union of others."""
+    left = []
+    for low, high in ranges:
+        start = low
+        for other_low, other_high in collapse_ranges(others):
+            if other_high < start or other_low > high:
+                continue
+            if other_low > start:
+                left.append((start, other_low - 1))
+            start = max(start, other_high + 1)
+        if start <= high:
+            left.append((start, high))
+    return left
 
 
 def _ports(ranges):
@@ -96,34 +108,56 @@ def _one_line(text):
 
 
 def judge(row, wanted, live, unreached=None, where=''):
-    """(status, detail, want, have) of one row: wanted and live are the units of the row's rule; unreached: place ->
-    why the objects there do not decide packets even where they are as wanted."""
+    """(status, detail, want, have) of one row: wanted and live are the units of the row's rule; unreached: place, or
+    (place, family) -> why the objects there do not decide packets even where they are as wanted."""
     ranges = [tuple(r) for r in row['destination_ports']]
-    required = [u for u in wanted if u.ranges is None or not ranges or _intersection(ranges, u.ranges)]
-    by_key = {}
+
+    def overlaps(unit):
+        return unit.ranges is None or not ranges or bool(_intersection(ranges, unit.ranges))
+    required = [u for u in wanted if overlaps(u)]
+    want = '\n'.join(u.text for u in required) or None
+    if not required:
+        return 'unknown', 'the renderer writes nothing for rule %s here, so nothing can show the row in place' \
+            % row['rule'], None, '\n'.join(u.text for u in live) or None
+    present = [u for u in live if overlaps(u)]
+    if not present:
+        instead = _minus([r for u in live for r in (u.ranges or ())], [r for u in wanted for r in (u.ranges or ())])
+        others = ' for port %s, though other objects of it are there%s' % (
+            _ports(ranges), ' (allowing port %s instead)' % _ports(instead) if instead else '') if live else ''
+        return 'missing', 'no object of rule %s%s%s' % (row['rule'], others, where), want, None
+    by_key, wanted_ranges = {}, {}
     for unit in live:
         by_key.setdefault(unit.key, []).append(unit)
-    gaps, seen = [], []
+    for unit in wanted:
+        wanted_ranges.setdefault(unit.key, []).extend(unit.ranges or ())
+    gaps, seen, shadows = [], [], []
     for unit in required:
         found = by_key.get(unit.key, [])
         seen.extend(f.text for f in found if f.text not in seen)
         if not found:
             gaps.append('not found as wanted: %s' % _one_line(unit.text))
         elif unit.ranges is not None and ranges:
-            lacking = _uncovered(_intersection(ranges, unit.ranges), [r for f in found for r in (f.ranges or ())])
+            lacking = _minus(_intersection(ranges, unit.ranges), [r for f in found for r in (f.ranges or ())])
             if lacking:
                 gaps.append('port %s not allowed by the rule found (%s)' % (_ports(lacking), _one_line(found[0].text)))
-    want = '\n'.join(u.text for u in required) or None
-    if not required:
-        return 'unknown', 'the renderer writes nothing for rule %s here, so nothing can show the row in place' \
-            % row['rule'], None, '\n'.join(u.text for u in live) or None
-    if not live:
-        return 'missing', 'no object of rule %s%s' % (row['rule'], where), want, None
-    have = '\n'.join(seen or [u.text for u in live])
+    for unit in present:
+        if unit.key not in wanted_ranges:
+            seen.extend([unit.text] if unit.text not in seen else [])
+            gaps.append('an object named for rule %s is not as wanted (another verdict or other matches): %s'
+                        % (row['rule'], _one_line(unit.text)))
+        elif unit.ranges is not None and ranges and wanted_ranges[unit.key]:
+            # The live ranges that carry the row's ports, beyond what the rule wants: a broader rule allows more.
+            extra = _minus([r for r in unit.ranges if _intersection(ranges, [r])], wanted_ranges[unit.key])
+            if extra:
+                gaps.append('also allows port %s, which the document does not ask for (%s)'
+                            % (_ports(extra), _one_line(unit.text)))
+        if unit.shadow and unit.shadow not in shadows:
+            shadows.append(unit.shadow)
+    have = '\n'.join(seen or [u.text for u in present])
     if gaps:
-        return 'different', '; '.join(gaps), want, have
-    reasons = [(unreached or {}).get(u.place) for u in required]
-    reasons = [reason for reason in dict.fromkeys(reasons) if reason]
+        return 'different', '; '.join(gaps + shadows), want, have
+    reasons = [(unreached or {}).get(key) for u in required for key in (u.place, (u.place, row.get('family')))]
+    reasons = [reason for reason in dict.fromkeys(shadows + reasons) if reason]
     if reasons:
         return 'different', '; '.join(reasons), want, have
     return 'in_place', 'as wanted%s' % where, want, have

@@ -53,17 +53,44 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def voip_state(module, ruleset):
+def _iptables_nft_raw(module):
+    """(findings, commands read) of the raw tables iptables-nft holds, read without nft: voip_helpers.plan_removal finds
+    them through nft's ruleset, which a host without the nft binary cannot list. iptables-nft-save without -t lists
+    the tables that exist and makes none."""
+    findings, read = [], []
+    for save, _family, _legacy_names in voip_helpers.IPTABLES_SAVE:
+        binary = module.get_bin_path(save.replace('-save', '-nft-save'))
+        if not binary:
+            continue
+        rc, out, err = module.run_command([binary])
+        if rc != 0:
+            raise voip_helpers.HelperError('%s failed: %s' % (binary, (err or out).strip()))
+        found, _argvs = voip_helpers.iptables_plan(out, binary.replace('-save', ''))
+        findings.extend(found)
+        read.append(binary)
+    return findings, read
+
+
+def voip_state(module, ruleset, nft_error=None):
     """(done, detail) of requirement 1.1 on a Linux host: no SIP or H.323 conntrack helper assigned in nftables or an
-    iptables raw table (voip_helpers reads them as the apply modules do before removing them)."""
+    iptables raw table (voip_helpers reads them as the apply modules do before removing them). ruleset: nft's
+    objects ([] without the nft binary: the raw tables of iptables-nft are then read with iptables-nft-save), or None
+    when nft failed (nft_error says why): then 1.1 cannot be read and is left to a person."""
+    if ruleset is None:
+        return False, 'SIP and H.323 inspection cannot be read: %s' % (nft_error or 'nft -j list ruleset failed')
+    read = ['nft -j list ruleset', 'iptables raw tables']
     try:
-        removal = voip_helpers.plan_removal(module, ruleset or [], ('sip', 'h323'))
+        findings = list(voip_helpers.plan_removal(module, ruleset, ('sip', 'h323')).findings)
+        if not module.get_bin_path('nft'):
+            extra, read = _iptables_nft_raw(module)
+            findings.extend(extra)
+            read = ['iptables raw tables'] + read
     except voip_helpers.HelperError as error:
         return False, 'the iptables raw tables could not be read: %s' % error
-    if removal.findings:
+    if findings:
         return False, ('SIP or H.323 inspection is on: %s (an apply run of the collection removes them)'
-                       % '; '.join('%s in %s' % (f['kind'], f['where']) for f in removal.findings))
-    return True, 'no SIP or H.323 conntrack helper is assigned (nft -j list ruleset, iptables raw tables)'
+                       % '; '.join('%s in %s' % (f['kind'], f['where']) for f in findings))
+    return True, 'no SIP or H.323 conntrack helper is assigned (%s)' % ', '.join(read)
 
 
 def _others(host):
@@ -129,5 +156,5 @@ def compliance_of(module):
         except nftables_state.NftError as error:
             ruleset, nft_error = None, str(error)
         reading = linux_reading(module, ruleset if nft else None, nft_error)
-        voip = voip_state(module, ruleset)
+        voip = voip_state(module, ruleset, nft_error)
     return compliance.report(params['host'], platform, params['placement'], params['rules'], reading, voip)

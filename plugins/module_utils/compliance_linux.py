@@ -94,31 +94,68 @@ def listed_rules(text):
     return rules
 
 
-def nft_units(ruleset, texts, layout):
-    """The units of the named rules in the layout's chains of its table (nft JSON objects; texts from listed_rules)."""
+# Statements that can stop a packet before the rules after it (accept lets it through: ours would have too).
+_STOPS = ('drop', 'reject', 'jump', 'goto', 'return', 'queue')
+# Statements that neither match nor stop: a rule of only these and a drop or reject stops every packet.
+_UNCONDITIONAL = ('counter', 'log', 'drop', 'reject')
+
+
+def _stops(rule):
+    return any(isinstance(s, dict) and any(key in s for key in _STOPS) for s in rule.get('expr', []))
+
+
+def _stops_all(rule):
+    """A rule that drops or rejects every packet (no match; counting and logging aside)."""
+    statements = [s for s in rule.get('expr', []) if isinstance(s, dict)]
+    return (bool(statements) and all(len(s) == 1 and next(iter(s)) in _UNCONDITIONAL for s in statements)
+            and any('drop' in s or 'reject' in s for s in statements))
+
+
+def unnamed_rules(ruleset):
+    """(chain, statements) of the rules without a rule's name (the renderer's own: replies, invalid, loopback)."""
+    return set((r.get('chain'), json.dumps(r.get('expr', []), sort_keys=True)) for r in objects_of(ruleset, 'rule')
+               if rule_name(r.get('comment')) is None)
+
+
+def nft_units(ruleset, texts, layout, ours=None):
+    """The units of the named rules in the layout's chains of its table (nft JSON objects; texts from listed_rules).
+    ours: for the live units, the rules the renderer writes without a rule's name (unnamed_rules of the wanted table):
+    a rule of neither kind before a named one in its chain that can stop packets (drop, reject, jump, ...) is its
+    shadow."""
     chains = [layout.chain_name(hook) for hook in layout.hooks]
-    units = []
+    units, shadows = [], {}
     for rule in objects_of(ruleset, 'rule'):
+        if (rule.get('family'), rule.get('table')) != (layout.table_family, layout.table) or rule.get('chain') not in chains:
+            continue
         name = rule_name(rule.get('comment'))
-        if (name is None or (rule.get('family'), rule.get('table')) != (layout.table_family, layout.table)
-                or rule.get('chain') not in chains):
+        text = texts.get((rule['chain'], rule.get('handle')), '')
+        if name is None:
+            foreign = ours is not None and not (rule.get('comment') or '').startswith(COMMENT_PREFIX) and (
+                rule['chain'], json.dumps(rule.get('expr', []), sort_keys=True)) not in ours
+            if foreign and _stops(rule):
+                shadows.setdefault(rule['chain'], 'after a rule not of the collection in chain %s, which can stop the '
+                                   'flow before it: %s' % (rule['chain'], text or 'handle %s' % rule.get('handle')))
             continue
         rest, ranges = split_ports(rule.get('expr', []))
-        text = texts.get((rule['chain'], rule.get('handle')), '')
         units.append(Unit(name, (rule['chain'], json.dumps(rest, sort_keys=True)), ranges,
-                          'chain %s: %s' % (rule['chain'], text), rule['chain']))
+                          'chain %s: %s' % (rule['chain'], text), rule['chain'], shadows.get(rule['chain'])))
     return units
 
 
-def nft_unreached(ruleset, layout, others=()):
-    """Chain of ours -> why it does not decide packets even where it holds the rules: in mode chain no rule of the
-    user's base chain jumps to it; in mode table it is not a base chain on its hook. others: the linux_managers
-    Findings of firewalld and ufw, whose own chains reject what they do not allow when active."""
+_FAMILY_OF_TABLE = {'ip': 'ipv4', 'ip6': 'ipv6'}
+
+
+def nft_unreached(ruleset, layout, others=(), texts=None):
+    """Chain of ours (or (chain, family)) -> why it does not decide packets even where it holds the rules: in mode
+    chain no rule of the user's base chain jumps to it, or one that drops or rejects every packet comes first; in mode
+    table it is not a base chain on its hook; in both, a base chain of another table on its hook drops by policy
+    (every base chain on a hook has to let a packet through). others: the linux_managers Findings of firewalld and ufw,
+    whose own chains reject what they do not allow when active. texts: listed_rules of the layout's table."""
     common = ['%s is active (%s): its own chains reject what it does not allow, nftables rules alone do not let the '
               'flows through' % (f.manager, f.evidence) for f in others if f is not None and f.active]
     unreached = {}
-    chains = dict((c['name'], c) for c in objects_of(ruleset, 'chain')
-                  if (c.get('family'), c.get('table')) == (layout.table_family, layout.table))
+    ref = (layout.table_family, layout.table)
+    chains = dict((c['name'], c) for c in objects_of(ruleset, 'chain') if (c.get('family'), c.get('table')) == ref)
     for hook in layout.hooks:
         ours = layout.chain_name(hook)
         reasons = list(common)
@@ -126,12 +163,27 @@ def nft_unreached(ruleset, layout, others=()):
             reasons.append('chain %s is not a base chain on the %s hook' % (ours, hook))
         if ours in chains and layout.mode == 'chain':
             parent = layout.parent_chains[hook]
-            jumps = [r for r in objects_of(ruleset, 'rule')
-                     if (r.get('family'), r.get('table'), r.get('chain')) == (layout.table_family, layout.table, parent)
-                     and any(isinstance(s, dict) and s.get('jump', {}).get('target') == ours for s in r.get('expr', []))]
+            rules = [r for r in objects_of(ruleset, 'rule') if (r.get('family'), r.get('table'), r.get('chain')) == ref + (parent,)]
+            jumps = [n for n, r in enumerate(rules)
+                     if any(isinstance(s, dict) and s.get('jump', {}).get('target') == ours for s in r.get('expr', []))]
+            stops = [r for r in rules[:jumps[0]] if _stops_all(r)] if jumps else []
             if not jumps:
                 reasons.append('no rule of chain %s jumps to chain %s, so its rules are not reached' % (parent, ours))
+            elif stops:
+                reasons.append('not reached: chain %s drops or rejects every packet before its jump to chain %s (%s)'
+                               % (parent, ours, (texts or {}).get((parent, stops[0].get('handle')))
+                                  or 'handle %s' % stops[0].get('handle')))
         unreached[ours] = '; '.join(reasons) or None
+        for chain in objects_of(ruleset, 'chain'):
+            family = chain.get('family')
+            if (family, chain.get('table')) == ref or chain.get('hook') != hook or chain.get('policy') != 'drop' or (
+                    family not in ('inet',) + tuple(_FAMILY_OF_TABLE)):
+                continue
+            key = (ours, _FAMILY_OF_TABLE[family]) if family in _FAMILY_OF_TABLE else ours
+            reason = ('chain %s of table %s %s is a base chain on the %s hook with policy drop: a packet goes through '
+                      'only where every base chain on its hook accepts it, and what that chain accepts is not read '
+                      'here' % (chain.get('name'), family, chain.get('table'), hook))
+            unreached[key] = '; '.join(r for r in (unreached.get(key), reason) if r)
     return unreached
 
 
@@ -143,7 +195,8 @@ def _run(runner, argv, data=None):
 
 
 def nft_wanted(runner, nft, unshare, rules, layout):
-    """The wanted units: the rendered table loaded into a private network namespace, listed back as JSON and text."""
+    """(the wanted units, the renderer's unnamed rules): the rendered table loaded into a private network namespace,
+    listed back as JSON and text."""
     ref = '%s %s' % (layout.table_family, layout.table)
     shell = '%s -f - && %s -j list table %s && %s -a list table %s' % (nft, nft, ref, nft, ref)
     out = _run(runner, [unshare, '--net', 'sh', '-c', shell], render_nftables.render(rules, layout))
@@ -152,7 +205,7 @@ def nft_wanted(runner, nft, unshare, rules, layout):
         ruleset = json.loads(first)['nftables']
     except (ValueError, KeyError, TypeError):
         raise NftError('could not read the output of nft -j list table %s' % ref)
-    return nft_units(ruleset, listed_rules(listing), layout)
+    return nft_units(ruleset, listed_rules(listing), layout), unnamed_rules(ruleset)
 
 
 def nftables_reading(runner, nft, unshare, ruleset, rules, layout, others=()):
@@ -160,13 +213,14 @@ def nftables_reading(runner, nft, unshare, ruleset, rules, layout, others=()):
     def reading():
         ref = [layout.table_family, layout.table]
         try:
-            wanted = nft_wanted(runner, nft, unshare, rules, layout)
+            wanted, ours = nft_wanted(runner, nft, unshare, rules, layout)
             listing = _run(runner, [nft, '-a', 'list', 'table'] + ref) if has_table(ruleset, *ref) else ''
         except NftError as error:
             raise Unread('nftables could not be read: %s' % error, 'nft')
-        live = nft_units(ruleset, listed_rules(listing), layout)
+        texts = listed_rules(listing)
+        live = nft_units(ruleset, texts, layout, ours)
         return ('live', 'nft -j -a list ruleset; nft -a list table %s' % ' '.join(ref), wanted, live,
-                nft_unreached(ruleset, layout, others), ' in table %s' % ' '.join(ref))
+                nft_unreached(ruleset, layout, others, texts), ' in table %s' % ' '.join(ref))
     return reading
 
 
@@ -209,15 +263,55 @@ def iptables_units(family, lines):
     return [unit for unit in (line_unit(family, line) for line in lines) if unit is not None]
 
 
-def iptables_live(family, save_text, layout):
-    """(units of the chains of ours, why our chains are not reached or None) of one family's iptables-save text."""
+# Targets that let the packet on to the next rule, or accept it (ours would have too).
+_PASSES = ('ACCEPT', 'LOG', 'NFLOG', 'MARK', 'CONNMARK', 'TRACE')
+
+
+def _foreign_stop(line):
+    """Whether a line without a rule's name can stop a packet before the rules after it: it jumps (-j, -g) to
+    anything but a target that accepts or lets it go on, and its comment is not the collection's."""
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return True
+    comments = [words[n + 1] for n, w in enumerate(words[:-1]) if w == '--comment']
+    if any(c.startswith(COMMENT_PREFIX) for c in comments):
+        return False
+    targets = [words[n + 1] for n, w in enumerate(words[:-1]) if w in ('-j', '--jump', '-g', '--goto')]
+    return any(target not in _PASSES for target in targets)
+
+
+def iptables_live(family, save_text, layout, wanted_lines=None):
+    """(units of the chains of ours, why our chains are not reached or None) of one family's iptables-save text.
+    wanted_lines: the lines the renderer writes; a line of our chains that is none of them, names no rule and can
+    stop a packet shadows the named lines after it in its chain."""
     table = iptables_state.tables_of(save_text).get('filter', {'chains': [], 'rules': []})
-    lines = [line for line in table['rules'] if layout.owns(line.split()[1])]
-    missing_jumps = ['no rule of chain %s jumps to chain %s, so its rules are not reached' % (parent, layout.chain(hook))
-                     for hook, parent in sorted(layout.parent_chains.items())
-                     if layout.chain(hook) in table['chains']
-                     and iptables_state.jump_line(parent, layout.chain(hook)) not in table['rules']]
-    return iptables_units(family, lines), '; '.join(missing_jumps) or None
+    units, shadows = [], {}
+    for line in table['rules']:
+        chain = line.split()[1]
+        if not layout.owns(chain):
+            continue
+        unit = line_unit(family, line)
+        if unit is not None:
+            units.append(unit._replace(shadow=shadows.get(chain)))
+        elif wanted_lines is not None and line not in wanted_lines and _foreign_stop(line):
+            shadows.setdefault(chain, 'after a rule not of the collection in chain %s, which can stop the flow before '
+                                      'it: %s' % (chain, line))
+    reasons = []
+    for hook, parent in sorted(layout.parent_chains.items()):
+        ours = layout.chain(hook)
+        if ours not in table['chains']:
+            continue
+        rules = [line for line in table['rules'] if line.split()[1] == parent]
+        jump = iptables_state.jump_line(parent, ours)
+        if jump not in rules:
+            reasons.append('no rule of chain %s jumps to chain %s, so its rules are not reached' % (parent, ours))
+            continue
+        stops = [line for line in rules[:rules.index(jump)] if iptables_state.is_terminal(line)]
+        if stops:
+            reasons.append('not reached: chain %s drops or rejects every packet before its jump to chain %s (%s)'
+                           % (parent, ours, stops[0]))
+    return units, '; '.join(reasons) or None
 
 
 def iptables_reading(runner, which, variant, rules, layout):
@@ -245,7 +339,8 @@ def iptables_reading(runner, which, variant, rules, layout):
         _empty, name, saves = sorted(candidates, key=lambda c: c[0])[0]
         live, unreached = [], {}
         for family in FAMILIES:
-            units, unreached[family] = iptables_live(family, saves[family], layout)
+            units, unreached[family] = iptables_live(family, saves[family], layout,
+                                                     set(line for lines in wanted_lines[family].values() for line in lines))
             live.extend(units)
         read_from = '; '.join('%s-%s-save' % (iptables_state.COMMANDS[f], name) for f in FAMILIES)
         return 'live', read_from, wanted, live, unreached, ' in the %s chains of iptables-%s' % (layout.chain_prefix, name)

@@ -14,12 +14,16 @@ description:
     rules' provenance lists them), whether the rule that implements it is V(in_place), V(missing) or V(different),
     with the rule's text as rendered (C(want)) and as found (C(have)). It never changes anything.
   - The objects the platform's renderer would write for the rule are compared with the live objects of the same
-    identity (the rule's name in their comment, or the object names). A row is V(in_place) when every object of
-    its rule that carries its ports is there as wanted and allows its ports; V(missing) when nothing of the rule
-    is there; V(different) otherwise, or when the objects are there but not reached (no jump to the chain, ufw
-    inactive, firewalld or ufw active beside plain nftables). The detail says which object or port differs.
+    identity (the rule's name in their comment, or the object names). A row is V(missing) when no object of its
+    rule allows any of its ports; V(in_place) when every object of its rule that carries its ports is there as
+    wanted and allows them, and none of the rule's objects for those ports has another verdict or other matches or
+    allows ports around them the rule is not asked for; V(different) otherwise, or when the objects are there but
+    not reached (no jump to the chain, or a drop or reject of every packet before it; a rule not of the collection
+    before them in its chain; on nftables another table's base chain with policy drop on the hook; ufw inactive,
+    firewalld or ufw active beside plain nftables). The detail says which object or port differs.
   - Where the rule's objects list ports (nftables sets, iptables multiport, ufw port lists, firewalld rich rules),
-    a row is judged by its own ports only, so a changed port makes only the rows that asked for it V(different).
+    a row is judged by its own ports only, so a changed port makes only the rows that asked for it V(missing) or
+    V(different).
   - nftables (C(nft -j -a list ruleset); the wanted table is loaded into a private network namespace with
     C(unshare --net) and listed back, so both sides come from nft's printer), iptables (C(iptables-save) of the
     variant holding the collection's chains), ufw (its user rules files, C(ufw status)), firewalld (runtime
@@ -27,7 +31,8 @@ description:
   - "Network platforms: from the running configuration saved at O(running_config) (run on the controller,
     C(delegate_to: localhost)); without one every row is V(unknown) and the detail says where to save it."
   - Also the document's section 1 (C(checklist)); 1.1 is V(done) on Linux when no SIP or H.323 conntrack helper is
-    assigned (nftables and iptables raw tables), 1.2 (the Symantec HIDS exception for Jabber) is always left to a
+    assigned (nftables and iptables raw tables; without the nft binary the raw tables of iptables-nft are read with
+    C(iptables-nft-save)), and left to a person when nft cannot list the ruleset, 1.2 (the Symantec HIDS exception for Jabber) is always left to a
     person.
 author:
   - Atea Anywhere team (@atea-anywhere)

@@ -6,8 +6,9 @@ applies, then a playbook runs tasks_from compliance in check mode and writes the
 
 Every expected status is named from the live ruleset, read here with the tools themselves (nft -j list ruleset,
 iptables-nft-save; ufw's files as lab.py lists them) and interpreted by this file,
-not by the collection: a row is in place where a rule of its name allows its ports, missing where no rule has its
-name, different otherwise. A network firewall's rows come from a saved running configuration, the device never
+not by the collection: a row is missing where no rule of its name allows any of its ports, in place where one
+allows them all and none of them allows ports around the row's that the rule's rows do not ask for, different
+otherwise. A network firewall's rows come from a saved running configuration, the device never
 contacted.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -138,14 +140,25 @@ def nft_rules(lab):
     return found
 
 
+def _overlap(ranges, others):
+    return any(low <= other_high and other_low <= high for low, high in ranges for other_low, other_high in others)
+
+
 def expected(rows, live):
-    """Each row's status from the live rules by name: live: rule name -> [port ranges of each rule of that name]."""
+    """Each row's status from the live rules by name: live: rule name -> [port ranges of each rule of that name]
+    ([]: the rule matches no port, so all). A rule's rows together are the ports it is asked for."""
+    asked = {}
+    for row in rows:
+        asked.setdefault(row['rule'], []).extend(tuple(r) for r in row['destination_ports'])
     status = {}
     for row in rows:
-        rules = live.get(row['rule'])
-        covered = rules and any(all(any(lo <= low and high <= hi for lo, hi in ports) for low, high in
-                                    row['destination_ports']) for ports in rules)
-        status[(row['id'], row['family'])] = 'missing' if not rules else 'in_place' if covered else 'different'
+        ports = [tuple(r) for r in row['destination_ports']]
+        rules = [found for found in live.get(row['rule'], []) if not found or not ports or _overlap(ports, found)]
+        covered = any(all(any(lo <= low and high <= hi for lo, hi in found) for low, high in ports) for found in rules)
+        broader = any(not any(lo <= low and high <= hi for lo, hi in asked[row['rule']])
+                      for found in rules for low, high in found if _overlap(ports, [(low, high)]))
+        status[(row['id'], row['family'])] = ('missing' if not rules else 'in_place' if covered and not broader
+                                              else 'different')
     return status
 
 
@@ -176,16 +189,18 @@ def _nftables(nft_lab):
     assert statuses(result) == expected(result['rows'], nft_rules(nft_lab))
     assert [c['status'] for c in result['checklist']] == ['done', 'left_to_a_person']
 
-    # By hand: one port of the rule with several changed (its set element), and the UDP rule deleted.
+    # By hand: in the rule with several ports, the first set element widened by one port and the second one
+    # removed (the rule is still there); and the UDP rule deleted.
     listing = nft_lab.netns('nft', '-a', 'list', 'chain', *TABLE, 'forward')
     tcp = next(line.strip() for line in listing.splitlines() if 'dport {' in line and 'tcp-ipv4' in line)
     udp = next(line.strip() for line in listing.splitlines() if 'udp-ipv4' in line)
-    element = tcp.split('dport { ', 1)[1].split(' comment', 1)[0]
-    changed = str(int(element.split('-')[-1]) + 1)
+    first, second = re.match(r'.* dport \{ (\S+ comment "[^"]*"), (\S+ comment "[^"]*"), ', tcp).groups()
+    widened, removed = first.split()[0].split('-')[-1], second.split()[0]
     text, handle = tcp.rsplit(' # handle ', 1)
+    text = text.replace('%s, %s, ' % (first, second), '%s-%d%s, ' % (
+        first.split()[0], int(widened) + 1, first[len(first.split()[0]):]), 1)
     script = ('delete rule %s forward handle %s\ndelete rule %s forward handle %s\nadd rule %s forward %s\n'
-              % (' '.join(TABLE), handle, ' '.join(TABLE), udp.rsplit(' ', 1)[1], ' '.join(TABLE),
-                 text.replace('dport { %s comment' % element, 'dport { %s comment' % changed, 1)))
+              % (' '.join(TABLE), handle, ' '.join(TABLE), udp.rsplit(' ', 1)[1], ' '.join(TABLE), text))
     nft_lab.netns('nft', '-f', '-', input=script)
     result = nft_lab.compliance()
     want = expected(result['rows'], nft_rules(nft_lab))
@@ -193,9 +208,11 @@ def _nftables(nft_lab):
     assert sorted(set(want.values())) == ['different', 'in_place', 'missing']
     for row in result['rows']:
         if row['status'] == 'different':
-            assert element.split('-')[0] in row['detail'] and row['have'] and row['want'] != row['have']
+            assert 'also allows port %d' % (int(widened) + 1) in row['detail'] and row['want'] != row['have']
         if row['status'] == 'missing':
-            assert row['have'] is None and 'udp' in row['want']
+            assert row['have'] is None and ('udp' in row['want'] or 'port %s' % removed in row['detail'])
+    assert any(row['status'] == 'missing' and row['rule'] != udp.split('comment "atea-anywhere ')[1].split(':')[0]
+               for row in result['rows'])
 
     nft_lab.site('-e', 'atea_anywhere_state=absent')
     result = nft_lab.compliance()
