@@ -14,6 +14,7 @@ unknown and the detail says where to save it.
 from __future__ import annotations
 
 import re
+import shlex
 
 from ansible_collections.atea.anywhere.plugins.module_utils import files, vendor_platforms
 from ansible_collections.atea.anywhere.plugins.module_utils.compliance import Unit, Unread
@@ -36,15 +37,54 @@ def _mentions(text, names):
     return any(re.search(r'(?<![A-Za-z0-9-])%s(?![A-Za-z0-9-])' % re.escape(name), text) for name in names)
 
 
+def _routeros_statements(text):
+    """(menu, 'add' and its fields in name order) of each entry RouterOS adds, as a script or /export writes it (an
+    export's continued lines joined)."""
+    found, menu = [], ''
+    for line in re.sub(r'\\\n\s*', '', text).splitlines():
+        if line.startswith('/'):
+            menu = ' '.join(line.split())
+        elif line.startswith('add '):
+            found.append((menu, ' '.join(['add'] + sorted(shlex.split(line)[1:]))))
+    return found
+
+
+def _fortios_statements(text):
+    """(table, entry, 'field value') of each set line of a FortiOS configuration, as the CLI script or show writes it:
+    an entry by its name (a policy by its name, not its id), values without quotes."""
+    found, table, entry = [], '', None
+    for line in text.splitlines():
+        words = shlex.split(line) if line.strip() and not line.lstrip().startswith('#') else []
+        if words[:1] == ['config']:
+            table, entry = ' '.join(words[1:]), None
+        elif words[:1] == ['edit']:
+            entry = (words[1:2] or [''])[0], []
+        elif words[:1] == ['set']:
+            if entry is None:
+                found.append((table, '', ' '.join(words[1:])))
+            else:
+                entry[1].append(words[1:])
+        elif words[:1] == ['next'] and entry is not None:
+            name = next((' '.join(rest) for field, *rest in entry[1] if field == 'name'), entry[0])
+            found.extend((table, name, ' '.join(fields)) for fields in entry[1])
+            entry = None
+    return found
+
+
 def statements(text, running_format):
     """The statements of a configuration: (header, line) of each block line and (header,) of each block header for
-    block configurations; (line,) of each line elsewhere (comment lines aside, spacing made single)."""
+    block configurations; RouterOS and FortiOS as their readers above give them; (line,) of each line elsewhere
+    (comment lines aside, spacing made single)."""
     if running_format == 'block':
         found = []
         for header, children in blocks(text, _BLOCK_COMMENT):
             found.append((' '.join(header.split()),))
             found.extend((' '.join(header.split()), ' '.join(child.split())) for child in children)
         return found
+    if running_format == 'routeros':
+        return _routeros_statements(text)
+    if running_format == 'fortios':
+        return _fortios_statements(text)
     return [(' '.join(line.split()),) for line in text.splitlines()
             if line.strip() and not line.lstrip().startswith(('#', '!'))]
 
@@ -53,30 +93,52 @@ def statements(text, running_format):
 _PORT_OBJECT = re.compile(r'port-object (?:eq ([0-9]+)|range ([0-9]+) ([0-9]+))$')
 
 
+# Destination ports of a RouterOS entry (dst-port=443,5061,40000-49999) and of a FortiOS service
+# (tcp-portrange 443:1024-65535 40000-49999: destination[:source] ranges).
+_ROUTEROS_PORTS = re.compile(r'dst-port=(\S+)')
+_FORTIOS_PORTS = re.compile(r'((?:tcp|udp|sctp)-portrange) (.+)$')
+
+
+def _range(text, separator='-'):
+    low, _, high = text.partition(separator)
+    return int(low), int(high or low)
+
+
 def _unit(name, statement):
-    """A statement's unit; a port line of a service group is keyed by the group, its port as its range, so a row is
-    judged by its own ports."""
+    """A statement's unit; one that lists destination ports (an ASA service group's port line, a RouterOS entry's
+    dst-port, a FortiOS service's port ranges) is keyed without them, the ports as its ranges, so a row is judged by
+    its own ports."""
+    text = ' / '.join(part for part in statement if part)
     match = _PORT_OBJECT.match(statement[-1]) if len(statement) == 2 else None
     if match:
         low, high = (match.group(1), match.group(1)) if match.group(1) else match.group(2, 3)
-        return Unit(name, (statement[0], 'port-object'), [(int(low), int(high))], ' / '.join(statement))
-    return Unit(name, statement, None, ' / '.join(statement))
+        return Unit(name, (statement[0], 'port-object'), [(int(low), int(high))], text)
+    match = _ROUTEROS_PORTS.search(statement[-1]) if len(statement) == 2 else None
+    if match:
+        key = statement[:-1] + (_ROUTEROS_PORTS.sub('dst-port=', statement[-1]),)
+        return Unit(name, key, [_range(part) for part in match.group(1).split(',')], text)
+    match = _FORTIOS_PORTS.match(statement[-1]) if len(statement) == 3 else None
+    if match:
+        pairs = [part.partition(':') for part in match.group(2).split()]
+        key = statement[:-1] + ('%s :%s' % (match.group(1), ' '.join(sorted(set(source for _d, _c, source in pairs)))),)
+        return Unit(name, key, [_range(destination) for destination, _c, _s in pairs], text)
+    return Unit(name, statement, None, text)
 
 
 def units(text, running_format, rules, renderer_class):
     """The units of each rule in a configuration's text: the statements that name it (a block whose header names
-    it, with all its lines; in an access list, the entries of ATEA-* objects after a remark that names it, up to
+    it, with all its lines; a FortiOS entry so named, with all its fields; in an access list, the entries of ATEA-* objects after a remark that names it, up to
     the next remark: IOS-XE entries name only the network groups)."""
     found = []
     for rule in rules:
         names = rule_names(renderer_class, rule)
         remarked = None
-        for statement in statements(text, running_format):
+        for statement in statements(text, running_format or renderer_class.PLATFORM):
             if len(statement) == 1:
                 remarked = None
-            elif statement[1].startswith('remark '):
+            elif len(statement) == 2 and statement[1].startswith('remark '):
                 remarked = (statement[0], _mentions(statement[1], names))
-            if _mentions(statement[0], names) or _mentions(statement[-1], names) or (
+            if any(_mentions(part, names) for part in statement) or (
                     remarked == (statement[0], True) and 'ATEA-' in statement[-1]):
                 found.append(_unit(rule['name'], statement))
     return found

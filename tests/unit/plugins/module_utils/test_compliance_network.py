@@ -7,7 +7,9 @@ configuration the renderer wrote against them, as a device that took it prints i
 A device takes the configuration rendered against its running one: an ASA merges it (entries placed by 'line N'
 go in at that place, printed without the number, ports by name), the IOS-XE and SRX stand-ins of the apply tests
 (tests/lab/fake_ios.py, fake_junos.py) take it line by line and print it as the devices do (IOS-XE: numbered
-entries, ports by name; Junos: set lines, a policy moved by insert in its new place)."""
+entries, ports by name; Junos: set lines, a policy moved by insert in its new place). FortiOS and RouterOS take the
+API requests into their tables, printed as show and /export print them (tests/lab/stand_in_text.py: FortiOS a policy
+under the id it got, RouterOS fields in its own order)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import re
 import fake_ios
 import fake_junos
 import pytest
+import stand_in_text
 
 from ansible_collections.atea.anywhere.plugins.module_utils import compliance, compliance_network, engine, vendor_platforms
 
@@ -37,7 +40,19 @@ FOREIGN = {
                  'set security policies from-zone trust to-zone untrust policy DENY-ALL then deny\n',
     'panos': 'set deviceconfig system hostname fw\n'
              'set rulebase security rules DENY-ALL from any to any source any destination any action deny\n',
+    # Tables, as the stand-ins keep them.
+    'fortios': {'firewall/address': [{'name': 'all', 'subnet': '0.0.0.0 0.0.0.0'}],
+                'firewall/policy': [{'policyid': 9001, 'name': 'DENY-ALL', 'srcintf': [{'name': 'any'}],
+                                     'dstintf': [{'name': 'any'}], 'srcaddr': [{'name': 'all'}],
+                                     'dstaddr': [{'name': 'all'}], 'action': 'deny', 'schedule': 'always',
+                                     'service': [{'name': 'ALL'}]}]},
+    'routeros': {'/ip/firewall/filter': [{'chain': 'forward', 'action': 'drop', 'comment': 'defconf: drop all'}]},
 }
+# FortiOS: the tables the apply reads (fortios_configuration_fact's selectors), the stand-in's table of each module.
+FORTIOS_TABLES = {'firewall_address': 'firewall/address', 'firewall_address6': 'firewall/address6',
+                  'firewall_addrgrp': 'firewall/addrgrp', 'firewall_addrgrp6': 'firewall/addrgrp6',
+                  'firewall.service_custom': 'firewall.service/custom', 'firewall_policy': 'firewall/policy',
+                  'system_session-helper': 'system/session-helper'}
 ZONES = {'cisco_ios': {'customer': 'GigabitEthernet2', 'internet': 'GigabitEthernet4'}}
 # Ports ASA prints by name in show running-config (ASA's "TCP and UDP Ports" table).
 ASA_PORT_NAMES = {'80': 'www', '443': 'https', '5060': 'sip'}
@@ -88,8 +103,26 @@ def asa_applied(running, text):
     return '\n'.join(printed) + '\n'
 
 
+def api_applied(platform, tables, requests):
+    """The tables of a FortiOS or RouterOS that took the API requests, as show or /export prints them."""
+    tables = dict((name, list(entries)) for name, entries in tables.items())
+    if platform == 'routeros':
+        for request in requests:
+            menu = '/' + request['path'].replace(' ', '/')
+            tables[menu] = [entry for entry in tables.get(menu, []) if not entry.get('comment', '').startswith('ATEA:')]
+            tables[menu] += request['data']
+        return stand_in_text.routeros_export(tables)
+    modules = dict((selector.replace('.', '_'), table) for selector, table in FORTIOS_TABLES.items())
+    for request in requests['set']:
+        tables.setdefault(modules[request['module']], []).append(
+            dict((field.replace('_', '-'), value) for field, value in request['data'].items()))
+    return stand_in_text.fortios_show(tables)
+
+
 def applied(platform, running, text, tmp_path):
-    """The running configuration of a device that took text, as it prints it."""
+    """The running configuration of a device that took text (FortiOS, RouterOS: API requests), as it prints it."""
+    if platform in ('fortios', 'routeros'):
+        return api_applied(platform, running, text)
     if platform == 'cisco_asa':
         return asa_applied(running, text)
     if platform == 'cisco_ios':
@@ -112,7 +145,13 @@ def applied(platform, running, text, tmp_path):
 
 
 def rendered(platform, running):
-    """What the role sends to a device with this running configuration (IOS-XE: apply mode's changes)."""
+    """What the role sends to a device with this running configuration (IOS-XE: apply mode's changes; FortiOS and
+    RouterOS: the API requests, FortiOS' planned against the tables)."""
+    if platform == 'fortios':
+        return vendor_platforms.api_requests(RULES, platform, current=dict(
+            (selector, running.get(table, [])) for selector, table in FORTIOS_TABLES.items()))
+    if platform == 'routeros':
+        return vendor_platforms.api_requests(RULES, platform)
     return vendor_platforms.render_config(RULES, platform, ZONES.get(platform), running_config=running,
                                           changes_only=platform == 'cisco_ios')
 
@@ -139,7 +178,9 @@ def test_the_configuration_rendered_against_the_running_one_once_applied_is_in_p
     result = rows(platform, running, tmp_path)
     assert (result['source'], result['read_from']) == ('running_config', str(tmp_path / 'fw.cfg'))
     assert set(r['status'] for r in result['rows']) == {'in_place'}
-    assert set(r['status'] for r in rows(platform, FOREIGN[platform], tmp_path)['rows']) == {'missing'}
+    untouched = api_applied(platform, FOREIGN[platform], {'set': []} if platform == 'fortios' else []) \
+        if platform in ('fortios', 'routeros') else FOREIGN[platform]
+    assert set(r['status'] for r in rows(platform, untouched, tmp_path)['rows']) == {'missing'}
 
 
 @pytest.mark.parametrize('platform', sorted(FOREIGN))
@@ -147,8 +188,15 @@ def test_lines_of_one_rule_gone_make_only_its_rows_missing(platform, tmp_path):
     running = applied(platform, FOREIGN[platform], rendered(platform, FOREIGN[platform]), tmp_path)
     gone = RULES[-1]
     names = compliance_network.rule_names(vendor_platforms.RENDERERS[platform], gone)
-    kept, skipping, remarked = [], False, False
+    kept, skipping, remarked, entry = [], False, False, []
     for line in running.splitlines():
+        # A FortiOS entry that names the rule goes whole.
+        if line.strip().startswith('edit ') or entry:
+            entry.append(line)
+            if line.strip() == 'next':
+                kept += [] if any(name in held for held in entry for name in names) else entry
+                entry = []
+            continue
         # A block whose header names the rule goes with its lines; in an access list, a remark that names it with
         # the entries up to the next remark.
         if not line.startswith(' '):
@@ -163,15 +211,21 @@ def test_lines_of_one_rule_gone_make_only_its_rows_missing(platform, tmp_path):
     assert set().union(*found.values()) == {'in_place'}
 
 
-def test_an_asa_port_object_changed_makes_only_the_rows_of_that_port_different(tmp_path):
-    running = applied('cisco_asa', FOREIGN['cisco_asa'], rendered('cisco_asa', FOREIGN['cisco_asa']), tmp_path)
-    assert ' port-object eq 5222\n' in running
-    result = rows('cisco_asa', running.replace(' port-object eq 5222\n', ' port-object eq 5223\n'), tmp_path)
+@pytest.mark.parametrize('platform, port, changed', [
+    ('cisco_asa', ' port-object eq 5222\n', ' port-object eq 5223\n'),
+    ('routeros', ',5222,', ',5223,'),
+    ('fortios', ' 5222:1024-65535 ', ' 5223:1024-65535 '),
+])
+def test_a_port_changed_makes_only_the_rows_of_that_port_different(platform, port, changed, tmp_path):
+    running = applied(platform, FOREIGN[platform], rendered(platform, FOREIGN[platform]), tmp_path)
+    assert running.count(port) == 1
+    result = rows(platform, running.replace(port, changed), tmp_path)
     for row in result['rows']:
-        expected = 'different' if [5222, 5222] in row['destination_ports'] else 'in_place'
-        assert row['status'] == expected, row
-        if expected == 'different':
-            assert 'port 5222' in row['detail']
+        if [5222, 5222] in row['destination_ports']:
+            # How a port of the row lacking is named is compliance.judge's (different, or missing for that port).
+            assert row['status'] in ('different', 'missing') and 'port 5222' in row['detail'], row
+        else:
+            assert row['status'] == 'in_place', row
 
 
 def test_without_a_running_configuration_every_row_is_unknown_and_says_what_to_do(tmp_path):
