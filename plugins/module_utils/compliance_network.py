@@ -20,7 +20,7 @@ from ansible_collections.atea.anywhere.plugins.module_utils import files, vendor
 from ansible_collections.atea.anywhere.plugins.module_utils.compliance import Unit, Unread
 from ansible_collections.atea.anywhere.plugins.module_utils.engine import check_rules
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
-from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_asa import ports_as_numbers
+from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_asa import merge_into, ports_as_numbers, read_access_lists
 from ansible_collections.atea.anywhere.plugins.module_utils.render_cisco_ios import normalized_member, numbered_entries
 from ansible_collections.atea.anywhere.plugins.module_utils.render_vendor import blocks, object_name
 
@@ -104,6 +104,19 @@ def _range(text, separator='-'):
     return int(low), int(high or low)
 
 
+# A Junos policy's statement, and the policy it belongs to: where the policy sits decides whether it decides packets.
+_JUNOS_POLICY = re.compile(r'set security policies (from-zone \S+ to-zone \S+ policy \S+) ')
+
+
+def _place(statement):
+    """Where a statement's object sits, for the reasons it may decide no packet (network_reading): an ASA
+    access-list entry itself, a Junos policy."""
+    if len(statement) == 1 and statement[0].startswith('access-list '):
+        return statement[0]
+    match = _JUNOS_POLICY.match(statement[0]) if len(statement) == 1 else None
+    return match.group(1) if match else None
+
+
 def _unit(name, statement):
     """A statement's unit; one that lists destination ports (an ASA service group's port line, a RouterOS entry's
     dst-port, a FortiOS service's port ranges) is keyed without them, the ports as its ranges, so a row is judged by
@@ -122,7 +135,7 @@ def _unit(name, statement):
         pairs = [part.partition(':') for part in match.group(2).split()]
         key = statement[:-1] + ('%s :%s' % (match.group(1), ' '.join(sorted(set(source for _d, _c, source in pairs)))),)
         return Unit(name, key, [_range(destination) for destination, _c, _s in pairs], text)
-    return Unit(name, statement, None, text)
+    return Unit(name, statement, None, text, _place(statement))
 
 
 def units(text, running_format, rules, renderer_class):
@@ -171,6 +184,36 @@ def _list_targets(platform, checked, zones, running, options):
             # An interface that cannot take the entries: they are wanted in the lists of ours, as rendered.
             return {}
     return {}
+
+
+_JUNOS_INSERT = re.compile(r'insert security policies (from-zone (\S+) to-zone (\S+) policy (\S+)) before policy (\S+)$')
+
+
+def behind_a_deny(platform, checked, zones, running, options):
+    """Place (see _place) -> why the object there decides no packet: an ASA entry of ours, or a Junos policy of ours,
+    that the running configuration holds behind the first deny of its access list or zone pair (the renderer would
+    move it before that deny)."""
+    renderer = vendor_platforms.RENDERERS[platform](checked, zones, **options)
+    unreached = {}
+    if platform == 'junos_srx':
+        for line in renderer.placements(running):
+            match = _JUNOS_INSERT.match(line)
+            if match and re.search(r'^set security policies %s ' % re.escape(match.group(1)), running, re.M):
+                unreached[match.group(1)] = ('policy %s sits behind policy %s of zone pair %s to %s, which denies or '
+                                             'rejects: it decides no packet' % match.group(4, 5, 2, 3))
+    elif platform == 'cisco_asa':
+        try:
+            renderer.conflicts(running)
+        except InputError:
+            pass
+        lists = read_access_lists(running)
+        for acl, (_interfaces, pairs) in renderer._lists().items():
+            removed, _inserted = merge_into(acl, lists.get(acl, []), pairs)
+            for _remark, entry in pairs:
+                if 'no access-list %s %s' % (acl, entry) in removed:
+                    unreached['access-list %s %s' % (acl, entry)] = ('the entry sits behind the first deny of access '
+                                                                     'list %s: it decides no packet' % acl)
+    return unreached
 
 
 def wanted_text(platform, checked, zones, running, options):
@@ -223,7 +266,8 @@ def network_reading(platform, rules, running_config_path, zones=None, hint='', *
             raise Unread('no saved running configuration%s: %s' % (' at %s' % running_config_path if running_config_path
                                                                    else '', hint), running_config_path or '')
         wanted = wanted_text(platform, checked, zones, running, options)
+        running = as_rendered(platform, running)
         return ('running_config', running_config_path, units(wanted, running_format, checked, renderer_class),
-                units(as_rendered(platform, running), running_format, checked, renderer_class), {},
-                ' in the running configuration')
+                units(running, running_format, checked, renderer_class),
+                behind_a_deny(platform, checked, zones, running, options), ' in the running configuration')
     return reading

@@ -211,6 +211,21 @@ def test_lines_of_one_rule_gone_make_only_its_rows_missing(platform, tmp_path):
     assert set().union(*found.values()) == {'in_place'}
 
 
+@pytest.mark.parametrize('platform', ['cisco_asa', 'junos_srx'])
+def test_what_sits_behind_a_deny_is_different(platform, tmp_path):
+    """Entries appended to the interface's list, policies to their zone pair, behind its deny-all: as wanted, but they
+    decide no packet (as a device took the configuration rendered without its running one, or added at the end)."""
+    text = re.sub(r'(access-list \S+) line [0-9]+ ', r'\1 ', rendered(platform, FOREIGN[platform]))
+    running = applied(platform, FOREIGN[platform], '\n'.join(line for line in text.splitlines()
+                                                           if not line.startswith('insert ')), tmp_path)
+    result = rows(platform, running, tmp_path)
+    assert set(row['status'] for row in result['rows']) == {'different'}
+    for row in result['rows']:
+        behind = 'behind policy DENY-ALL' if platform == 'junos_srx' else 'behind the first deny of access list INSIDE-IN'
+        assert behind in row['detail'], row
+        assert 'it decides no packet' in row['detail']
+
+
 @pytest.mark.parametrize('platform, port, changed', [
     ('cisco_asa', ' port-object eq 5222\n', ' port-object eq 5223\n'),
     ('routeros', ',5222,', ',5223,'),
