@@ -216,8 +216,8 @@ def test_what_sits_behind_a_deny_is_different(platform, tmp_path):
     """Entries appended to the interface's list, policies to their zone pair, behind its deny-all: as wanted, but they
     decide no packet (as a device took the configuration rendered without its running one, or added at the end)."""
     text = re.sub(r'(access-list \S+) line [0-9]+ ', r'\1 ', rendered(platform, FOREIGN[platform]))
-    running = applied(platform, FOREIGN[platform], '\n'.join(line for line in text.splitlines()
-                                                           if not line.startswith('insert ')), tmp_path)
+    text = '\n'.join(line for line in text.splitlines() if not line.startswith('insert '))
+    running = applied(platform, FOREIGN[platform], text, tmp_path)
     result = rows(platform, running, tmp_path)
     assert set(row['status'] for row in result['rows']) == {'different'}
     for row in result['rows']:
