@@ -173,6 +173,20 @@ def test_site_through_ansible_runner_keeps_the_rendered_files_and_report_in_the_
                                          for host, (_p, suffix, _a) in RENDERED.items())
     assert published['rendered_omitted'] == {}
     assert published['report']['paths']['html'] == str(report['html'])
+    # The report's content too, since the files do not outlive an AWX job: its Markdown text, and per host the rows
+    # that are not in place. The firewall was applied: none missing or different. The rendered hosts have no saved
+    # running configuration: every row is unknown, saying what to save.
+    assert published['report_markdown'] == report['md'].read_text()
+    assert published['report_omitted'] == {'rows': [], 'markdown': None} and published['report_bound'] == 262144
+    assert sorted(published['report_rows']) == sorted([firewall] + list(RENDERED))
+    assert [row['status'] for row in published['report_rows'][firewall]] == ['unknown'] * rows['unknown']
+    hosts = dict((host['host'], host) for host in document['hosts'])
+    for host in RENDERED:
+        rows = published['report_rows'][host]
+        assert [(row['id'], row['section']) for row in rows] == [(row['id'], row['section']) for row in hosts[host]['rows']]
+        for row in rows:
+            assert sorted(row) == ['detail', 'id', 'rule', 'section', 'status'] and row['status'] == 'unknown', row
+            assert 'running configuration' in row['detail'] and row['rule'], row
 
     # The site host (group atea_anywhere_sites) was left out of the apply play; the firewall passes the probe.
     applied = [event['event_data']['host'] for event in events

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import pytest
@@ -107,3 +108,69 @@ def test_job_stats_filter_names_itself_in_errors(tmp_path):
     with pytest.raises(AnsibleFilterError) as caught:
         job_stats_filter({'a-1': str(tmp_path / 'none')}, output_dir=str(tmp_path))
     assert str(caught.value).startswith('atea.anywhere.job_stats: ')
+
+
+def _row(row_id, status, rule='r-1', detail=''):
+    return {'id': row_id, 'section': row_id.split('-')[0], 'name': 'n', 'purpose': 'p', 'protocol': 'tcp',
+            'status': status, 'rule': rule, 'want': 'w', 'have': None, 'detail': detail}
+
+
+def _report(tmp_path, hosts, markdown='# Report\n'):
+    """A report as report.yml leaves it: its files, and the fact atea_anywhere_report naming them."""
+    folder = str(tmp_path / 'out' / 'report')
+    document = {'hosts': [{'host': host, 'rows': rows} for host, rows in hosts.items()]}
+    paths = {'json': _write(os.path.join(folder, 'atea-anywhere-report.json'), json.dumps(document)),
+             'markdown': _write(os.path.join(folder, 'atea-anywhere-report.md'), markdown),
+             'html': _write(os.path.join(folder, 'atea-anywhere-report.html'), '<html></html>')}
+    return {'paths': paths, 'hosts': {}, 'counts': {}, 'failed_hosts': []}
+
+
+def test_job_stats_publishes_the_rows_not_in_place_and_the_markdown_text(tmp_path):
+    report = _report(tmp_path, {
+        'fw-2': [_row('3-xmpp', 'in_place')],
+        'fw-1': [_row('2.1-http', 'in_place'), _row('2.1-sip', 'missing', 'mpls-udp', 'no rule allows it'),
+                 _row('3-xmpp', 'different', 'internet-tcp', 'ports 5222 instead of 5222-5223')]}, '# Report\nfw-1\n')
+    stats = job_stats({}, str(tmp_path / 'out'), files=list(report['paths'].values()), report=report)
+    assert stats['report_rows'] == {
+        'fw-1': [{'id': '2.1-sip', 'section': '2.1', 'status': 'missing', 'rule': 'mpls-udp', 'detail': 'no rule allows it'},
+                 {'id': '3-xmpp', 'section': '3', 'status': 'different', 'rule': 'internet-tcp',
+                  'detail': 'ports 5222 instead of 5222-5223'}],
+        'fw-2': []}
+    assert stats['report_markdown'] == '# Report\nfw-1\n'
+    assert stats['report_omitted'] == {'rows': [], 'markdown': None}
+    assert stats['report'] is report and stats['report_bound'] == 256 * 1024
+
+
+def test_job_stats_bounds_the_report_rows_first_by_host_then_the_markdown(tmp_path):
+    one = [{'id': '3-xmpp', 'section': '3', 'status': 'missing', 'rule': 'r-1', 'detail': ''}]
+    size = len(json.dumps(one).encode('utf-8'))
+    report = _report(tmp_path, {'a-1': [_row('3-xmpp', 'missing')], 'b-1': [_row('3-xmpp', 'missing')] * 3,
+                                'c-1': [_row('3-xmpp', 'missing')]}, 'm' * 10)
+    # a-1 fits, b-1 (three rows) would pass the bound, c-1 fits; the Markdown does not fit after them.
+    stats = job_stats({}, str(tmp_path / 'out'), report=report, report_bound=2 * size + 9)
+    assert stats['report_rows'] == {'a-1': one, 'c-1': one}
+    assert stats['report_markdown'] is None
+    assert stats['report_omitted'] == {'rows': ['b-1'], 'markdown': 'report/atea-anywhere-report.md'}
+    # The same bound with room for the Markdown after the rows.
+    stats = job_stats({}, str(tmp_path / 'out'), report=report, report_bound=2 * size + 10)
+    assert stats['report_markdown'] == 'm' * 10 and stats['report_omitted'] == {'rows': ['b-1'], 'markdown': None}
+    # The rendered texts have their own bound.
+    assert stats['rendered_bound'] == 256 * 1024
+
+
+def test_job_stats_without_a_report_publishes_no_report_content(tmp_path):
+    stats = job_stats({}, str(tmp_path), report=None)
+    assert (stats['report'], stats['report_rows'], stats['report_markdown']) == (None, {}, None)
+    assert stats['report_omitted'] == {'rows': [], 'markdown': None}
+
+
+def test_job_stats_refuses_a_report_file_that_is_missing_or_no_report(tmp_path):
+    report = _report(tmp_path, {})
+    os.remove(report['paths']['markdown'])
+    with pytest.raises(InputError) as caught:
+        job_stats({}, str(tmp_path), report=report)
+    assert (caught.value.option, caught.value.value) == ('report.paths.markdown', report['paths']['markdown'])
+    _write(report['paths']['json'], '[]')
+    with pytest.raises(InputError) as caught:
+        job_stats({}, str(tmp_path), report=dict(report, paths={'json': report['paths']['json']}))
+    assert caught.value.option == 'report.paths.json' and 'is not a compliance report' in str(caught.value)
