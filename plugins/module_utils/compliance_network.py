@@ -1,13 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: Contributors to the atea.anywhere collection
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The units of compliance (see compliance.py) of a network firewall, from a saved running configuration.
+"""The units of compliance (see compliance.py) of a network firewall, from its running configuration (read from the
+device in apply mode, or saved).
 
 The platform's renderer (vendor_platforms) writes the configuration the rules want; a unit is one statement of it
 that names a rule's objects (ATEA-<RULE>, ATEA-SVC-<RULE>) or the rule itself (in a comment or remark): for
-block configurations (Cisco ASA, IOS-XE) a block header with one of its lines, elsewhere the line. The same
-statements of the running configuration are the live units; a statement is in place when the running
-configuration holds it as rendered (spacing aside). Where no running configuration was saved, every row is
+block configurations (Cisco ASA, IOS-XE) a block header with one of its lines (an IOS-XE entry by the remark of its
+rule), FortiOS a field of an entry so named, RouterOS an entry by its fields, elsewhere the line. The wanted side is
+what the device prints once it took the configuration rendered against its running one: the entries in the access
+list an interface already uses (ASA, IOS-XE), without the operations (Junos insert, PAN-OS move, ASA 'line N'); the
+running configuration is read in the renderer's own form (ASA and IOS-XE port names as numbers, IOS-XE sequence
+numbers dropped). A statement is in place when the running configuration holds it so; an ASA entry or Junos policy
+behind the first deny of its list or zone pair decides no packet. Without a running configuration every row is
 unknown and the detail says where to save it.
 """
 
@@ -219,7 +224,9 @@ def behind_a_deny(platform, checked, zones, running, options):
 def wanted_text(platform, checked, zones, running, options):
     """The configuration the rules want, as the device prints it once it holds it: rendered, the entries in the
     access lists the interfaces use (running), without the lines that are operations (insert, move)."""
-    rendered = vendor_platforms.render_config(checked, platform, zones, **options)
+    # bind_access_groups only refuses (an interface without a list); the targets say where the entries go.
+    rendered = vendor_platforms.render_config(checked, platform, zones, **dict(
+        (option, value) for option, value in options.items() if option != 'bind_access_groups'))
     targets = _list_targets(platform, checked, zones, running, options)
     lines = []
     for line in rendered.splitlines():

@@ -156,12 +156,13 @@ def rendered(platform, running):
                                           changes_only=platform == 'cisco_ios')
 
 
-def rows(platform, running, tmp_path):
+def rows(platform, running, tmp_path, **options):
     path = None
     if running is not None:
         path = tmp_path / 'fw.cfg'
         path.write_text(running)
-    reading = compliance_network.network_reading(platform, RULES, path and str(path), ZONES.get(platform), hint='save it')
+    reading = compliance_network.network_reading(platform, RULES, path and str(path), ZONES.get(platform), hint='save it',
+                                                 **options)
     return compliance.report('fw', platform, 'gateway', RULES, reading)
 
 
@@ -241,6 +242,13 @@ def test_a_port_changed_makes_only_the_rows_of_that_port_different(platform, por
             assert row['status'] in ('different', 'missing') and 'port 5222' in row['detail'], row
         else:
             assert row['status'] == 'in_place', row
+
+
+def test_an_asa_told_to_bind_access_groups_is_judged_as_the_others(tmp_path):
+    """bind_access_groups refuses an interface without a list when rendering; the judge reads the lists bound."""
+    running = applied('cisco_asa', FOREIGN['cisco_asa'], rendered('cisco_asa', FOREIGN['cisco_asa']), tmp_path)
+    result = rows('cisco_asa', running, tmp_path, bind_access_groups=True)
+    assert set(row['status'] for row in result['rows']) == {'in_place'}
 
 
 def test_without_a_running_configuration_every_row_is_unknown_and_says_what_to_do(tmp_path):
