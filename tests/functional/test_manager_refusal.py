@@ -166,7 +166,8 @@ def _site(state, name, extra):
                          env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json',
                                   ANSIBLE_CALLBACK_RESULT_FORMAT='json'))
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr
-    summary = json.loads(run.stdout)['plays'][-1]['tasks'][-1]['hosts']['localhost']['results']
+    (play,) = [play for play in json.loads(run.stdout)['plays'] if play['play']['name'] == 'Summary']
+    summary = play['tasks'][-1]['hosts']['localhost']['results']
     return dict((item['item'], item['msg']) for item in summary)
 
 
