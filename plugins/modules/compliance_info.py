@@ -28,8 +28,11 @@ description:
     C(unshare --net) and listed back, so both sides come from nft's printer), iptables (C(iptables-save) of the
     variant holding the collection's chains), ufw (its user rules files, C(ufw status)), firewalld (runtime
     policies). Run on the Linux host, as the apply modules are.
-  - "Network platforms: from the running configuration saved at O(running_config) (run on the controller,
-    C(delegate_to: localhost)); without one every row is V(unknown) and the detail says where to save it."
+  - "Network platforms: from the running configuration at O(running_config) (run on the controller,
+    C(delegate_to: localhost)): a saved one, or what the role read from an applied IOS-XE or Junos device (written
+    there for the read, then removed); without one every row is V(unknown) and the detail says where to save it.
+    ASA and IOS-XE entries are expected in the access list the interface already uses; an ASA entry or a Junos
+    policy behind the first deny of its list or zone pair is V(different)."
   - Also the document's section 1 (C(checklist)); 1.1 is V(done) on Linux when no SIP or H.323 conntrack helper is
     assigned (nftables and iptables raw tables; without the nft binary the raw tables of iptables-nft are read with
     C(iptables-nft-save)), and left to a person when nft cannot list the ruleset, 1.2 (the Symantec HIDS exception for Jabber) is always left to a
