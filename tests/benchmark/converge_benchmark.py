@@ -15,7 +15,7 @@ host already holds the rules, as on every run after the first):
 
 Targets: profile <= 1.3x no-op; profile+1000 adds < 0.3 s; profile >= 7x faster than iptables.
 
-    .venv/bin/python tests/benchmark/converge_benchmark.py [--repeat 5]
+    .venv/bin/python tests/benchmark/converge_benchmark.py [--repeat 5] [--prefix ab]
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -34,6 +32,7 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 sys.path.insert(0, os.path.join(REPO, '.ansible', 'collections'))
 
 import lab  # noqa: E402  pylint: disable=wrong-import-position
+import playbook_run  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.atea.anywhere.plugins.module_utils import engine  # noqa: E402
 
@@ -73,29 +72,17 @@ def iptables_rules(host_vars, per_range):
     return items
 
 
-def run_case(inventory, extra_vars, times_file):
-    env = dict(os.environ, ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'), ANSIBLE_CALLBACKS_ENABLED='play_timer',
-               ATEA_ANYWHERE_PLAY_TIMES=times_file)
-    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as handle:
-        json.dump(extra_vars, handle)
-    try:
-        result = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
-                                 os.path.join(HERE, 'bench.yml'), '-e', '@' + handle.name],
-                                cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    finally:
-        os.unlink(handle.name)
-    if result.returncode != 0:
-        raise RuntimeError('ansible-playbook failed:\n%s\n%s' % (result.stdout[-3000:], result.stderr[-2000:]))
-    with open(times_file, encoding='utf-8') as handle:
-        times = dict((t['play'], t['seconds']) for t in json.load(handle))
-    return times['No-op'], times['Converge']
+def run_case(inventory, extra_vars):
+    plays = playbook_run.run_playbook(os.path.join(HERE, 'bench.yml'), inventory, extra_vars).plays
+    return plays['No-op'], plays['Converge']
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--prefix', default=PREFIX, help="the lab's namespace name prefix (default %(default)s)")
     args = parser.parse_args()
-    the_lab = lab.Lab(PREFIX)
+    the_lab = lab.Lab(args.prefix)
     the_lab.down()
     the_lab.up()
     try:
@@ -108,11 +95,10 @@ def main():
             ('iptables', {'bench_case': 'iptables', 'bench_iptables_rules': iptables_rules(host_vars, False)}),
             ('iptables/range', {'bench_case': 'iptables', 'bench_iptables_rules': iptables_rules(host_vars, True)}),
         ]
-        times_file = os.path.join(the_lab.state_dir, 'play-times.json')
         figures = {}
         for name, extra_vars in cases:
-            run_case(inventory, extra_vars, times_file)  # warm-up: the host holds the rules afterwards
-            runs = [run_case(inventory, extra_vars, times_file) for _run in range(args.repeat)]
+            run_case(inventory, extra_vars)  # warm-up: the host holds the rules afterwards
+            runs = [run_case(inventory, extra_vars) for _run in range(args.repeat)]
             figures[name] = {
                 'noop': statistics.median(r[0] for r in runs),
                 'converge': statistics.median(r[1] for r in runs),

@@ -456,10 +456,7 @@ class Lab(object):
             netns(self.firewall, 'nft', '-f', '-', data=VOIP_HELPER_TABLE)
             netns(self.firewall, 'iptables', '-t', 'raw', '-A', 'PREROUTING', '-p', 'udp', '--dport', '5060',
                   '-j', 'CT', '--helper', 'sip')
-        main_config = os.path.join(self.state_dir, 'nftables.conf')
-        with open(main_config, 'w', encoding='utf-8') as handle:
-            handle.write('#!/usr/sbin/nft -f\n# Lab stand-in for /etc/nftables.conf\nflush ruleset\n'
-                         + (FOREIGN_TABLES[foreign] if foreign else ''))
+        main_config = self._write_main_config(foreign)
         self._wait_for_services(served, ports)
         state = {'prefix': self.prefix, 'families': list(families), 'placement': placement, 'seed': seed,
                  'foreign': foreign, 'foreign_listing': self.foreign_listing(foreign), 'main_config': main_config,
@@ -467,6 +464,29 @@ class Lab(object):
         with open(os.path.join(self.state_dir, 'state.json'), 'w', encoding='utf-8') as handle:
             json.dump(state, handle, indent=2)
         self.write_inventory(main_config, families, placement, manager, sites)
+
+    def _write_main_config(self, foreign=None):
+        """The lab's stand-in for /etc/nftables.conf (with the foreign tables, if any); its path."""
+        main_config = os.path.join(self.state_dir, 'nftables.conf')
+        with open(main_config, 'w', encoding='utf-8') as handle:
+            handle.write('#!/usr/sbin/nft -f\n# Lab stand-in for /etc/nftables.conf\nflush ruleset\n'
+                         + (FOREIGN_TABLES[foreign] if foreign else ''))
+        return main_config
+
+    def up_bare(self):
+        """Only the firewall namespace (loopback up) and its nftables.conf stand-in: no segments, services or probes.
+        A host to converge many of at once (tests/benchmark/fleet_benchmark.py); host_vars(the path returned) is
+        its inventory entry, 'down' removes it like a whole lab."""
+        if self.existing_namespaces():
+            raise RuntimeError('a lab with prefix %r exists; run: lab.py down --prefix %s' % (self.prefix, self.prefix))
+        try:
+            os.makedirs(self.state_dir, exist_ok=True)
+            run(['ip', 'netns', 'add', self.firewall])
+            netns(self.firewall, 'ip', 'link', 'set', 'lo', 'up')
+            return self._write_main_config()
+        except BaseException:
+            self.down()
+            raise
 
     @staticmethod
     def service_ports(seed):
@@ -638,10 +658,10 @@ class Lab(object):
         os.chmod(path, 0o755)
         return path
 
-    def write_inventory(self, main_config, families, placement, manager='nftables', sites=False):
-        """The firewall's inventory: the lab's segments as the Atea and customer networks, in every family built.
-        With a manager other than nftables the collection detects it (platform linux). sites: the customer host c1
-        too, in the group atea_anywhere_sites, with the stand-ins' addresses as its reachability targets."""
+    def host_vars(self, main_config, families=('ipv4',), placement='gateway', manager='nftables'):
+        """The firewall's inventory variables: a local connection whose Python runs inside its namespace, the lab's
+        segments as the Atea and customer networks, in every family built. With a manager other than nftables the
+        collection detects it (platform linux)."""
         networks = collection_networks(families)
         host_vars = {
             'ansible_connection': 'local',
@@ -658,6 +678,13 @@ class Lab(object):
         if manager.startswith('iptables-'):
             host_vars.update(atea_anywhere_iptables_persist_file_ipv4=self.persist_files['ipv4'],
                              atea_anywhere_iptables_persist_file_ipv6=self.persist_files['ipv6'])
+        return host_vars
+
+    def write_inventory(self, main_config, families, placement, manager='nftables', sites=False):
+        """The firewall's inventory (host_vars()). sites: the customer host c1 too, in the group atea_anywhere_sites,
+        with the stand-ins' addresses as its reachability targets."""
+        networks = collection_networks(families)
+        host_vars = self.host_vars(main_config, families, placement, manager)
         inventory = {'all': {'children': {'atea_anywhere_firewalls': {'hosts': {self.firewall: host_vars}}}}}
         if sites:
             site_vars = {
