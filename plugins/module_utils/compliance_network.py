@@ -105,7 +105,7 @@ _FORTIOS_PORTS = re.compile(r'((?:tcp|udp|sctp)-portrange) (.+)$')
 
 
 def _range(text, separator='-'):
-    low, _, high = text.partition(separator)
+    low, _separator, high = text.partition(separator)
     return int(low), int(high or low)
 
 
