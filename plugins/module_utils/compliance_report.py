@@ -27,10 +27,10 @@ import unicodedata
 
 from ansible_collections.atea.anywhere.plugins.module_utils import compliance, engine, files
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
-from ansible_collections.atea.anywhere.plugins.module_utils.reachability import BIDI_CONTROLS
 from ansible_collections.atea.anywhere.plugins.module_utils.reachability import STATES as TCP_STATES
 from ansible_collections.atea.anywhere.plugins.module_utils.render_files import directory as resolve_directory
 from ansible_collections.atea.anywhere.plugins.module_utils.render_common import port_text
+from ansible_collections.atea.anywhere.plugins.module_utils.text_gate import BIDI_CONTROLS
 from ansible_collections.atea.anywhere.plugins.module_utils.requirements import (
     ATEA_NETWORKS,
     CHECKLIST,

@@ -40,9 +40,6 @@ MOST_PARALLEL = 32
 STATES = ('open', 'closed', 'filtered', 'not_checked')
 UDP_STATE = 'not_proven'
 EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range'
-# Bidirectional formatting characters (embeddings, overrides, isolates and the marks): they reorder the text shown
-# around them, so a site name cannot hold them and the report shows each as a visible escape such as \u202e.
-BIDI_CONTROLS = frozenset('\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069')
 
 # The module's own options beside rules and the selection options of engine.SELECTION_ARGUMENT_SPEC.
 ARGUMENT_SPEC = {
@@ -115,7 +112,7 @@ def check_targets(targets):
 def check_site(site):
     """The site's name goes into the report: one line of text, without characters that reorder what is shown."""
     text_gate.single_line('site', site, 'a site name')
-    if BIDI_CONTROLS.intersection(site):
+    if text_gate.BIDI_CONTROLS.intersection(site):
         raise inputs.InputError('site', site, 'has a bidirectional formatting character (shown escaped here), which '
                                 'reorders how the report shows the text around it')
     return site

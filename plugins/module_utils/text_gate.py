@@ -18,6 +18,10 @@ from collections import namedtuple
 
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
+# Bidirectional formatting characters (embeddings, overrides, isolates and the marks): they reorder the text shown
+# around them, so a site name cannot hold them and the report shows each as a visible escape such as \u202e.
+BIDI_CONTROLS = frozenset('\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069')
+
 
 def _has_control(text):
     """Line breaks, tabs and other control or separator characters (C0, DEL, C1, U+2028, U+2029)."""
