@@ -14,10 +14,12 @@ description:
     brand's API module, with the same objects, rules and comments as P(atea.anywhere.vendor_config#filter).
   - V(fortios) gives, against O(current) (the tables as M(fortinet.fortios.fortios_configuration_fact) reads
     them), C(delete_first) (stale policies of ours), C(set) (each entry with its module, C(fortios_<module>),
-    and data), C(moves) (C(key) a policy of ours, C(before) the id of the first policy of someone else's that
+    and data; since 0.4.0 only the entries missing or different from the entry read in a field the collection
+    sets, compared as FortiOS returns them, its extra fields and C(q_origin_key) left aside, a subnet in either
+    notation, lists of names in any order), C(moves) (C(key) a policy of ours, C(before) the id of the first policy of someone else's that
     denies its interfaces or C(any) and stands above it, for M(fortinet.fortios.fortios_firewall_policy) with
     C(action=move)), C(delete_last) (stale services, groups and addresses of ours, users before what they use),
-    C(settings) (C(default_voip_alg_mode)) and C(session_helpers) (the ids of the C(sip), C(h323) and C(ras)
+    C(settings) (C(default_voip_alg_mode); empty where the settings read already hold it) and C(session_helpers) (the ids of the C(sip), C(h323) and C(ras)
     session helpers read). A new policy takes an id above O(policy_id_base) that no policy holds.
   - V(routeros) gives one request per menu for M(community.routeros.api_modify) (C(ip firewall address-list),
     C(ip firewall filter), their C(ipv6) twins and C(ip firewall service-port)). Each filter menu starts, per chain
@@ -43,6 +45,8 @@ options:
       - With V(fortios), required. Selector (C(firewall_address), C(firewall_address6), C(firewall_addrgrp),
         C(firewall_addrgrp6), C(firewall.service_custom), C(firewall_policy), C(system_session-helper)) to the
         entries read.
+      - Since 0.4.0 also C(system_settings), the settings read, where given; without it C(settings) is always
+        set.
     type: dict
   policy_id_base:
     description:

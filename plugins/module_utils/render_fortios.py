@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import collections
+import ipaddress
 import shlex
 
 from ansible_collections.atea.anywhere.plugins.module_utils import inputs, platform_limits
@@ -153,6 +154,50 @@ def _moves_once_added(kept, wanted):
     present = set(policy.id for policy in kept)
     return policy_moves(list(kept) + [_policy(entry['policyid'], entry['srcintf'], entry['dstintf'], 'accept', None, True)
                                       for entry in wanted if entry['policyid'] not in present])
+
+
+# How a cmdb GET returns the fields the collection sets, so that an entry read as wanted is not written again
+# (issue 12: one module run, a GET and a PUT, per entry that differs, none per entry that does not):
+# - an entry carries every field of its table (uuid, type, status, defaults ...) and q_origin_key, its key, and
+#   each item of a list of names ({name, q_origin_key}): only the fields the collection sets are compared, and
+#   of a list item only its name. fortinet.fortios compares so itself: find_current_values() leaves out
+#   q_origin_key ("record keeping values"), plugins/module_utils/fortios/comparison.py of
+#   https://github.com/fortinetdev/ansible_fortios (2.4.x);
+# - an address's subnet comes as address and netmask ("10.1.1.1 255.255.255.255" in a cmdb/firewall/address GET;
+#   written as "10.1.1.1/32" it reads back so): compared as the network it stands for, as that collection's
+#   is_same_ip_address() does (same file); an IPv6 prefix likewise;
+# - a port range is "<dst low>[-<dst high>][:<src low>[-<src high>]]", several separated by spaces (FortiOS CLI
+#   Reference, config firewall service custom: set tcp-portrange): compared as a set, a range of one port as the
+#   port;
+# - lists of names (interfaces, addresses, services, group members) match on any of their items: their order
+#   does not matter; numbers may come as numbers or text.
+def _port_range(text):
+    """'443-443:1024-65535' as '443:1024-65535'."""
+    sides = []
+    for side in text.split(':'):
+        low, _dash, high = side.partition('-')
+        sides.append(low if high in ('', low) else side)
+    return ':'.join(sides)
+
+
+def _as_compared(field, value):
+    if isinstance(value, list):
+        return frozenset(str(item.get('name') if isinstance(item, dict) else item) for item in value)
+    if field in ('subnet', 'ip6') and value is not None:
+        try:
+            return ipaddress.ip_interface('/'.join(str(value).split()))
+        except ValueError:
+            return str(value)
+    if field.endswith('-portrange') and value is not None:
+        return frozenset(_port_range(part) for part in str(value).split())
+    return str(value)
+
+
+def differs(wanted, read):
+    """Whether an entry read from the device (None: not there) differs from the wanted one (CLI field names,
+    as entries() gives it) in a field the collection sets, compared as a cmdb GET returns them (above)."""
+    return read is None or any(_as_compared(field, value) != _as_compared(field, read.get(field))
+                               for field, value in wanted.items())
 
 
 def _module_data(entry):
@@ -375,16 +420,28 @@ class FortiosRenderer(Renderer):
                 if ours and entry.get(key) not in keys:
                     stale.append({'module': module, 'key': entry[key]})
         modules = dict((table, module) for table, module, _selector, _key in TABLES)
+        read = dict((table, dict((str(entry.get(key)), entry) for entry in current[selector]))
+                    for table, _module, selector, key in TABLES)
+        keys = dict((table, key) for table, _module, _selector, key in TABLES)
         return {
             'delete_first': [item for item in stale if item['module'] == 'firewall_policy'],
-            'set': [{'module': modules[kind], 'data': _module_data(entry)} for kind, entry in wanted],
+            'set': [{'module': modules[kind], 'data': _module_data(entry)} for kind, entry in wanted
+                    if differs(entry, read[kind].get(str(entry[keys[kind]])))],
             'moves': [{'module': 'firewall_policy', 'key': key, 'before': before} for key, before in
                       self._api_moves(policies, [entry for kind, entry in wanted if kind == 'firewall policy'], stale)],
             'delete_last': [item for item in reversed(stale) if item['module'] != 'firewall_policy'],
-            'settings': {'default_voip_alg_mode': 'kernel-helper-based'},
+            'settings': self._api_settings(current.get('system_settings')),
             'session_helpers': [entry['id'] for entry in current['system_session-helper']
                                 if entry.get('name') in VOIP_HELPERS],
         }
+
+    @staticmethod
+    def _api_settings(read):
+        """The system settings to set: none where the settings read already hold them; all without a read."""
+        wanted = {'default-voip-alg-mode': 'kernel-helper-based'}
+        if read is not None and not isinstance(read, dict):
+            raise inputs.InputError('current.system_settings', read, 'expected the system settings as read')
+        return {} if read is not None and not differs(wanted, read) else _module_data(wanted)
 
     @staticmethod
     def _api_moves(policies, wanted, stale):

@@ -13,11 +13,18 @@ REST API does. With --fail-write N the N-th write (POST, PUT or DELETE) is refus
 nothing, as a device that drops a request halfway through a run would: the tests show what a run that stops
 there leaves behind, and that the next run converges.
 
+A cmdb GET answers as FortiOS does, not as the entry was written: each entry and each item of a list of names
+carries q_origin_key (its key), and an address's subnet is given as address and netmask ("192.0.2.0
+255.255.255.0") whichever notation was written. The cmdb requests it answered are counted per method (GET, POST,
+PUT, DELETE) in <config>.requests.json beside the tables, rewritten after each request, for the tests and the
+benchmark.
+
     python fake_fortios.py --listen 127.0.0.1:8443 --config tables.json --user lab --password TOKEN
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 import threading
@@ -67,6 +74,7 @@ class Device(object):
         self.path = path
         self.fail_write = fail_write
         self.writes = 0
+        self.requests = dict((method, 0) for method in ('GET', 'POST', 'PUT', 'DELETE'))
         self.lock = threading.Lock()
         with open(path, encoding='utf-8') as handle:
             self.tables = json.load(handle)
@@ -76,6 +84,11 @@ class Device(object):
     def save(self):
         with open(self.path, 'w', encoding='utf-8') as handle:
             json.dump(self.tables, handle, indent=1)
+
+    def count(self, method):
+        self.requests[method] += 1
+        with open(self.path + '.requests.json', 'w', encoding='utf-8') as handle:
+            json.dump(self.requests, handle)
 
     def find(self, table, key):
         field = TABLES[table][0]
@@ -134,6 +147,20 @@ class Device(object):
         return None
 
 
+def as_read(table, entry):
+    """An entry as a cmdb GET returns it: q_origin_key on the entry (tables with a key) and on each item of
+    its lists of names, a subnet as address and netmask."""
+    key = TABLES[table][0]
+    shown = dict((field, [dict(item, q_origin_key=item.get('name')) for item in value] if isinstance(value, list)
+                  else value) for field, value in entry.items())
+    if key is not None:
+        shown['q_origin_key'] = entry.get(key)
+    if '/' in str(entry.get('subnet', '')):
+        network = ipaddress.ip_interface(entry['subnet'])
+        shown['subnet'] = '%s %s' % (network.ip, network.netmask)
+    return shown
+
+
 class _Handler(BaseHTTPRequestHandler):
     device = None
     token = None
@@ -172,6 +199,7 @@ class _Handler(BaseHTTPRequestHandler):
         # A move sends the JSON null as its body.
         body = (json.loads(self.rfile.read(length) or b'{}') if length else {}) or {}
         with self.device.lock:
+            self.device.count(method)
             return self._cmdb(method, table, key, body, query)
 
     def _cmdb(self, method, table, key, body, query):
@@ -190,7 +218,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._reply(200, {'status': 'success', 'mkey': key, 'revision_changed': changed})
         if field is None:
             if method == 'GET':
-                return self._reply(200, {'status': 'success', 'results': device.tables[table]})
+                return self._reply(200, {'status': 'success', 'results': as_read(table, device.tables[table])})
             reason = device.check(table, body)
             if reason:
                 return self._error(500, reason)
@@ -201,10 +229,11 @@ class _Handler(BaseHTTPRequestHandler):
         entry = device.find(table, key) if key is not None else None
         if method == 'GET':
             if key is None:
-                return self._reply(200, {'status': 'success', 'results': device.tables[table]})
+                return self._reply(200, {'status': 'success',
+                                         'results': [as_read(table, item) for item in device.tables[table]]})
             if entry is None:
                 return self._error(404, 'entry not found')
-            return self._reply(200, {'status': 'success', 'results': [entry]})
+            return self._reply(200, {'status': 'success', 'results': [as_read(table, entry)]})
         if method == 'DELETE':
             if entry is None:
                 return self._error(404, 'entry not found')

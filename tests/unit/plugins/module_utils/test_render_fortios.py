@@ -204,3 +204,114 @@ def test_limits_carry_their_vendor_source():
         assert re.search(r' - https://\S+$', limit.source), name
     assert FortiosRenderer.COMMENT_LIMIT == LIMITS['object_comment'].value == 255
     assert FortiosRenderer.POLICY_COMMENT_LIMIT == LIMITS['policy_comment'].value == 1023
+
+
+# Apply mode writes only what differs from the tables read, compared as a cmdb GET returns them (FortiOS 7.x):
+# every field of the table, q_origin_key on the entry and on each {name} of its lists, a subnet as address and
+# netmask. An enterprise profile with IPv6 too, so that every table of ours is used.
+IPV6_NETWORKS = {'mpls': ['198.51.100.0/24', '2001:db8:100::/48'], 'internet': ['203.0.113.0/24', '2001:db8:200::/48']}
+SELECTOR_OF = {'firewall_address': 'firewall_address', 'firewall_address6': 'firewall_address6',
+               'firewall_addrgrp': 'firewall_addrgrp', 'firewall_addrgrp6': 'firewall_addrgrp6',
+               'firewall_service_custom': 'firewall.service_custom', 'firewall_policy': 'firewall_policy'}
+# Fields FortiOS returns beside those the collection sets.
+EXTRA = {'firewall_address': {'uuid': '6b3f2c1e-0000-51ee-0000-000000000001', 'type': 'ipmask', 'start-ip': '0.0.0.0',
+                              'end-ip': '255.255.255.0', 'fqdn': '', 'associated-interface': '', 'color': 0},
+         'firewall_address6': {'uuid': '6b3f2c1e-0000-51ee-0000-000000000002', 'type': 'ipprefix', 'color': 0},
+         'firewall_addrgrp': {'uuid': '6b3f2c1e-0000-51ee-0000-000000000003', 'exclude': 'disable', 'comment': ''},
+         'firewall_addrgrp6': {'uuid': '6b3f2c1e-0000-51ee-0000-000000000004', 'comment': ''},
+         'firewall_service_custom': {'category': '', 'protocol': 'TCP/UDP/SCTP', 'sctp-portrange': '', 'visibility': 'enable'},
+         'firewall_policy': {'uuid': '6b3f2c1e-0000-51ee-0000-000000000005', 'status': 'enable', 'nat': 'disable',
+                             'internet-service': 'disable', 'srcaddr-negate': 'disable', 'poolname': []}}
+
+
+def _enterprise():
+    return FortiosRenderer(_rules('enterprise', networks=IPV6_NETWORKS,
+                                  customer_networks=['192.168.0.0/16', '172.16.0.0/12', '2001:db8:300::/48']))
+
+
+def _as_read(item):
+    """A planned entry (module data) as FortiOS's cmdb GET returns it once written."""
+    read = dict(EXTRA[item['module']])
+    for field, value in item['data'].items():
+        field = field.replace('_', '-')
+        read[field] = [dict(member, q_origin_key=member['name']) for member in value] if isinstance(value, list) else value
+    read['q_origin_key'] = read['policyid' if item['module'] == 'firewall_policy' else 'name']
+    return read
+
+
+def _read_back(plan, change=lambda module, entry: entry):
+    """The tables read after the plan was carried out on an empty device, each entry passed through change."""
+    tables = _current()
+    for item in plan['set']:
+        tables[SELECTOR_OF[item['module']]].append(change(item['module'], _as_read(item)))
+    tables['system_settings'] = {'default-voip-alg-mode': 'kernel-helper-based', 'opmode': 'nat', 'sip-expectation': 'disable'}
+    return tables
+
+
+def test_apply_plans_nothing_for_a_device_already_as_wanted():
+    first = _enterprise().api_requests(_current())
+    assert set(item['module'] for item in first['set']) == set(SELECTOR_OF)
+    again = _enterprise().api_requests(_read_back(first))
+    assert again == {'delete_first': [], 'set': [], 'moves': [], 'delete_last': [], 'settings': {},
+                     'session_helpers': []}
+
+
+@pytest.mark.parametrize('module, field, value', [
+    ('firewall_address', 'subnet', '198.51.100.0 255.255.255.128'),
+    ('firewall_address6', 'ip6', '2001:db8:100::/64'),
+    ('firewall_addrgrp', 'member', []),
+    ('firewall_service_custom', 'tcp-portrange', '443'),
+    ('firewall_policy', 'dstintf', [{'name': 'any', 'q_origin_key': 'any'}]),
+    ('firewall_policy', 'comments', 'edited on the device'),
+])
+def test_apply_sets_exactly_the_entry_that_differs_in_a_field_it_sets(module, field, value):
+    first = _enterprise().api_requests(_current())
+    target = next(item for item in first['set'] if item['module'] == module
+                  and field.replace('-', '_') in item['data'] and item['data'][field.replace('-', '_')])
+    key = 'policyid' if module == 'firewall_policy' else 'name'
+
+    def change(kind, entry):
+        return dict(entry, **{field: value}) if kind == module and entry[key] == target['data'][key] else entry
+
+    assert _enterprise().api_requests(_read_back(first, change))['set'] == [target]
+
+
+def _one_port_as_range(part):
+    """'443:1024-65535' as '443-443:1024-65535', a notation FortiOS takes for the same range."""
+    destination, colon, source = part.partition(':')
+    return (destination if '-' in destination else '%s-%s' % (destination, destination)) + colon + source
+
+
+def test_apply_compares_as_fortios_returns_entries_not_as_written():
+    first = _enterprise().api_requests(_current())
+
+    def other_notation(kind, entry):
+        entry = dict(entry)
+        if 'subnet' in entry:
+            entry['subnet'] = str(ipaddress.ip_interface('/'.join(entry['subnet'].split())))
+        if 'ip6' in entry:
+            entry['ip6'] = ipaddress.ip_network(entry['ip6']).exploded
+        for field in ('tcp-portrange', 'udp-portrange'):
+            if field in entry:
+                entry[field] = ' '.join(_one_port_as_range(part) for part in reversed(entry[field].split()))
+        if 'icmptype' in entry:
+            entry['icmptype'] = str(entry['icmptype'])
+        return dict((field, list(reversed(value)) if isinstance(value, list) else value) for field, value in entry.items())
+
+    tables = _read_back(first, other_notation)
+    # The notations differ from what was written.
+    assert tables['firewall_address'][0]['subnet'] == '172.16.0.0/12'
+    assert ':0000:' in tables['firewall_address6'][0]['ip6']
+    assert any('443-443:' in entry.get('tcp-portrange', '') for entry in tables['firewall.service_custom'])
+    assert any(len(entry['member']) > 1 for entry in tables['firewall_addrgrp'])
+    assert _enterprise().api_requests(tables)['set'] == []
+
+
+def test_apply_sets_the_voip_alg_mode_only_where_the_settings_read_differ():
+    first = _enterprise().api_requests(_current())
+    assert first['settings'] == {'default_voip_alg_mode': 'kernel-helper-based'}
+    tables = _read_back(first)
+    tables['system_settings']['default-voip-alg-mode'] = 'proxy-based'
+    assert _enterprise().api_requests(tables)['settings'] == {'default_voip_alg_mode': 'kernel-helper-based'}
+    with pytest.raises(InputError, match="option 'current.system_settings': expected the system settings as read"):
+        _enterprise().api_requests(dict(tables, system_settings=['proxy-based']))
