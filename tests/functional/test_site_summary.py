@@ -70,7 +70,7 @@ def test_the_summary_names_failed_and_unreachable_hosts_and_leaves_site_hosts_ou
     rendered = str(tmp_path / 'out' / 'rendered' / 'asa-1.asa.cfg')
     assert (summary['asa-1']['did'], summary['asa-1']['changed'], summary['asa-1']['file']) == ('rendered', True, rendered)
     assert os.listdir(str(tmp_path / 'out' / 'rendered')) == ['asa-1.asa.cfg']
-    refused = 'Refuse variables the role cannot take: value of atea_anywhere_platform must be one of: %s, got: bogus' \
+    refused = 'Enforce the rules on the platform: value of atea_anywhere_platform must be one of: %s, got: bogus' \
         % CHOICES
     assert summary['bogus-1'] == {'failed': refused, 'report': html}
     assert sorted(summary['gone-1']) == ['report', 'unreachable'] and 'port 1' in summary['gone-1']['unreachable']
@@ -98,9 +98,9 @@ def test_when_every_host_fails_the_report_and_summary_list_them_and_the_run_fail
                                                      'bogus-2': {'atea_anywhere_platform': 'cisco_asa',
                                                                  'atea_anywhere_mode': 'push'}}}})
     assert run.returncode == 2, run.stdout[-3000:] + run.stderr
-    messages = {'bogus-1': 'Refuse variables the role cannot take: value of atea_anywhere_platform must be one of: '
+    messages = {'bogus-1': 'Enforce the rules on the platform: value of atea_anywhere_platform must be one of: '
                            '%s, got: bogus' % CHOICES,
-                'bogus-2': 'Refuse variables the role cannot take: value of atea_anywhere_mode must be one of: '
+                'bogus-2': 'Enforce the rules on the platform: value of atea_anywhere_mode must be one of: '
                            'render, apply, got: push'}
     # The report is written, listing both with their messages, and no host as read.
     folder = tmp_path / 'out' / 'report'

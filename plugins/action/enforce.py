@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action atea.anywhere.enforce: the role's variables checked once, the rules computed once per distinct input of
+the run, then applied through the Linux host's manager module or rendered for a network firewall, in one task."""
+
+from __future__ import annotations
+
+import os
+
+from ansible import constants as C
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.atea.anywhere.plugins.module_utils import compliance, compliance_network, files, vendor_platforms
+from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+from ansible_collections.atea.anywhere.plugins.module_utils.render_files import rendered_file
+from ansible_collections.atea.anywhere.plugins.plugin_utils import enforce
+
+LINUX_MANAGERS = tuple(sorted(enforce.MANAGER_OPTIONS))
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(('applied', 'file_suffix', 'manual_apply', 'report'))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        task_vars = task_vars or {}
+        spec = enforce.role_options()
+        options = dict((name, self._templar.template(task_vars[name])) for name in spec if name in task_vars)
+        try:
+            enforce.check_options(spec, options)
+            for name, option in spec.items():
+                options.setdefault(name, option.get('default'))
+            rules, key, cached = enforce.rules(options, C.DEFAULT_LOCAL_TMP, os.getcwd())
+            platform = options['atea_anywhere_platform']
+            if platform in vendor_platforms.RENDERERS:
+                result.update(self._network(options, rules, key, task_vars['inventory_hostname']))
+            else:
+                result.update(self._linux(options, rules, task_vars))
+        except (enforce.EnforceError, InputError) as error:
+            raise AnsibleActionFail(str(error))
+        result['cache'] = dict(result.get('cache', {}), rules='hit' if cached else 'computed')
+        return result
+
+    def _linux(self, options, rules, task_vars):
+        local = self._connection.transport in ('local', 'ansible.builtin.local')
+        timeout = enforce.confirm_timeout(options, local)
+        manager, found = options['atea_anywhere_platform'], {}
+        if manager == 'linux':
+            found = self._execute_module('atea.anywhere.linux_firewall_info', module_args={
+                'iptables_chain_prefix': options['atea_anywhere_iptables_chain_prefix']}, task_vars=task_vars)
+            if found.get('failed') or found.get('unreachable'):
+                return found
+            manager = found['manager']
+        result = self._execute_module('atea.anywhere.%s' % manager, task_vars=task_vars,
+                                      module_args=enforce.manager_arguments(manager, options, rules, timeout))
+        if found:
+            result['applied_through'] = manager
+        return result
+
+    def _network(self, options, rules, key, host):
+        platform, args = options['atea_anywhere_platform'], self._task.args
+        suffix = args['file_suffix']
+        dest = rendered_file(host, options['atea_anywhere_render_dir'], suffix, os.getcwd())
+        if args.get('applied'):
+            # The brand's task file (tasks/platforms/apply/) pushes it; it writes the file it pushes, check mode too.
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            return {'changed': False, 'dest': dest, 'rules': len(rules)}
+        running_path = rendered_file(host, options['atea_anywhere_running_config_dir'], suffix,
+                                     os.getcwd(), 'atea_anywhere_running_config_dir') \
+            if options['atea_anywhere_running_config_dir'] else None
+        running = files.read_text(running_path) if running_path else None
+        extra = dict((name, options['atea_anywhere_' + variable]) for name, variable in (
+            ('bind_access_groups', 'asa_bind_access_groups'), ('policy_id_base', 'fortios_policy_id_base'))
+            if name in vendor_platforms.PLATFORM_OPTIONS.get(platform, ()))
+        text, cached = enforce.rendered(
+            C.DEFAULT_LOCAL_TMP, key, {'platform': platform, 'zones': options['atea_anywhere_zones'],
+                                       'running_config': running, 'options': extra},
+            lambda: vendor_platforms.render_config(rules, platform, options['atea_anywhere_zones'], running, **extra))
+        changed, diff = enforce.write_file(dest, text, self._task.check_mode, self._task.diff)
+        result = {'changed': changed, 'rules': len(rules), 'cache': {'config': 'hit' if cached else 'computed'}}
+        if not self._task.check_mode:
+            # As ansible.builtin.copy: a check run writes no file, so it names none (an older one is not this run's).
+            result['dest'] = dest
+        if diff:
+            result['diff'] = diff
+        if args.get('manual_apply'):
+            result['left'] = ['%s: %s The file is %s.' % (platform, args['manual_apply'], dest)]
+        if args.get('report'):
+            hint = ("save the device's running configuration there" if running_path
+                    else "set atea_anywhere_running_config_dir and save the device's running configuration in it as "
+                    "%s.%s" % (host, suffix))
+            result['compliance'] = compliance.report(
+                host, platform, options['atea_anywhere_placement'], rules,
+                compliance_network.network_reading(platform, rules, running_path, options['atea_anywhere_zones'],
+                                                   hint, **extra))
+        return result

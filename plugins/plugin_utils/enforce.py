@@ -1,0 +1,223 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the atea.anywhere collection
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller's side of the role's one task (action atea.anywhere.enforce): its variables checked once against
+the role's argument spec, the rules computed once per distinct input and run, and the arguments of the module that
+applies them on a Linux host.
+
+A run's cache lives in ansible-core's local temporary directory for the run (created by the main process before it
+forks its workers, removed when it exits), so every host and task of one ansible-playbook run shares it, and no
+run sees another's. What is cached is a pure function of its key (the inputs, and the files' bytes), written
+atomically: two workers computing the same entry write the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.atea.anywhere.plugins.module_utils import engine, files, text_gate
+from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
+
+COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROLE_SPEC = os.path.join(COLLECTION, 'roles', 'atea_anywhere', 'meta', 'argument_specs.yml')
+
+# The role variables the rules are computed from, and the files that add to two of them.
+RULE_VARIABLES = ('atea_anywhere_profile', 'atea_anywhere_components', 'atea_anywhere_networks',
+                  'atea_anywhere_customer_networks', 'atea_anywhere_extra_flows', 'atea_anywhere_allow_any_network')
+INPUT_FILES = {'atea_anywhere_extra_flows_file': ('atea_anywhere_extra_flows', dict),
+               'atea_anywhere_customer_networks_file': ('atea_anywhere_customer_networks', str)}
+
+# Per Linux manager: module option -> role variable (None: computed by the action: rules, confirm_timeout).
+MANAGER_OPTIONS = {
+    'nftables': {
+        'rules': None, 'state': 'atea_anywhere_state', 'mode': 'atea_anywhere_nftables_mode',
+        'table': 'atea_anywhere_nftables_table', 'table_family': 'atea_anywhere_nftables_table_family',
+        'placement': 'atea_anywhere_placement', 'chain_prefix': 'atea_anywhere_nftables_chain_prefix',
+        'parent_chains': 'atea_anywhere_nftables_parent_chains',
+        'jump_position': 'atea_anywhere_nftables_jump_position',
+        'management_networks': 'atea_anywhere_management_networks',
+        'management_ports': 'atea_anywhere_management_ports', 'ssh_guard': 'atea_anywhere_nftables_ssh_guard',
+        'helper_blacklist_file': 'atea_anywhere_helper_blacklist_file', 'persist': 'atea_anywhere_nftables_persist',
+        'persist_file': 'atea_anywhere_nftables_persist_file', 'main_config': 'atea_anywhere_nftables_main_config',
+        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
+    },
+    'iptables': {
+        'rules': None, 'state': 'atea_anywhere_state', 'placement': 'atea_anywhere_placement',
+        'variant': 'atea_anywhere_iptables_variant', 'chain_prefix': 'atea_anywhere_iptables_chain_prefix',
+        'parent_chains': 'atea_anywhere_iptables_parent_chains',
+        'jump_position': 'atea_anywhere_iptables_jump_position',
+        'management_networks': 'atea_anywhere_management_networks',
+        'management_ports': 'atea_anywhere_management_ports', 'persist': 'atea_anywhere_iptables_persist',
+        'persist_file_ipv4': 'atea_anywhere_iptables_persist_file_ipv4',
+        'persist_file_ipv6': 'atea_anywhere_iptables_persist_file_ipv6',
+        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
+    },
+    'ufw': {
+        'rules': None, 'state': 'atea_anywhere_state', 'placement': 'atea_anywhere_placement',
+        'management_networks': 'atea_anywhere_management_networks',
+        'management_ports': 'atea_anywhere_management_ports',
+        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
+    },
+    'firewalld': {
+        'rules': None, 'state': 'atea_anywhere_state', 'placement': 'atea_anywhere_placement',
+        'object_prefix': 'atea_anywhere_firewalld_object_prefix',
+        'ingress_zones': 'atea_anywhere_firewalld_ingress_zones',
+        'egress_zones': 'atea_anywhere_firewalld_egress_zones', 'priority': 'atea_anywhere_firewalld_priority',
+        'management_networks': 'atea_anywhere_management_networks',
+        'management_ports': 'atea_anywhere_management_ports',
+        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
+    },
+}
+# Empty means "the module's own default" for these (the role's tasks used to omit them).
+OMITTED_WHEN_EMPTY = frozenset(('table', 'helper_blacklist_file'))
+
+
+class EnforceError(ValueError):
+    """The role's variables cannot be used; the message names the variable and the value."""
+
+
+def role_options(entry_point='main'):
+    """The options of the role's entry point, from the role's meta/argument_specs.yml (the one source)."""
+    with open(ROLE_SPEC, encoding='utf-8') as handle:
+        specs = yaml.load(handle, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
+    return specs['argument_specs'][entry_point]['options']
+
+
+def check_options(spec, values):
+    """Raise EnforceError with every error of values (variable -> value; absent ones take the spec's default) in
+    one line, each naming the variable, the value and what it may be. The values are not converted: a path is
+    expanded on the host it is used on, not here."""
+    result = ArgumentSpecValidator(spec).validate(dict(values))
+    if result.error_messages:
+        raise EnforceError('; '.join(result.error_messages))
+
+
+def confirm_timeout(options, local_connection):
+    """The seconds of the commit-confirmed restore the apply arms on a Linux host (0: none): on unless the
+    connection is local (auto), or always; 'always' without a timeout cannot be confirmed."""
+    confirm, timeout = options['atea_anywhere_confirm'], int(options['atea_anywhere_confirm_timeout'])
+    if confirm == 'always' and timeout <= 0:
+        raise EnforceError('atea_anywhere_confirm is always, but atea_anywhere_confirm_timeout is %s: a change cannot be '
+                           'confirmed without a timeout; give it in seconds (for example 120), or set '
+                           'atea_anywhere_confirm to never.' % timeout)
+    return timeout if confirm == 'always' or (confirm == 'auto' and not local_connection) else 0
+
+
+def manager_arguments(manager, options, rules, timeout):
+    """The arguments of module atea.anywhere.<manager> for the role's options."""
+    arguments = {}
+    for option, variable in MANAGER_OPTIONS[manager].items():
+        if variable is None:
+            arguments[option] = rules if option == 'rules' else timeout
+        elif not (option in OMITTED_WHEN_EMPTY and not options[variable]):
+            arguments[option] = options[variable]
+    return arguments
+
+
+def _input_file(variable, value, start):
+    """The bytes of an input file (a relative path is taken from start, where ansible-playbook started)."""
+    text_gate.single_line(variable, value, 'a path')
+    path = os.path.normpath(os.path.join(start, os.path.expanduser(value)))
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except OSError as error:
+        raise InputError(variable, value, 'cannot be read (%s)' % (error.strerror or error))
+
+
+def _file_entries(variable, data):
+    """The list an input file holds (JSON or YAML), checked to be a list of the entries its variable takes."""
+    target, kind = INPUT_FILES[variable]
+    try:
+        entries = yaml.load(data, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        raise InputError(variable, data[:80].decode('utf-8', 'replace'), 'is not JSON or YAML (%s)' % error)
+    if entries is None:
+        return []
+    if not isinstance(entries, list) or not all(isinstance(entry, kind) for entry in entries):
+        raise InputError(variable, entries if not isinstance(entries, list) else [e for e in entries
+                                                                                   if not isinstance(e, kind)][:1],
+                         'must hold a list of %s, as %s takes' % ('mappings' if kind is dict else 'strings', target))
+    return entries
+
+
+def _cached(cache_dir, kind, key, compute):
+    """compute()'s JSON-able value, computed once per key in the run's cache directory."""
+    path = os.path.join(cache_dir, 'atea-anywhere-%s-%s.json' % (kind, key))
+    try:
+        with open(path, encoding='utf-8') as handle:
+            return json.load(handle), True
+    except FileNotFoundError:
+        pass
+    value = json.loads(json.dumps(compute()))
+    handle = tempfile.NamedTemporaryFile('w', dir=cache_dir, prefix='.atea-anywhere-', delete=False, encoding='utf-8')
+    with handle:
+        json.dump(value, handle)
+    os.replace(handle.name, path)
+    return value, False
+
+
+def _digest(*parts):
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode('utf-8'))
+        digest.update(b'\0')
+    return digest.hexdigest()
+
+
+def role_rules(variables, cache_dir, start):
+    """rules() of role variables (name -> value) that must first be checked against the role's argument spec, the
+    ones not given taking its defaults."""
+    spec = role_options()
+    names = RULE_VARIABLES + tuple(sorted(INPUT_FILES))
+    unknown = sorted(set(variables) - set(names))
+    if unknown:
+        raise EnforceError('not a variable the rules are made of: %s; they are %s' % (', '.join(unknown), ', '.join(names)))
+    check_options(dict((name, spec[name]) for name in names), variables)
+    return rules(dict((name, variables.get(name, spec[name].get('default'))) for name in names), cache_dir, start)
+
+
+def rules(options, cache_dir, start):
+    """(rules, rules key, whether they came from the cache) for the role's options: the profile (or the
+    components), Atea's and the customer's networks and the extra flows, with the entries of the input files
+    added to the last two."""
+    inputs = dict((variable, options[variable]) for variable in RULE_VARIABLES)
+    data = dict((variable, _input_file(variable, options[variable], start))
+                for variable in sorted(INPUT_FILES) if options.get(variable))
+    key = _digest(inputs, *[data[variable] for variable in sorted(data)])
+
+    def compute():
+        added = dict((INPUT_FILES[variable][0], _file_entries(variable, content)) for variable, content in data.items())
+        return engine.compact_rules(engine.build_flows(
+            profile=(inputs['atea_anywhere_profile'] or None) if not inputs['atea_anywhere_components'] else None,
+            components=inputs['atea_anywhere_components'] or None,
+            networks=inputs['atea_anywhere_networks'],
+            customer_networks=list(inputs['atea_anywhere_customer_networks']) + added.get(
+                'atea_anywhere_customer_networks', []),
+            extra_flows=list(inputs['atea_anywhere_extra_flows']) + added.get('atea_anywhere_extra_flows', []),
+            allow_any_network=inputs['atea_anywhere_allow_any_network']))
+    value, hit = _cached(cache_dir, 'rules', key, compute)
+    return value, key, hit
+
+
+def rendered(cache_dir, rules_key, platform, render):
+    """(text, whether it came from the cache) of a network configuration: render() once per rules and platform
+    inputs (platform carries everything render() reads besides the rules)."""
+    return _cached(cache_dir, 'config', _digest(rules_key, platform), render)
+
+
+def write_file(path, text, check_mode, diff_mode):
+    """Make path hold text, as ansible.builtin.copy would: (changed, diff or None); nothing written in check mode."""
+    diffs = []
+    changed = files.planned(path, text, diffs)
+    if changed and not check_mode:
+        files.put(path, text)
+    diff = dict(diffs[0], before_header=path, after_header=path) if diffs and diff_mode else None
+    return changed, diff
