@@ -7,9 +7,11 @@ A packet must be accepted by every base chain on its hook (nft(8), OVERALL EVALU
 ends one base chain, the packet goes on to the next; a drop anywhere is final), so the collection's rules only work
 through the manager whose chains decide. The evidence is read, never changed:
 - firewalld running: C(firewall-cmd --state) prints C(running) (it asks the daemon over the D-Bus system bus,
-  DBUS_SYSTEM_BUS_ADDRESS honoured); installed but stopped is not active.
+  DBUS_SYSTEM_BUS_ADDRESS honoured); installed but stopped is not active. firewall-cmd is a Python program (a tenth
+  of a second), so it is not run where the host shows it would say not running (firewalld_absence).
 - ufw active: C(ufw status) prints C(Status: active), which ufw decides by its chain ufw-user-input being
-  loaded (ufw/backend_iptables.py get_status); installed but disabled is not active. Needs root.
+  loaded (ufw/backend_iptables.py get_status); installed but disabled is not active. Needs root. Not run where the
+  live nftables ruleset and iptables-legacy show that chain is not loaded (ufw_absence).
 - iptables rules: iptables-nft-save, iptables-legacy-save and their ip6 twins hold a C(-A) rule or a built-in
   chain whose policy is not ACCEPT, leaving out ufw's chains (ufw-*, ufw6-*), the collection's own
   (the iptables chain prefix) and the rules that jump to them.
@@ -19,6 +21,7 @@ through the manager whose chains decide. The evidence is read, never changed:
 
 from __future__ import annotations
 
+import os
 import shlex
 
 from ansible_collections.atea.anywhere.plugins.module_utils import nftables_state, render_iptables
@@ -38,6 +41,16 @@ XTABLES_TABLES = {'ip': ('filter', 'nat', 'mangle', 'raw', 'security'),
                   'arp': ('filter',), 'bridge': ('filter', 'nat', 'broute')}
 XTABLES_BUILT_INS = ('PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING', 'BROUTING')
 PLATFORM_HINT = 'set atea_anywhere_platform to the one that should carry the rules'
+# firewalld's name on the D-Bus system bus (firewall/config/dbus.py DBUS_INTERFACE), which firewall-cmd asks for.
+FIREWALLD_BUS_NAME = 'org.fedoraproject.FirewallD1'
+# The system bus when DBUS_SYSTEM_BUS_ADDRESS is not set: libdbus's built-in unix:path=, /run or /var/run by build.
+DEFAULT_SYSTEM_BUS_SOCKETS = ('/run/dbus/system_bus_socket', '/var/run/dbus/system_bus_socket')
+# The system bus's standard service directories (dbus-daemon(1), <standard_system_servicedirs/>): a file named
+# '<bus name>.service' there lets the bus start that service when a client asks for it while it is not running.
+SYSTEM_SERVICE_DIRS = ('/usr/local/share/dbus-1/system-services', '/usr/share/dbus-1/system-services',
+                       '/lib/dbus-1/system-services', '/usr/lib/dbus-1/system-services')
+# The chain ufw status lists first (ufw/backend_iptables.py get_status): where it does not exist, ufw is inactive.
+UFW_STATUS_CHAIN = 'ufw-user-input'
 
 
 class ManagerError(Exception):
@@ -62,11 +75,16 @@ class Finding(object):
 
 class Host(object):
     """The host's commands. runner(argv) -> (rc, stdout, stderr) like AnsibleModule.run_command;
-    which(name) -> path or None like AnsibleModule.get_bin_path."""
+    which(name) -> path or None like AnsibleModule.get_bin_path.
 
-    def __init__(self, runner, which):
+    root: the directory the host's own files are read under ('/' on the host) for the evidence that spares running
+    firewall-cmd or ufw; None reads none, and they are always run. environ: the environment the commands run with."""
+
+    def __init__(self, runner, which, root=None, environ=None):
         self._runner = runner
         self._which = which
+        self.root = root
+        self.environ = {} if environ is None else environ
 
     @classmethod
     def for_module(cls, module):
@@ -74,7 +92,7 @@ class Host(object):
         are matched as English text, and ufw ships translations of them."""
         def runner(argv):
             return module.run_command(argv, environ_update={'LC_ALL': 'C'})
-        return cls(runner, module.get_bin_path)
+        return cls(runner, module.get_bin_path, root='/', environ=os.environ)
 
     def which(self, name):
         return self._which(name)
@@ -89,12 +107,118 @@ class Host(object):
             raise ManagerError('%s failed (rc=%s): %s' % (' '.join(argv), rc, (err or out).strip()))
         return out
 
+    def _path(self, path):
+        return os.path.join(self.root, path.lstrip('/'))
+
+    def exists(self, path):
+        return os.path.lexists(self._path(path))
+
+    def read(self, path):
+        """The text of an absolute path on the host, or None where it does not exist (a process that ended, among
+        others); other errors (permission) are raised as OSError."""
+        try:
+            with open(self._path(path), 'rb') as handle:
+                return handle.read().decode('utf-8', 'replace')
+        except (FileNotFoundError, ProcessLookupError):
+            return None
+
+    def pids(self):
+        """The process ids in the host's /proc."""
+        return [name for name in os.listdir(self._path('/proc')) if name.isdigit()]
+
+
+def _system_bus_sockets(environ):
+    """The socket paths firewall-cmd would connect to for the D-Bus system bus (DBUS_SYSTEM_BUS_ADDRESS, else the
+    default), or None where the address holds anything but plain unix:path= entries: a bus on another machine (tcp:,
+    unixexec:) could answer for a firewalld there, an abstract socket is not a file, escapes are not undone here."""
+    address = environ.get('DBUS_SYSTEM_BUS_ADDRESS')
+    if address is None:
+        return list(DEFAULT_SYSTEM_BUS_SOCKETS)
+    paths = []
+    for entry in address.split(';'):
+        transport, _colon, options = entry.partition(':')
+        values = dict(option.partition('=')[::2] for option in options.split(','))
+        path = values.get('path', '')
+        if transport != 'unix' or set(values) - set(('path', 'guid')) or not path.startswith('/') or '%' in path:
+            return None
+        paths.append(path)
+    return paths
+
+
+def _sees_every_process(host):
+    """Whether the host's /proc lists every process of the machine: in the first PID namespace, the kernel's
+    kthreadd is pid 2 with parent 0; a container's own PID namespace does not show it (nor the host's processes)."""
+    stat = host.read('/proc/2/stat') or ''
+    return stat.startswith('2 (kthreadd) ') and stat.split(') ', 1)[1].split()[1:2] == ['0']
+
+
+def _may_be_firewalld(host, pid):
+    """Whether process pid could be firewalld: named so (comm), or any argument of its command line is a path to
+    firewalld (python3 -s /usr/sbin/firewalld). A process that ended meanwhile is not."""
+    comm, cmdline = host.read('/proc/%s/comm' % pid), host.read('/proc/%s/cmdline' % pid)
+    return comm is not None and (comm.strip() == 'firewalld' or any(
+        os.path.basename(argument) == 'firewalld' for argument in (cmdline or '').split('\0')))
+
+
+def firewalld_absence(host):
+    """Why firewall-cmd --state would say firewalld is not running, read from the host's files without running it; or
+    None where only firewall-cmd can tell.
+
+    firewall-cmd asks the daemon on the D-Bus system bus (firewall/client.py FirewallClient): with no socket at the
+    bus's address it cannot connect and says not running. Otherwise the bus has firewalld's name only while a firewalld
+    process holds it, or once the bus starts one for firewall-cmd (dbus-python's get_object asks the bus to activate a
+    name that has no owner), which needs an activation file; so where every process of the machine is seen, none is
+    firewalld and no such file exists, it says not running. A firewalld in another network namespace (they share
+    /proc) or anything unsure leaves it to firewall-cmd."""
+    if host.root is None:
+        return None
+    try:
+        sockets = _system_bus_sockets(host.environ)
+        if sockets is None:
+            return None
+        if not any(host.exists(socket) for socket in sockets):
+            return 'no D-Bus system bus for firewall-cmd to ask: nothing at %s' % ' or '.join(sockets)
+        if not _sees_every_process(host) or any(host.exists('%s/%s.service' % (directory, FIREWALLD_BUS_NAME))
+                                                for directory in SYSTEM_SERVICE_DIRS):
+            return None
+        if any(_may_be_firewalld(host, pid) for pid in host.pids()):
+            return None
+    except OSError:
+        return None
+    return 'no firewalld process on this machine'
+
+
+def ufw_absence(host, ruleset):
+    """Why ufw status would say inactive, read from the live nftables ruleset (nft's JSON objects, or None where it was
+    not read) and the host's files without running ufw; or None where only ufw can tell.
+
+    ufw status lists its chain ufw-user-input with iptables first and says inactive where it does not exist
+    (ufw/backend_iptables.py get_status). iptables-nft keeps that chain in the nftables table ip filter; iptables-legacy
+    in its filter table, which a network namespace has only once /proc/net/ip_tables_names names it (where it has none,
+    iptables -L makes an empty one). Neither holding it, whichever variant ufw's iptables is, ufw says inactive."""
+    if host.root is None or ruleset is None:
+        return None
+    if any((chain.get('family'), chain.get('table'), chain.get('name')) == ('ip', 'filter', UFW_STATUS_CHAIN)
+           for chain in nftables_state.objects_of(ruleset, 'chain')):
+        return None
+    try:
+        legacy = host.read('/proc/net/ip_tables_names')
+    except OSError:
+        return None
+    if legacy is not None and 'filter' in legacy.split():
+        return None
+    return 'its chain %s, which ufw status looks for, is loaded neither in nftables nor in iptables-legacy' % UFW_STATUS_CHAIN
+
 
 def firewalld_finding(host):
-    """firewalld, when firewall-cmd is installed: running only if the daemon answers on D-Bus."""
+    """firewalld, when firewall-cmd is installed: running only if the daemon answers on D-Bus (firewall-cmd is not run
+    where firewalld_absence shows it would say not running)."""
     command = host.which('firewall-cmd')
     if not command:
         return None
+    absent = firewalld_absence(host)
+    if absent:
+        return Finding('firewalld', False, 'installed, not running (%s)' % absent)
     rc, out, err = host.run([command, '--state'])
     if rc == 0 and out.strip() == 'running':
         return Finding('firewalld', True, 'firewall-cmd --state: running')
@@ -106,27 +230,32 @@ def firewalld_finding(host):
                    % ((out or err).strip().splitlines() or ['rc %s' % rc])[-1])
 
 
-def ufw_finding(host):
-    """ufw, when installed: active only if 'ufw status' says so (its chains are loaded)."""
+def ufw_finding(host, ruleset=None):
+    """ufw, when installed: active only if 'ufw status' says so (its chains are loaded). ruleset: the live nftables
+    ruleset where the caller read it; ufw is not run where ufw_absence shows it would say inactive."""
     command = host.which('ufw')
     if not command:
         return None
+    absent = ufw_absence(host, ruleset)
+    if absent:
+        return Finding('ufw', False, 'installed, not active (%s)' % absent)
     status = host.output([command, 'status']).strip().splitlines()
     if status and status[0].strip() == 'Status: active':
         return Finding('ufw', True, 'ufw status: active')
     return Finding('ufw', False, 'installed, not active (ufw status: %s)' % (status[0].strip() if status else 'empty'))
 
 
-def refusal(host):
+def refusal(host, ruleset=None):
     """Why plain nftables rules would not let the flows through on this host, or None: a running firewalld or
-    an active ufw rejects, in its own base chains, what it does not allow itself."""
+    an active ufw rejects, in its own base chains, what it does not allow itself. ruleset: the live nftables ruleset,
+    where the caller read it (see ufw_finding)."""
     firewalld = firewalld_finding(host)
     if firewalld and firewalld.active:
         return ('firewalld is running on this host: its own base chains reject what its zones do not allow, so the '
                 'rules of atea.anywhere.nftables would not let the flows through; use atea_anywhere_platform linux '
                 '(or firewalld), which applies them through firewalld (module atea.anywhere.firewalld). Nothing was '
                 'changed.')
-    ufw = ufw_finding(host)
+    ufw = ufw_finding(host, ruleset)
     if ufw and ufw.active:
         return ('ufw is active on this host: its own chains drop what its rules do not allow, so the rules of '
                 'atea.anywhere.nftables would not let the flows through; use atea_anywhere_platform linux (or ufw), '
@@ -203,15 +332,24 @@ def _is_xtables_table(family, name, chains):
     return name in XTABLES_TABLES.get(family, ()) and all(chain in XTABLES_BUILT_INS for chain in base)
 
 
-def nftables_tables(host):
-    """(user tables as [(family, name, hooks filtered)], the collection's own tables, firewalld's tables),
-    or None when nft is not installed."""
+def _nft(host):
+    """nft on the host, run through it, or None when nft is not installed."""
     command = host.which('nft')
-    if not command:
-        return None
-    nft = nftables_state.Nft(lambda argv, data: host.run(argv), command, None)
+    return nftables_state.Nft(lambda argv, data: host.run(argv), command, None) if command else None
+
+
+def _live_ruleset(nft):
+    """The live ruleset (nft's JSON objects) read with nft, or None when nft is None (not installed)."""
     try:
-        ruleset = nft.ruleset()
+        return nft.ruleset() if nft else None
+    except nftables_state.NftError as error:
+        raise ManagerError(str(error))
+
+
+def nftables_tables(nft, ruleset):
+    """(user tables as [(family, name, hooks filtered)], the collection's own tables, firewalld's tables) of the live
+    ruleset (_live_ruleset), nft listing the tables that need it."""
+    try:
         user, own, firewalld = [], [], []
         chains = nftables_state.objects_of(ruleset, 'chain')
         for table in nftables_state.objects_of(ruleset, 'table'):
@@ -287,12 +425,14 @@ def detect(host, chain_prefix=DEFAULT_IPTABLES_CHAIN_PREFIX):
     """The one manager that decides this host's packets (see the module linux_firewall_info for the rules)."""
     render_iptables.chain_name('iptables_chain_prefix', chain_prefix)
     found = []
-    firewalld, ufw = firewalld_finding(host), ufw_finding(host)
+    nft = _nft(host)
+    ruleset = _live_ruleset(nft)
+    firewalld, ufw = firewalld_finding(host), ufw_finding(host, ruleset)
     found.extend(f for f in (firewalld, ufw) if f)
     iptables = iptables_findings(host, chain_prefix, policies_are_ufws=bool(ufw and ufw.active))
     for variant in sorted(iptables):
         found.append(Finding('iptables', True, '%s (iptables-%s)' % (iptables[variant][0], variant)))
-    tables = nftables_tables(host)
+    tables = nftables_tables(nft, ruleset) if nft else None
     user, own, firewalld_tables = tables or ([], [], [])
     if user:
         found.append(Finding('nftables', True, _nftables_evidence(user)))

@@ -13,10 +13,15 @@ description:
   - A packet must be accepted by every base chain on its hook, so rules only take effect through the manager
     whose chains decide. This module reads the evidence of each manager and names the one to apply the
     Atea Anywhere rules through; it never changes anything.
-  - firewalld counts when it is running (C(firewall-cmd --state) prints C(running), or C(failed) for a daemon whose
+  - "firewalld counts when it is running (C(firewall-cmd --state) prints C(running), or C(failed) for a daemon whose
     startup failed; it asks the daemon over the D-Bus system bus, so C(DBUS_SYSTEM_BUS_ADDRESS) is honoured).
-    Installed but stopped does not count.
-  - "ufw counts when it is active (C(ufw status) prints C(Status: active)). Installed but disabled does not count."
+    Installed but stopped does not count. firewall-cmd, a Python program, is not run where the host shows what it
+    would say (since 0.4.0): no socket at the system bus's C(unix:path=) address, or no firewalld process on the
+    machine (read in C(/proc) where it lists every process, that is outside a container's own PID namespace) and no
+    D-Bus activation file that would start one; the evidence then says which."
+  - "ufw counts when it is active (C(ufw status) prints C(Status: active)). Installed but disabled does not count.
+    C(ufw status) says active only where its chain C(ufw-user-input) is loaded; it is not run where that chain is in
+    neither the nftables table C(ip filter) (iptables-nft) nor an iptables-legacy C(filter) table (since 0.4.0)."
   - iptables counts when C(iptables-nft-save), C(iptables-legacy-save) or their C(ip6tables) twins show a rule
     or a built-in chain whose policy is not C(ACCEPT), leaving out ufw's chains (C(ufw-*), C(ufw6-*)), the
     collection's own (O(iptables_chain_prefix)) and the rules that jump to them.

@@ -29,7 +29,8 @@ description:
     restored (or exactly what could not be).
   - With O(state=present) it refuses, before changing anything, where firewalld is running or ufw is active, as
     their own base chains reject what they do not allow and the rules would not let the flows through. The role's
-    C(atea_anywhere_platform=linux) applies them through that manager (see M(atea.anywhere.linux_firewall_info)).
+    C(atea_anywhere_platform=linux) applies them through that manager (see M(atea.anywhere.linux_firewall_info),
+    which also says when C(firewall-cmd) and C(ufw) are not run because the host shows they are not).
   - Also removes SIP and H.323 conntrack helper assignments (requirement 1.1), as M(atea.anywhere.voip_helpers) does.
   - Every rule carries its provenance (document section and purpose) as nftables comments.
   - For nftables 0.9.7 or later (set element comments) and util-linux C(unshare).
@@ -356,6 +357,17 @@ def plan_persistence(module, layout, wanted, present, diffs):
     return changes, True
 
 
+def refuse_beside_another_manager(module, ruleset):
+    """Fail, before anything changes, where a running firewalld or an active ufw would reject what the rules accept
+    (linux_managers.refusal; ruleset: the live nftables ruleset)."""
+    try:
+        refused = linux_managers.refusal(linux_managers.Host.for_module(module), ruleset)
+    except linux_managers.ManagerError as error:
+        refused = 'could not tell whether firewalld or ufw filters this host, nothing was changed: %s' % error
+    if refused:
+        module.fail_json(msg=refused)
+
+
 def boot_check(nft, main_config):
     """A check of the new text of main_config, written next to it as a candidate file, with nft -c -f."""
     def check(candidate):
@@ -422,13 +434,6 @@ def main():
                              'the previous state if the play cannot reach the host again.)' % connection)
 
     nft = nftables_state.Nft.for_module(module)
-    if present:
-        try:
-            refused = linux_managers.refusal(linux_managers.Host.for_module(module))
-        except linux_managers.ManagerError as error:
-            refused = 'could not tell whether firewalld or ufw filters this host, nothing was changed: %s' % error
-        if refused:
-            module.fail_json(msg=refused)
     diffs = []
     removal = voip_helpers.Removal()
     rollback = None
@@ -436,6 +441,8 @@ def main():
         # Before the host is read: a restore that fires meanwhile must not pass for a host already as wanted.
         earlier = nftables_rollback.unconfirmed(params['rollback_dir'])
         ruleset = nft.ruleset()
+        if present:
+            refuse_beside_another_manager(module, ruleset)
         # Planned and checked before anything changes, helpers and files included.
         plan = nftables_state.plan(nft, ruleset, layout, wanted, present, params['jump_position'])
         if plan.changed:

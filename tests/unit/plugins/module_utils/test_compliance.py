@@ -16,8 +16,8 @@ import os
 import pytest
 
 from ansible_collections.atea.anywhere.plugins.module_utils import (
-    compliance, compliance_linux, engine, firewalld_state, render_firewalld, render_iptables, render_nftables,
-    render_ufw, ufw_state)
+    compliance, compliance_linux, engine, firewalld_state, linux_managers, render_firewalld, render_iptables,
+    render_nftables, render_ufw, ufw_state)
 from ansible_collections.atea.anywhere.plugins.module_utils.compliance import Unit
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'fixtures', 'compliance')
@@ -469,14 +469,14 @@ class FakeFirewallCmd(object):
         return self.listing
 
 
-class FakeHost(object):
+class FakeHost(linux_managers.Host):
+    """firewall-cmd --state as a daemon in state answers; no host files read (root None), so it is always asked."""
+
     def __init__(self, state):
+        super(FakeHost, self).__init__(self.answer, lambda name: '/usr/bin/' + name)
         self.state = state
 
-    def which(self, name):
-        return '/usr/bin/' + name
-
-    def run(self, argv):
+    def answer(self, argv):
         assert argv == ['/usr/bin/firewall-cmd', '--state']
         return (0, 'running\n', '') if self.state == 'running' else (252, '', 'not running\n')
 

@@ -7,6 +7,7 @@ nftables module's refusal where firewalld or ufw would reject what it accepts.""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -65,7 +66,7 @@ class FakeHost(linux_managers.Host):
     (and for nft, its argv) to (rc, out, err)."""
 
     def __init__(self, installed=ALL_TOOLS, firewalld='not running', ufw='Status: inactive', saves=None,
-                 tables=(), iptables_version='iptables v1.8.9 (nf_tables)'):
+                 tables=(), iptables_version='iptables v1.8.9 (nf_tables)', root=None, environ=None):
         self.ran = []
         ruleset = [{'metainfo': {'version': '1.0.6'}}] + [obj for objects, _listing in tables for obj in objects]
         answers = {
@@ -85,7 +86,11 @@ class FakeHost(linux_managers.Host):
             name = argv[0].rsplit('/', 1)[-1]
             return answers[' '.join([name] + argv[1:]) if name == 'nft' else name]
 
-        super(FakeHost, self).__init__(runner, lambda name: '/usr/sbin/' + name if name in installed else None)
+        super(FakeHost, self).__init__(runner, lambda name: '/usr/sbin/' + name if name in installed else None,
+                                       root=root, environ=environ)
+
+    def asked(self, name):
+        return any(argv[0].rsplit('/', 1)[-1] == name for argv in self.ran)
 
 
 def detected(**kwargs):
@@ -247,6 +252,152 @@ def test_refusal(kwargs, start):
     assert refused == start if start is None else refused.startswith(start) and refused.endswith('Nothing was changed.')
 
 
+# -- the evidence that spares running firewall-cmd and ufw (both Python programs) ------------------------------------
+
+KTHREADD_STAT = '2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 1 0 0 20 0 1 0 2\n'
+INIT = ('1', 'systemd', ['/sbin/init'])
+FIREWALLD = ('700', 'firewalld', ['/usr/bin/python3', '-s', '/usr/sbin/firewalld', '--nofork', '--nopid'])
+# Started through its interpreter, firewalld's command name is the interpreter's.
+FIREWALLD_BY_INTERPRETER = ('701', 'python3', ['python3', '/usr/sbin/firewalld', '--nofork'])
+# Other processes that name firewalld's things without being it.
+LOOKALIKES = [('702', 'firewall-cmd', ['/usr/bin/python3', '/usr/bin/firewall-cmd', '--state']),
+              ('703', 'vi', ['vi', '/etc/firewalld/firewalld.conf'])]
+UFW_CHAIN = {'chain': {'family': 'ip', 'table': 'filter', 'name': 'ufw-user-input', 'handle': 9}}
+UFW_LOADED = ([{'table': {'family': 'ip', 'name': 'filter', 'handle': 1}}, UFW_CHAIN], '')
+
+
+def host_tree(root, processes=(INIT,), kthreadd=KTHREADD_STAT, bus=True, activation=False, legacy_tables=None):
+    """A host's files under root: /proc with kthreadd (as the first PID namespace shows it, unless kthreadd is None)
+    and processes [(pid, comm, argv)], the system bus socket, firewalld's D-Bus activation file and
+    /proc/net/ip_tables_names (None: not there, ip_tables not loaded)."""
+    def write(path, text):
+        path = root / path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    write('proc/self/comm', 'python3\n')
+    if kthreadd is not None:
+        write('proc/2/stat', kthreadd)
+        write('proc/2/comm', 'kthreadd\n')
+        write('proc/2/cmdline', '')
+    for pid, comm, argv in processes:
+        write('proc/%s/comm' % pid, comm + '\n')
+        write('proc/%s/cmdline' % pid, '\0'.join(argv) + '\0')
+    if bus:
+        write('run/dbus/system_bus_socket', '')
+    if activation:
+        write('usr/share/dbus-1/system-services/org.fedoraproject.FirewallD1.service',
+              '[D-BUS Service]\nName=org.fedoraproject.FirewallD1\nSystemdService=firewalld.service\n')
+    if legacy_tables is not None:
+        write('proc/net/ip_tables_names', ''.join(name + '\n' for name in legacy_tables))
+    return str(root)
+
+
+@pytest.mark.parametrize('tree, environ, why', [
+    ({'bus': False}, {}, 'no D-Bus system bus for firewall-cmd to ask: nothing at /run/dbus/system_bus_socket or '
+                         '/var/run/dbus/system_bus_socket'),
+    ({}, {'DBUS_SYSTEM_BUS_ADDRESS': 'unix:path=/run/lab/bus;unix:path=/run/lab/bus2,guid=0123'},
+     'no D-Bus system bus for firewall-cmd to ask: nothing at /run/lab/bus or /run/lab/bus2'),
+    ({}, {}, 'no firewalld process on this machine'),
+    ({'processes': [INIT] + LOOKALIKES}, {}, 'no firewalld process on this machine'),
+])
+def test_firewall_cmd_is_not_run_where_the_host_shows_firewalld_is_not_running(tmp_path, tree, environ, why):
+    host = FakeHost(firewalld='running', root=host_tree(tmp_path, **tree), environ=environ)
+    finding = linux_managers.firewalld_finding(host)
+    assert (finding.active, finding.evidence) == (False, 'installed, not running (%s)' % why)
+    assert not host.asked('firewall-cmd')
+
+
+@pytest.mark.parametrize('tree, environ', [
+    ({'processes': [INIT, FIREWALLD]}, {}),
+    ({'processes': [INIT, FIREWALLD_BY_INTERPRETER]}, {}),
+    # A container's own PID namespace: firewalld may run where its processes are not listed.
+    ({'kthreadd': None}, {}),
+    ({'kthreadd': '2 (sh) S 1 2 2 0 -1\n'}, {}),
+    # The bus would start firewalld for firewall-cmd.
+    ({'activation': True}, {}),
+    # A bus elsewhere (another machine's firewalld could answer), or an address not read here.
+    ({'bus': False}, {'DBUS_SYSTEM_BUS_ADDRESS': 'tcp:host=192.0.2.1,port=4711'}),
+    ({'bus': False}, {'DBUS_SYSTEM_BUS_ADDRESS': 'unix:abstract=/tmp/dbus-x'}),
+    ({'bus': False}, {'DBUS_SYSTEM_BUS_ADDRESS': 'unix:path=/run/dbus/system%5fbus_socket'}),
+    ({'bus': False}, {'DBUS_SYSTEM_BUS_ADDRESS': ''}),
+])
+def test_firewall_cmd_is_asked_where_firewalld_may_run(tmp_path, tree, environ):
+    host = FakeHost(firewalld='running', root=host_tree(tmp_path, **tree), environ=environ)
+    finding = linux_managers.firewalld_finding(host)
+    assert (finding.active, finding.evidence) == (True, 'firewall-cmd --state: running')
+    assert host.ran == [['/usr/sbin/firewall-cmd', '--state']]
+
+
+def test_firewall_cmd_is_asked_where_the_processes_cannot_be_read(tmp_path, monkeypatch):
+    host = FakeHost(firewalld='running', root=host_tree(tmp_path))
+
+    def denied(self, path):
+        raise PermissionError(13, 'Permission denied', path)
+    monkeypatch.setattr(linux_managers.Host, 'read', denied)
+    assert linux_managers.firewalld_finding(host).active and host.asked('firewall-cmd')
+
+
+def test_without_a_root_the_host_files_are_not_read_and_the_tools_are_asked():
+    """A Host without root (as the other unit tests build it) always runs firewall-cmd and ufw."""
+    host = FakeHost(firewalld='running', ufw='Status: active')
+    assert linux_managers.firewalld_finding(host).active and linux_managers.ufw_finding(host, []).active
+    assert host.asked('firewall-cmd') and host.asked('ufw')
+
+
+def test_the_module_host_reads_the_machine_with_the_module_environment(monkeypatch):
+    class Module(object):
+        def run_command(self, argv, environ_update=None):
+            return 0, '', ''
+
+        def get_bin_path(self, name):
+            return None
+    host = linux_managers.Host.for_module(Module())
+    assert (host.root, host.environ) == ('/', os.environ)
+
+
+def test_ufw_is_not_run_where_its_chain_is_loaded_neither_in_nftables_nor_in_iptables_legacy(tmp_path):
+    ruleset = [{'metainfo': {'version': '1.0.6'}}] + COMPAT_TABLE[0]
+    for legacy_tables in (None, [], ['nat', 'raw']):
+        host = FakeHost(ufw='Status: active', root=host_tree(tmp_path, legacy_tables=legacy_tables))
+        finding = linux_managers.ufw_finding(host, ruleset)
+        assert (finding.active, finding.evidence) == (False, 'installed, not active (its chain ufw-user-input, which ufw '
+                                                             'status looks for, is loaded neither in nftables nor in '
+                                                             'iptables-legacy)')
+        assert not host.asked('ufw')
+
+
+@pytest.mark.parametrize('ruleset, legacy_tables', [
+    (UFW_LOADED[0], None),                        # iptables-nft holds ufw's chain
+    (COMPAT_TABLE[0], ['filter']),                # iptables-legacy has a filter table: it may be there
+    (None, None),                                 # the ruleset was not read
+])
+def test_ufw_is_asked_where_its_chain_may_be_loaded(tmp_path, ruleset, legacy_tables):
+    host = FakeHost(ufw='Status: active', root=host_tree(tmp_path, legacy_tables=legacy_tables))
+    finding = linux_managers.ufw_finding(host, ruleset)
+    assert (finding.active, finding.evidence) == (True, 'ufw status: active')
+    assert host.ran == [['/usr/sbin/ufw', 'status']]
+
+
+def test_detection_reads_the_ruleset_once_and_asks_ufw_only_where_its_chain_is_loaded(tmp_path):
+    quiet = FakeHost(root=host_tree(tmp_path), tables=[COMPAT_TABLE])
+    result = linux_managers.detect(quiet).as_dict()
+    assert result['manager'] == 'nftables' and not quiet.asked('ufw') and not quiet.asked('firewall-cmd')
+    assert [argv[1:] for argv in quiet.ran if argv[0].endswith('/nft')] == [['-j', '-a', 'list', 'ruleset']]
+    active = FakeHost(root=host_tree(tmp_path), ufw='Status: active', tables=[UFW_LOADED],
+                      saves={'iptables-nft-save': UFW_SAVE})
+    assert linux_managers.detect(active).manager == 'ufw' and active.asked('ufw')
+
+
+def test_refusal_asks_only_the_managers_that_may_run(tmp_path):
+    running = FakeHost(firewalld='running', root=host_tree(tmp_path / 'a', processes=[INIT, FIREWALLD]))
+    assert linux_managers.refusal(running, []).startswith('firewalld is running on this host')
+    active = FakeHost(ufw='Status: active', root=host_tree(tmp_path / 'b'))
+    assert linux_managers.refusal(active, UFW_LOADED[0]).startswith('ufw is active on this host')
+    assert active.asked('ufw') and not active.asked('firewall-cmd')
+    quiet = FakeHost(root=host_tree(tmp_path / 'c'))
+    assert linux_managers.refusal(quiet, COMPAT_TABLE[0]) is None and quiet.ran == []
+
+
 RULES = engine.compact_rules(engine.build_flows('smb', customer_networks=['198.51.100.0/24']))
 
 
@@ -257,6 +408,16 @@ class UntouchedNft(object):
         raise AssertionError('the module used nft.%s after it should have refused' % name)
 
 
+class ReadOnlyNft(UntouchedNft):
+    """An nft that gives the live ruleset and fails the test if the module uses it for anything else."""
+
+    def __init__(self, ruleset=()):
+        self.live = [{'metainfo': {'version': '1.0.6'}}] + list(ruleset)
+
+    def ruleset(self):
+        return self.live
+
+
 def run_module(capsys, module, args):
     with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
         module.main()
@@ -265,12 +426,25 @@ def run_module(capsys, module, args):
 
 @pytest.mark.parametrize('kwargs, manager', [({'firewalld': 'running'}, 'firewalld'), ({'ufw': 'Status: active'}, 'ufw')])
 @pytest.mark.parametrize('check_mode', [False, True])
-def test_nftables_module_refuses_under_an_active_manager_before_touching_nft(
+def test_nftables_module_refuses_under_an_active_manager_having_only_read_the_ruleset(
         capsys, monkeypatch, kwargs, manager, check_mode):
-    monkeypatch.setattr(nftables_state.Nft, 'for_module', classmethod(lambda cls, module: UntouchedNft()))
+    monkeypatch.setattr(nftables_state.Nft, 'for_module', classmethod(lambda cls, module: ReadOnlyNft()))
     monkeypatch.setattr(linux_managers.Host, 'for_module', classmethod(lambda cls, module: FakeHost(**kwargs)))
     code, result = run_module(capsys, nftables, {'rules': RULES, '_ansible_check_mode': check_mode})
     assert code == 1 and result['msg'].startswith('%s is ' % manager) and 'Nothing was changed.' in result['msg']
+
+
+def test_nftables_module_gives_the_live_ruleset_to_the_refusal(tmp_path, monkeypatch):
+    """ufw's chain in the ruleset the module read: ufw is asked, and refuses; without it, ufw is not run."""
+    for tables, refused in (([UFW_LOADED[0]], True), ([], False)):
+        host = FakeHost(ufw='Status: active', root=host_tree(tmp_path))
+        monkeypatch.setattr(nftables_state.Nft, 'for_module',
+                            classmethod(lambda cls, module: ReadOnlyNft(*tables)))
+        monkeypatch.setattr(linux_managers.Host, 'for_module', classmethod(lambda cls, module: host))
+        with patch_module_args({'rules': RULES, 'rollback_dir': str(tmp_path / 'rollback')}), \
+                pytest.raises(SystemExit if refused else AssertionError, match=None if refused else 'used nft'):
+            nftables.main()
+        assert host.asked('ufw') is refused
 
 
 def test_nftables_module_removes_without_asking_the_managers(capsys, monkeypatch):
