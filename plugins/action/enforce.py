@@ -31,9 +31,7 @@ class ActionModule(ActionBase):
         spec = enforce.role_options()
         options = dict((name, self._templar.template(task_vars[name])) for name in spec if name in task_vars)
         try:
-            enforce.check_options(spec, options)
-            for name, option in spec.items():
-                options.setdefault(name, option.get('default'))
+            options = enforce.check_options(spec, options)
             rules, key, cached = enforce.rules(options, C.DEFAULT_LOCAL_TMP, os.getcwd())
             platform = options['atea_anywhere_platform']
             if platform in vendor_platforms.RENDERERS:
@@ -59,6 +57,14 @@ class ActionModule(ActionBase):
                                       module_args=enforce.manager_arguments(manager, options, rules, timeout))
         if found:
             result['applied_through'] = manager
+        if self._task.args.get('report') and not (result.get('failed') or result.get('unreachable')
+                                                  or result.get('rollback')):
+            # Read back on the connection already open, for the report (a change still to be confirmed is read by
+            # the report's own play, after the confirmation).
+            read = self._execute_module('atea.anywhere.compliance_info', task_vars=task_vars, module_args=enforce.
+                                        compliance_arguments(manager, options, rules, task_vars['inventory_hostname']))
+            if not (read.get('failed') or read.get('unreachable')):  # else the report's play reads it, and says why
+                result['compliance'] = read['compliance']
         return result
 
     def _network(self, options, rules, key, host):

@@ -49,7 +49,6 @@ import os
 from ansible import constants as C
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 from ansible_collections.atea.anywhere.plugins.plugin_utils import enforce
 from ansible_collections.atea.anywhere.plugins.plugin_utils.errors import filter_entry
 

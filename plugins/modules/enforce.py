@@ -46,8 +46,10 @@ options:
     type: str
   report:
     description:
-      - Also judge a rendered network configuration against the saved running configuration for the compliance
-        report, returned as RV(compliance) (as module M(atea.anywhere.compliance_info) would).
+      - Also read what is in place per document row for the compliance report, returned as RV(compliance), as
+        module M(atea.anywhere.compliance_info) would. A rendered network configuration is judged against the
+        saved running configuration on the controller; a Linux host is read by M(atea.anywhere.compliance_info)
+        right after the apply, on the same connection, unless its change is still to be confirmed.
     type: bool
     default: false
 seealso:
@@ -87,8 +89,8 @@ left:
   type: list
   elements: str
 compliance:
-  description: The rendered configuration judged per document row; see M(atea.anywhere.compliance_info).
-  returned: when O(report) is true, for rendered network platforms
+  description: What is in place per document row; see M(atea.anywhere.compliance_info).
+  returned: when O(report) is true, for rendered network platforms and Linux hosts without a change to confirm
   type: dict
 cache:
   description:

@@ -75,6 +75,18 @@ MANAGER_OPTIONS = {
         'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
     },
 }
+# Module atea.anywhere.compliance_info on a Linux host: option -> role variable, per manager where it differs.
+COMPLIANCE_OPTIONS = {
+    'placement': 'atea_anywhere_placement', 'management_networks': 'atea_anywhere_management_networks',
+    'management_ports': 'atea_anywhere_management_ports', 'mode': 'atea_anywhere_nftables_mode',
+    'table': 'atea_anywhere_nftables_table', 'table_family': 'atea_anywhere_nftables_table_family',
+    'chain_prefix': 'atea_anywhere_nftables_chain_prefix', 'parent_chains': 'atea_anywhere_nftables_parent_chains',
+    'variant': 'atea_anywhere_iptables_variant', 'object_prefix': 'atea_anywhere_firewalld_object_prefix',
+    'ingress_zones': 'atea_anywhere_firewalld_ingress_zones', 'egress_zones': 'atea_anywhere_firewalld_egress_zones',
+    'priority': 'atea_anywhere_firewalld_priority',
+}
+COMPLIANCE_IPTABLES_OPTIONS = {'chain_prefix': 'atea_anywhere_iptables_chain_prefix',
+                               'parent_chains': 'atea_anywhere_iptables_parent_chains'}
 # Empty means "the module's own default" for these (the role's tasks used to omit them).
 OMITTED_WHEN_EMPTY = frozenset(('table', 'helper_blacklist_file'))
 
@@ -91,12 +103,14 @@ def role_options(entry_point='main'):
 
 
 def check_options(spec, values):
-    """Raise EnforceError with every error of values (variable -> value; absent ones take the spec's default) in
-    one line, each naming the variable, the value and what it may be. The values are not converted: a path is
-    expanded on the host it is used on, not here."""
+    """values (variable -> value) converted as the spec says, absent ones with the spec's default; EnforceError
+    with every error in one line, each naming the variable, the value and what it may be. A path stays as given:
+    it is expanded on the host it is used on, not on the controller."""
     result = ArgumentSpecValidator(spec).validate(dict(values))
     if result.error_messages:
         raise EnforceError('; '.join(result.error_messages))
+    return dict((name, values[name] if spec[name].get('type') == 'path' and name in values else value)
+                for name, value in result.validated_parameters.items())
 
 
 def confirm_timeout(options, local_connection):
@@ -117,6 +131,16 @@ def manager_arguments(manager, options, rules, timeout):
         if variable is None:
             arguments[option] = rules if option == 'rules' else timeout
         elif not (option in OMITTED_WHEN_EMPTY and not options[variable]):
+            arguments[option] = options[variable]
+    return arguments
+
+
+def compliance_arguments(manager, options, rules, host):
+    """The arguments of module atea.anywhere.compliance_info reading a Linux host through its manager."""
+    arguments = {'rules': rules, 'platform': manager, 'host': host}
+    for option, variable in COMPLIANCE_OPTIONS.items():
+        variable = COMPLIANCE_IPTABLES_OPTIONS.get(option, variable) if manager == 'iptables' else variable
+        if not (option in OMITTED_WHEN_EMPTY and not options[variable]):
             arguments[option] = options[variable]
     return arguments
 
@@ -180,8 +204,7 @@ def role_rules(variables, cache_dir, start):
     unknown = sorted(set(variables) - set(names))
     if unknown:
         raise EnforceError('not a variable the rules are made of: %s; they are %s' % (', '.join(unknown), ', '.join(names)))
-    check_options(dict((name, spec[name]) for name in names), variables)
-    return rules(dict((name, variables.get(name, spec[name].get('default'))) for name in names), cache_dir, start)
+    return rules(check_options(dict((name, spec[name]) for name in names), variables), cache_dir, start)
 
 
 def rules(options, cache_dir, start):

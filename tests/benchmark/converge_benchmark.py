@@ -9,11 +9,16 @@ host already holds the rules, as on every run after the first):
 
 - profile:         the enterprise profile through atea.anywhere.enterprise
 - profile+1000:    the same with 1,000 extra customer flows (atea_anywhere_extra_flows)
+- +1000 file:      the same 1,000 flows from a file (atea_anywhere_extra_flows_file)
+- profile+5000:    the profile with 5,000 more customer networks (atea_anywhere_customer_networks; /25 networks
+                   apart from each other, so that none merges with another)
+- +5000 file:      the same 5,000 networks from a file (atea_anywhere_customer_networks_file)
 - iptables:        the same rules, one ansible.builtin.iptables task per rule (multiport; rules with a
                    source port take one task per port range, as multiport cannot carry both)
 - iptables/range:  one ansible.builtin.iptables task per rule and destination port range
 
-Targets: profile <= 1.3x no-op; profile+1000 adds < 0.3 s; profile >= 7x faster than iptables.
+Targets: profile <= 1.3x no-op; 1,000 flows and 5,000 networks each add < 0.3 s; profile >= 7x faster than
+iptables.
 
     .venv/bin/python tests/benchmark/converge_benchmark.py [--repeat 5] [--prefix ab]
 """
@@ -50,6 +55,13 @@ def extra_flows(count):
             flow['network'] = network
         flows.append(flow)
     return flows
+
+
+def customer_networks(host_vars, count):
+    """The lab host's customer networks and count more /25 networks of 10.0.0.0/8 with a gap between each two (the
+    rules list them all; the benchmark only renders and compares them, nothing is sent to them)."""
+    return list(host_vars['atea_anywhere_customer_networks']) + [
+        '10.%d.%d.0/25' % (index // 128, (index % 128) * 2) for index in range(count)]
 
 
 def iptables_rules(host_vars, per_range):
@@ -89,9 +101,18 @@ def main():
         inventory = os.path.join(the_lab.state_dir, 'inventory.json')
         with open(inventory, encoding='utf-8') as handle:
             host_vars = json.load(handle)['all']['children']['atea_anywhere_firewalls']['hosts'][the_lab.firewall]
+        flows_file, networks_file = (os.path.join(the_lab.state_dir, name) for name in ('flows.json', 'networks.json'))
+        with open(flows_file, 'w', encoding='utf-8') as handle:
+            json.dump(extra_flows(1000), handle)
+        with open(networks_file, 'w', encoding='utf-8') as handle:
+            json.dump(customer_networks(host_vars, 5000)[len(host_vars['atea_anywhere_customer_networks']):], handle)
         cases = [
             ('profile', {'bench_case': 'profile'}),
             ('profile+1000', {'bench_case': 'profile', 'atea_anywhere_extra_flows': extra_flows(1000)}),
+            ('+1000 file', {'bench_case': 'profile', 'atea_anywhere_extra_flows_file': flows_file}),
+            ('profile+5000', {'bench_case': 'profile',
+                              'atea_anywhere_customer_networks': customer_networks(host_vars, 5000)}),
+            ('+5000 file', {'bench_case': 'profile', 'atea_anywhere_customer_networks_file': networks_file}),
             ('iptables', {'bench_case': 'iptables', 'bench_iptables_rules': iptables_rules(host_vars, False)}),
             ('iptables/range', {'bench_case': 'iptables', 'bench_iptables_rules': iptables_rules(host_vars, True)}),
         ]
@@ -114,8 +135,11 @@ def main():
     profile = figures['profile']['converge']
     print('')
     print('enterprise profile vs no-op play:        %.2fx  (target <= 1.3x)' % figures['profile']['ratio'])
-    added = figures['profile+1000']['converge'] - profile
-    print('1,000 extra customer flows add:          %.3f s (target < 0.3 s)' % added)
+    for case, what in (('profile+1000', '1,000 extra customer flows add:     '),
+                       ('+1000 file', '  the same from a file:             '),
+                       ('profile+5000', '5,000 more customer networks add:   '),
+                       ('+5000 file', '  the same from a file:             ')):
+        print('%s     %.3f s (target < 0.3 s)' % (what, figures[case]['converge'] - profile))
     print('faster than an iptables task per rule:   %.1fx  (target >= 7x)' % (figures['iptables']['converge'] / profile))
     print('faster than an iptables task per range:  %.1fx' % (figures['iptables/range']['converge'] / profile))
     return 0

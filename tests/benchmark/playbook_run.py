@@ -19,8 +19,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
 # wall: seconds from start to exit; cpu: user + system seconds of ansible-playbook and its children (workers, and the
-# modules they ran on a local connection); plays: play name -> wall seconds.
-Run = collections.namedtuple('Run', 'wall cpu plays')
+# modules they ran on a local connection); plays: play name -> wall seconds; cache: kind (rules, config) -> {computed: n,
+# hit: n} over the tasks of atea.anywhere.enforce.
+Run = collections.namedtuple('Run', 'wall cpu plays cache')
 
 
 def _cpu_of_children():
@@ -48,5 +49,5 @@ def run_playbook(playbook, inventory, extra_vars, options=()):
         if result.returncode != 0:
             raise RuntimeError('ansible-playbook failed:\n%s\n%s' % (result.stdout[-3000:], result.stderr[-2000:]))
         with open(times_file, encoding='utf-8') as handle:
-            plays = dict((t['play'], t['seconds']) for t in json.load(handle))
-    return Run(wall, cpu, plays)
+            timed = json.load(handle)
+    return Run(wall, cpu, dict((t['play'], t['seconds']) for t in timed['plays']), timed['cache'])
