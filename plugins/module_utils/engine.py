@@ -415,6 +415,24 @@ def _check_provenance(where, rule, ports):
                                 'rule\'s destination_ports %s' % rule['destination_ports'])
 
 
+# Lists of CIDRs already found valid, by family: the rules of a profile share a few long lists (the customer's
+# networks), which every renderer, reader and module checks again.
+_VALID_CIDRS = set()
+
+
+def _check_cidrs(option, cidrs, fam):
+    try:
+        key = (fam, tuple(cidrs))
+        if key in _VALID_CIDRS:
+            return
+    except TypeError:  # an unhashable item: refused below
+        key = None
+    for index, cidr in enumerate(cidrs):
+        inputs.strict_cidr('%s[%d]' % (option, index), cidr, fam)
+    if key is not None:
+        _VALID_CIDRS.add(key)
+
+
 def _check_rule(where, rule):
     """Every value a renderer writes into a device's configuration, checked (rules may come from a user)."""
     missing = [key for key in _RULE_KEYS if not isinstance(rule, dict) or key not in rule]
@@ -436,8 +454,7 @@ def _check_rule(where, rule):
         cidrs = inputs.as_list('%s.%s' % (where, key), rule[key])
         if not cidrs:
             raise inputs.InputError('%s.%s' % (where, key), rule[key], 'at least one network is required')
-        for index, cidr in enumerate(cidrs):
-            inputs.strict_cidr('%s.%s[%d]' % (where, key, index), cidr, fam)
+        _check_cidrs('%s.%s' % (where, key), cidrs, fam)
     _port_pairs(where + '.source_ports', rule['source_ports'])
     ports = _port_pairs(where + '.destination_ports', rule['destination_ports'])
     if (protocol == 'icmp') != (not ports):
