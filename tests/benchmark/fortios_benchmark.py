@@ -33,6 +33,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lib'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'lab'))
 
+import fake_fortios  # noqa: E402  pylint: disable=wrong-import-position
 import playbook_run  # noqa: E402  pylint: disable=wrong-import-position
 import stand_in_walk  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -62,21 +63,12 @@ INVENTORY = """firewalls:
       ansible_httpapi_port: {port}
       ansible_httpapi_session_key: {{access_token: lab}}
 """
-WRITES = ('POST', 'PUT', 'DELETE')
 
 
 def _free_port():
     with socket.socket() as probe:
         probe.bind(('127.0.0.1', 0))
         return probe.getsockname()[1]
-
-
-def _requests(config):
-    path = config + '.requests.json'
-    if not os.path.exists(path):
-        return dict((method, 0) for method in ('GET',) + WRITES)
-    with open(path, encoding='utf-8') as handle:
-        return json.load(handle)
 
 
 def main():
@@ -99,13 +91,13 @@ def main():
             print('%-11s %8s %8s %7s %7s %7s %7s %7s'
                   % ('run', 'wall s', 'cpu s', 'GET', 'POST', 'PUT', 'DELETE', 'writes'))
             for name in ('first', 'second'):
-                before = _requests(config)
+                before = fake_fortios.requests_answered(config)
                 run = playbook_run.run_playbook('playbooks/site.yml', inventory, extra)
-                after = _requests(config)
+                after = fake_fortios.requests_answered(config)
                 made = dict((method, after[method] - before[method]) for method in after)
                 print('%-11s %8.1f %8.1f %7d %7d %7d %7d %7d' % (
                     name, run.wall, run.cpu, made['GET'], made['POST'], made['PUT'], made['DELETE'],
-                    sum(made[method] for method in WRITES)))
+                    sum(made[method] for method in fake_fortios.WRITES)))
         finally:
             device.kill()
             device.wait()

@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Apply mode on a FortiGate and a RouterOS that already hold the customer's own policies or filter rules,
 a deny among them: afterwards every customer entry is still there in its order, ours stand above the
-customer's first deny that would take their traffic, a second run changes nothing, check mode changes
-nothing, and a smaller profile removes only ours. The independent device model (tests/lib/device_model.py)
-reads the stand-in's final state as the device prints it (tests/lab/stand_in_text.py): every document flow of
-the profile and its reply pass, the closed sample stays closed, and the customer's own traffic gets the verdict
-their own entry gave it before the run (their specific deny still denies).
+customer's first deny that would take their traffic, a second run changes nothing (the FortiGate gets no
+write request at all, as the stand-in counts them), check mode changes nothing, and a smaller profile removes
+only ours. The independent device model (tests/lib/device_model.py) reads the stand-in's final state as the
+device prints it (tests/lab/stand_in_text.py): every document flow of the profile and its reply pass, the
+closed sample stays closed, and the customer's own traffic gets the verdict their own entry gave it before the
+run (their specific deny still denies).
 
 The stand-ins (tests/lab/fake_fortios.py, fake_routeros.py) and the site.yml runs are those of
 test_apply_mode.py, in a network namespace of their own. Render mode with a saved FortiOS configuration
@@ -22,6 +23,7 @@ import subprocess
 import sys
 
 import device_model
+import fake_fortios
 import pytest
 import sibling_tests
 import stand_in_text
@@ -112,6 +114,12 @@ def _fortios_state(config):
     return json.loads(config.read_text())
 
 
+def _fortios_writes(config):
+    """The write requests (POST, PUT, DELETE) the stand-in FortiGate has answered so far."""
+    answered = fake_fortios.requests_answered(config)
+    return sum(answered[method] for method in fake_fortios.WRITES)
+
+
 def _check_fortios_order(state):
     """The customer's policies all there in their order; each of ours above every customer deny of its interfaces
     (or any), as first match needs."""
@@ -145,8 +153,10 @@ def test_fortios_policies_go_above_the_customers_first_deny_and_leave_theirs_in_
     check = site('smb', '--check', '--diff', components=LARGER)
     assert 'changed=0' not in APPLY._recap(check)
     assert 'before: 7' in check.stdout and 'before: 3' in check.stdout, check.stdout
-    assert config.read_text() == before
+    assert config.read_text() == before and _fortios_writes(config) == 0
     assert 'changed=0' not in APPLY._recap(site('smb', '--diff', components=LARGER))
+    written = _fortios_writes(config)
+    assert written > 0
     state = _fortios_state(config)
     names = _check_fortios_order(state)
     # Internet policies stop at the customer's own deny of internal to wan1, MPLS ones at the deny of all.
@@ -161,14 +171,19 @@ def test_fortios_policies_go_above_the_customers_first_deny_and_leave_theirs_in_
                                                     zones=FGT_ZONES, base=''), LARGER_APPLIED, WALK_NETWORKS,
                                   sections=stand_in_walk.sections(LARGER_APPLIED))
     assert len(misplaced.failures) == misplaced.flows, device_model.summary(misplaced.failures)
+    # The second run finds the device as wanted (as FortiOS returns it: q_origin_key, subnets with a netmask) and
+    # sends no write request at all.
     assert 'changed=0' in APPLY._recap(site('smb', components=LARGER))
+    assert _fortios_writes(config) == written
     # The smb profile drops the MPLS policies: only ours go, theirs stay in order.
     assert 'changed=0' not in APPLY._recap(site('smb'))
+    written = _fortios_writes(config)
     state = _fortios_state(config)
     names = _check_fortios_order(state)
     assert not [name for name in names if 'MPLS' in name]
     smaller = _walk('fortios', state, FGT_DEVICE, FGT_ZONES, 'smb', FGT_CUSTOMER_TRAFFIC)
     assert 'changed=0' in APPLY._recap(site('smb'))
+    assert _fortios_writes(config) == written
     print('device model walk of the FortiOS results: 2.1+3 %d flows, %d replies, %d closed (%d passed before); '
           'smb %d flows, %d replies, %d closed (%d passed before)'
           % (walked.flows, walked.replies, walked.closed, walked.passed_before,

@@ -16,8 +16,8 @@ there leaves behind, and that the next run converges.
 A cmdb GET answers as FortiOS does, not as the entry was written: each entry and each item of a list of names
 carries q_origin_key (its key), and an address's subnet is given as address and netmask ("192.0.2.0
 255.255.255.0") whichever notation was written. The cmdb requests it answered are counted per method (GET, POST,
-PUT, DELETE) in <config>.requests.json beside the tables, rewritten after each request, for the tests and the
-benchmark.
+PUT, DELETE) in <config>.requests.json beside the tables, rewritten after each request; the tests and the
+benchmark read them with requests_answered(config).
 
     python fake_fortios.py --listen 127.0.0.1:8443 --config tables.json --user lab --password TOKEN
 """
@@ -64,7 +64,22 @@ COMMENT_LENGTH = {'firewall/policy': 1023}
 OBJECT_NAME_LENGTH = 79
 OBJECT_COMMENT_LENGTH = 255
 MAX_POLICY_ID = 4294967294
+# The methods that change something; counted apart from GET by requests_answered().
+WRITES = ('POST', 'PUT', 'DELETE')
 CMDB = re.compile(r'/api/v2/cmdb/(?P<table>[\w.-]+/[\w-]+)(/(?P<key>[^/?]+))?$')
+
+
+def _requests_file(config):
+    return str(config) + '.requests.json'
+
+
+def requests_answered(config):
+    """Method -> the cmdb requests the stand-in keeping this configuration file has answered (all 0 before any)."""
+    try:
+        with open(_requests_file(config), encoding='utf-8') as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return dict((method, 0) for method in ('GET',) + WRITES)
 
 
 class Device(object):
@@ -74,7 +89,7 @@ class Device(object):
         self.path = path
         self.fail_write = fail_write
         self.writes = 0
-        self.requests = dict((method, 0) for method in ('GET', 'POST', 'PUT', 'DELETE'))
+        self.requests = dict((method, 0) for method in ('GET',) + WRITES)
         self.lock = threading.Lock()
         with open(path, encoding='utf-8') as handle:
             self.tables = json.load(handle)
@@ -87,7 +102,7 @@ class Device(object):
 
     def count(self, method):
         self.requests[method] += 1
-        with open(self.path + '.requests.json', 'w', encoding='utf-8') as handle:
+        with open(_requests_file(self.path), 'w', encoding='utf-8') as handle:
             json.dump(self.requests, handle)
 
     def find(self, table, key):
