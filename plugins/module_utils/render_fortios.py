@@ -169,8 +169,8 @@ def _moves_once_added(kept, wanted):
 # - a port range is "<dst low>[-<dst high>][:<src low>[-<src high>]]", several separated by spaces (FortiOS CLI
 #   Reference, config firewall service custom: set tcp-portrange): compared as a set, a range of one port as the
 #   port;
-# - lists of names (interfaces, addresses, services, group members) match on any of their items: their order
-#   does not matter; numbers may come as numbers or text.
+# - lists of names (interfaces, addresses, services, group members) are compared as sets of names: FortiOS
+#   matches on any of their items, so their order does not matter; numbers may come as numbers or as text.
 def _port_range(text):
     """'443-443:1024-65535' as '443:1024-65535'."""
     sides = []
