@@ -106,6 +106,7 @@ benchmark: setup
 	$(BIN)/python tests/benchmark/converge_benchmark.py
 	$(BIN)/python tests/benchmark/fleet_benchmark.py
 	$(BIN)/python tests/benchmark/render_benchmark.py
+	$(BIN)/python tests/benchmark/fortios_benchmark.py
 
 # Plants each bug of tests/mutation/mutations.py in a copy of HEAD, rewrites the references with its output and
 # checks that the unit tests still fail (docs/mutation.md); not part of make test.

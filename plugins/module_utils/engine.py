@@ -122,7 +122,11 @@ def _endpoints(direction, network):
 
 
 def _split_by_family(cidrs):
-    return dict((fam, tuple(c for c in cidrs if inputs.family(c) == fam)) for fam in FAMILIES)
+    """CIDRs resolve_networks() checked, by family; compact_rules() need not check those lists again."""
+    split = dict((fam, tuple(c for c in cidrs if inputs.family(c) == fam)) for fam in FAMILIES)
+    for fam, listed in split.items():
+        _CHECKED_NETWORK_LISTS.setdefault((fam, listed), listed)
+    return split
 
 
 def _make_flows(base, protocols, ports, source_ports, named, net_sources, net_destinations):
@@ -253,11 +257,16 @@ def requirements(profile=None, components=None, networks=None, customer_networks
     }
 
 
-def _checked_networks(option, value, fam, cache):
+# Validated CIDR lists of flows, by (family, list as given): the flows of a profile share a handful of them, and a
+# list the engine resolved itself is valid as it is.
+_CHECKED_NETWORK_LISTS = {}
+
+
+def _checked_networks(option, value, fam):
     """Validated CIDRs of one family for a flow's sources or destinations, parsed once per distinct list."""
     try:
         cache_key = (fam, tuple(value))
-        known = cache_key in cache
+        known = cache_key in _CHECKED_NETWORK_LISTS
     except TypeError:  # unhashable items: checked below, and refused
         cache_key, known = None, False
     if not known:
@@ -267,19 +276,16 @@ def _checked_networks(option, value, fam, cache):
                 raise inputs.InputError(option, cidr, 'address family differs from %s' % fam)
         if cache_key is None:
             return cidrs
-        cache[cache_key] = cidrs
-    return cache[cache_key]
+        _CHECKED_NETWORK_LISTS[cache_key] = cidrs
+    return _CHECKED_NETWORK_LISTS[cache_key]
 
 
 _FLOW_KEYS = ('id', 'section', 'purpose', 'direction', 'protocol', 'family', 'sources', 'destinations',
               'destination_ports', 'source_ports')
 
 
-def _check_flow(index, flow, parsed_networks):
-    """Flows given to compact_rules may come from a user; check what rules depend on.
-
-    parsed_networks caches network lists: the flows of a profile share a handful of them.
-    """
+def _check_flow(index, flow):
+    """Flows given to compact_rules may come from a user; check what rules depend on."""
     where = 'flows[%d]' % index
     if not isinstance(flow, dict):
         raise inputs.InputError(where, flow, 'expected a flow mapping (see atea.anywhere.flows)')
@@ -301,7 +307,7 @@ def _check_flow(index, flow, parsed_networks):
         'source_ports': inputs.port_ranges(where + '.source_ports', flow['source_ports']),
     }
     for key in ('sources', 'destinations'):
-        checked[key] = _checked_networks('%s.%s' % (where, key), flow[key], fam, parsed_networks)
+        checked[key] = _checked_networks('%s.%s' % (where, key), flow[key], fam)
     return checked
 
 
@@ -315,9 +321,8 @@ def _rule_name(flow):
 def compact_rules(flows):
     """Merge flows into the fewest rules; keep the provenance of every port."""
     rules = {}
-    parsed_networks = {}
     for index, flow in enumerate(inputs.as_list('flows', flows)):
-        checked = _check_flow(index, flow, parsed_networks)
+        checked = _check_flow(index, flow)
         key = (flow['direction'], flow['family'], flow['protocol'], checked['sources'],
                checked['destinations'], checked['source_ports'], flow.get('icmp_type'))
         rule = rules.get(key)
