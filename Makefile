@@ -101,7 +101,8 @@ clean:
 	rm -rf build .ansible $(VENV) $(SANITY_BASE)
 
 # Figures for the README (root): the converge on one lab host, a fleet of 1, 10 and 50 bare firewall namespaces, and
-# render mode for 500 hosts; each builds and removes its own namespaces. Prints figures, asserts nothing.
+# render mode for 500 hosts, FortiOS apply against its stand-in; each builds and removes its own namespaces. Prints
+# figures, asserts nothing.
 benchmark: setup
 	$(BIN)/python tests/benchmark/converge_benchmark.py
 	$(BIN)/python tests/benchmark/fleet_benchmark.py
