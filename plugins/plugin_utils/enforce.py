@@ -91,6 +91,10 @@ COMPLIANCE_IPTABLES_OPTIONS = {'chain_prefix': 'atea_anywhere_iptables_chain_pre
 OMITTED_WHEN_EMPTY = frozenset(('table', 'helper_blacklist_file'))
 
 
+# Python types of the list elements the role's spec names.
+ELEMENT_TYPES = {'str': str, 'dict': dict}
+
+
 class EnforceError(ValueError):
     """The role's variables cannot be used; the message names the variable and the value."""
 
@@ -106,10 +110,17 @@ def check_options(spec, values):
     """values (variable -> value) converted as the spec says, absent ones with the spec's default; EnforceError
     with every error in one line, each naming the variable, the value and what it may be. A path stays as given:
     it is expanded on the host it is used on, not on the controller."""
-    result = ArgumentSpecValidator(spec).validate(dict(values))
+    # A list whose items are all of their type already is what the validator would make of it: it is left out of
+    # the validator, which deep-copies what it checks (thousands of networks or flows, on every host).
+    kept = dict((name, value) for name, value in values.items()
+                if spec.get(name, {}).get('type') == 'list' and isinstance(value, list)
+                and spec[name].get('elements') in ELEMENT_TYPES
+                and all(isinstance(item, ELEMENT_TYPES[spec[name]['elements']]) for item in value))
+    result = ArgumentSpecValidator(spec).validate(dict(values, **dict((name, []) for name in kept)))
     if result.error_messages:
         raise EnforceError('; '.join(result.error_messages))
-    return dict((name, values[name] if spec[name].get('type') == 'path' and name in values else value)
+    return dict((name, kept[name] if name in kept else values[name]
+                 if spec[name].get('type') == 'path' and name in values else value)
                 for name, value in result.validated_parameters.items())
 
 

@@ -48,6 +48,22 @@ def test_each_error_names_the_variable_and_the_value_on_one_line():
     assert enforce.check_options(SPEC, {'atea_anywhere_confirm_timeout': '30'})['atea_anywhere_confirm_timeout'] == 30
 
 
+@pytest.mark.parametrize('value, want', [
+    (['198.51.100.0/26', '198.51.100.64/26'], ['198.51.100.0/26', '198.51.100.64/26']),
+    ('198.51.100.0/26,198.51.100.64/26', ['198.51.100.0/26', '198.51.100.64/26']),
+])
+def test_a_list_is_the_same_whether_the_validator_converts_it_or_it_is_one_already(value, want):
+    checked = enforce.check_options(SPEC, {'atea_anywhere_customer_networks': value})
+    assert checked['atea_anywhere_customer_networks'] == want
+
+
+def test_a_list_with_an_item_of_another_type_still_goes_through_the_validator():
+    with pytest.raises(enforce.EnforceError, match='atea_anywhere_extra_flows'):
+        enforce.check_options(SPEC, {'atea_anywhere_extra_flows': [{'id': 'a'}, ['not', 'a', 'mapping']]})
+    flows = [{'id': 'a'}]
+    assert enforce.check_options(SPEC, {'atea_anywhere_extra_flows': flows})['atea_anywhere_extra_flows'] is flows
+
+
 def test_a_confirm_is_armed_off_a_local_connection_and_always_needs_a_timeout():
     assert enforce.confirm_timeout(options(), local_connection=True) == 0
     assert enforce.confirm_timeout(options(), local_connection=False) == 120
