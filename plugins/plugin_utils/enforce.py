@@ -176,10 +176,10 @@ def _file_entries(variable, data):
         raise InputError(variable, data[:80].decode('utf-8', 'replace'), 'is not JSON or YAML (%s)' % error)
     if entries is None:
         return []
-    if not isinstance(entries, list) or not all(isinstance(entry, kind) for entry in entries):
-        raise InputError(variable, entries if not isinstance(entries, list) else [e for e in entries
-                                                                                   if not isinstance(e, kind)][:1],
-                         'must hold a list of %s, as %s takes' % ('mappings' if kind is dict else 'strings', target))
+    wrong = [entry for entry in entries if not isinstance(entry, kind)][:1] if isinstance(entries, list) else [entries]
+    if wrong:
+        raise InputError(variable, wrong[0], 'must hold a list of %s, as %s takes'
+                         % ('mappings' if kind is dict else 'strings', target))
     return entries
 
 

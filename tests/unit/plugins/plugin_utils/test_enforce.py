@@ -138,6 +138,7 @@ def test_the_files_add_what_the_variables_hold(tmp_path):
     ('{"a": 1}', 'must hold a list of strings'),
     ('[1, 2]', 'must hold a list of strings'),
     ('[unclosed', 'is not JSON or YAML'),
+    ('0', 'must hold a list of strings'),
 ])
 def test_a_bad_file_is_refused_naming_its_variable(tmp_path, content, reason):
     (tmp_path / 'networks.yml').write_text(content)
