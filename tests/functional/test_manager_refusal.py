@@ -167,7 +167,9 @@ def _site(state, name, extra):
                                   ANSIBLE_CALLBACK_RESULT_FORMAT='json'))
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr
     (play,) = [play for play in json.loads(run.stdout)['plays'] if play['play']['name'] == 'Summary']
-    summary = play['tasks'][-1]['hosts']['localhost']['results']
+    (task,) = [task for task in play['tasks']
+               if task['task']['name'] == 'Show per host what it did and what a person must still do']
+    summary = task['hosts']['localhost']['results']
     return dict((item['item'], item['msg']) for item in summary)
 
 

@@ -39,15 +39,16 @@ def _task(report, name):
 
 def _summary(report):
     """{host: what the summary says of it}; the summary play comes before the last play, which fails hosts."""
-    (play,) = [play for play in report['plays'] if play['play']['name'] == 'Summary']
-    return dict((item['item'], item['msg']) for item in play['tasks'][-1]['hosts']['localhost']['results'])
+    (task,) = _task(report, 'Show per host what it did and what a person must still do')
+    return dict((item['item'], item['msg']) for item in task['hosts']['localhost']['results'])
 
 
 def _failed_last(report):
-    """{host: message} of the hosts failed by the last play."""
+    """{host: message} of the hosts failed by the last play, which runs on those hosts only."""
     assert report['plays'][-1]['play']['name'] == 'Fail the hosts whose apply failed'
-    (task,) = report['plays'][-1]['tasks']
-    return dict((host, result['msg']) for host, result in task['hosts'].items() if result.get('failed'))
+    tasks = report['plays'][-1]['tasks']
+    assert all(result.get('failed') for task in tasks for result in task['hosts'].values()), tasks
+    return dict((host, result['msg']) for task in tasks for host, result in task['hosts'].items())
 
 
 def test_the_summary_names_failed_and_unreachable_hosts_and_leaves_site_hosts_out(tmp_path):
