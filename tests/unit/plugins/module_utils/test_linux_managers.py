@@ -280,8 +280,8 @@ def host_tree(root, processes=(INIT,), kthreadd=KTHREADD_STAT, bus=True, activat
         write('proc/2/comm', 'kthreadd\n')
         write('proc/2/cmdline', '')
     for pid, comm, argv in processes:
-        write('proc/%s/comm' % pid, comm + '\n')
-        write('proc/%s/cmdline' % pid, '\0'.join(argv) + '\0')
+        write(os.path.join('proc', pid, 'comm'), comm + '\n')
+        write(os.path.join('proc', pid, 'cmdline'), '\0'.join(argv) + '\0')
     if bus:
         write('run/dbus/system_bus_socket', '')
     if activation:
