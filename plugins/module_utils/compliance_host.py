@@ -93,10 +93,11 @@ def voip_state(module, ruleset, nft_error=None):
     return True, 'no SIP or H.323 conntrack helper is assigned (%s)' % ', '.join(read)
 
 
-def _others(host):
-    """firewalld's and ufw's findings (None where not installed or unreadable)."""
+def _others(host, ruleset):
+    """firewalld's and ufw's findings (None where not installed or unreadable); the live ruleset lets ufw's be read
+    without running ufw where its chains are not loaded."""
     found = []
-    for finding in (linux_managers.firewalld_finding, linux_managers.ufw_finding):
+    for finding in (linux_managers.firewalld_finding, lambda host: linux_managers.ufw_finding(host, ruleset)):
         try:
             found.append(finding(host))
         except linux_managers.ManagerError:
@@ -125,7 +126,8 @@ def linux_reading(module, ruleset, nft_error=None):
             def unread():
                 raise compliance.Unread('nftables cannot be read: %s' % why, 'nft -j -a list ruleset')
             return unread
-        return compliance_linux.nftables_reading(runner, nft, unshare, ruleset, params['rules'], layout, _others(host))
+        return compliance_linux.nftables_reading(runner, nft, unshare, ruleset, params['rules'], layout,
+                                                 _others(host, ruleset))
     if platform == 'iptables':
         layout = render_iptables.Layout(chain_prefix=params['chain_prefix'] or render_iptables.DEFAULT_CHAIN_PREFIX,
                                         parent_chains=params['parent_chains'], **common)
