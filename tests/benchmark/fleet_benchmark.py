@@ -6,11 +6,11 @@
 Cases: 1, 10 and 50 firewalls (--sizes). Each firewall is a network namespace of its own holding nftables only
 (lab.py's Lab.up_bare: no segments, services or probes; the converge is what is measured), named <prefix>1-fw,
 <prefix>2-fw, ... (prefix f), reached as the lab reaches its firewall: a local connection whose Python runs inside
-the namespace (ip netns exec). A case is one ansible-playbook run of bench.yml (a one-task no-op play, then the
-enterprise profile through atea.anywhere.enterprise) over all its firewalls with --forks 10, after one warm-up run
-(steady state: the firewalls already hold the rules, as on every run after the first).
+the namespace (ip netns exec). A case is one ansible-playbook run of fleet.yml (one play applying the role
+atea.anywhere.enterprise) over all its firewalls with --forks 10, after one warm-up run (steady state: the firewalls
+already hold the rules, as on every run after the first).
 
-Figures per case, total and per host: wall time of the run and of its converge play; CPU time of ansible-playbook
+Figures per case, total and per host: wall time of the run and of its play; CPU time of ansible-playbook
 and of everything it started (getrusage RUSAGE_CHILDREN; the connection is local, so the modules' own CPU time, on
 the firewall's side, is in it too).
 
@@ -72,19 +72,19 @@ def main():
                     json.dump({'all': {'children': {'atea_anywhere_firewalls': {'hosts': dict(
                         (name, hosts[name]) for name in names[:size])}}}}, handle)
                 options = ('--forks', str(args.forks))
-                playbook = os.path.join(HERE, 'bench.yml')
-                playbook_run.run_playbook(playbook, inventory, {'bench_case': 'profile'}, options)  # warm-up
-                runs[size] = playbook_run.run_playbook(playbook, inventory, {'bench_case': 'profile'}, options)
+                playbook = os.path.join(HERE, 'fleet.yml')
+                playbook_run.run_playbook(playbook, inventory, {}, options)  # warm-up
+                runs[size] = playbook_run.run_playbook(playbook, inventory, {}, options)
     finally:
         for the_lab in labs:
             the_lab.down()
-    print('%6s %9s %9s %11s %12s %9s %9s %10s'
-          % ('hosts', 'wall s', 'no-op s', 'converge s', 'converge/h s', 'wall/h s', 'CPU s', 'CPU/h s'))
+    print('%6s %9s %11s %12s %9s %9s %10s'
+          % ('hosts', 'wall s', 'converge s', 'converge/h s', 'wall/h s', 'CPU s', 'CPU/h s'))
     for size in sizes:
         run = runs[size]
-        print('%6d %9.2f %9.2f %11.2f %12.3f %9.3f %9.2f %10.3f' % (
-            size, run.wall, run.plays['No-op'], run.plays['Converge'], run.plays['Converge'] / size, run.wall / size,
-            run.cpu, run.cpu / size))
+        print('%6d %9.2f %11.2f %12.3f %9.3f %9.2f %10.3f' % (
+            size, run.wall, run.plays['Converge'], run.plays['Converge'] / size, run.wall / size, run.cpu,
+            run.cpu / size))
     smallest, largest = runs[sizes[0]], runs[sizes[-1]]
     print('')
     print('%d hosts vs %d: wall %.1fx, converge play %.1fx, CPU %.1fx  (target: wall <= 10x for 50 vs 1)' % (
