@@ -34,46 +34,34 @@ RULE_VARIABLES = ('atea_anywhere_profile', 'atea_anywhere_components', 'atea_any
 INPUT_FILES = {'atea_anywhere_extra_flows_file': ('atea_anywhere_extra_flows', dict),
                'atea_anywhere_customer_networks_file': ('atea_anywhere_customer_networks', str)}
 
-# Per Linux manager: module option -> role variable (None: computed by the action: rules, confirm_timeout).
+# The options every Linux manager's module takes (linux_options.argument_spec): module option -> role variable (None:
+# computed by the action).
+COMMON_MANAGER_OPTIONS = {
+    'rules': None, 'state': 'atea_anywhere_state', 'placement': 'atea_anywhere_placement',
+    'management_networks': 'atea_anywhere_management_networks', 'management_ports': 'atea_anywhere_management_ports',
+    'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
+}
+# Per Linux manager, with the options of its own.
 MANAGER_OPTIONS = {
-    'nftables': {
-        'rules': None, 'state': 'atea_anywhere_state', 'mode': 'atea_anywhere_nftables_mode',
-        'table': 'atea_anywhere_nftables_table', 'table_family': 'atea_anywhere_nftables_table_family',
-        'placement': 'atea_anywhere_placement', 'chain_prefix': 'atea_anywhere_nftables_chain_prefix',
-        'parent_chains': 'atea_anywhere_nftables_parent_chains',
-        'jump_position': 'atea_anywhere_nftables_jump_position',
-        'management_networks': 'atea_anywhere_management_networks',
-        'management_ports': 'atea_anywhere_management_ports', 'ssh_guard': 'atea_anywhere_nftables_ssh_guard',
-        'helper_blacklist_file': 'atea_anywhere_helper_blacklist_file', 'persist': 'atea_anywhere_nftables_persist',
-        'persist_file': 'atea_anywhere_nftables_persist_file', 'main_config': 'atea_anywhere_nftables_main_config',
-        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
-    },
-    'iptables': {
-        'rules': None, 'state': 'atea_anywhere_state', 'placement': 'atea_anywhere_placement',
+    'nftables': dict(COMMON_MANAGER_OPTIONS, **{
+        'mode': 'atea_anywhere_nftables_mode', 'table': 'atea_anywhere_nftables_table',
+        'table_family': 'atea_anywhere_nftables_table_family', 'chain_prefix': 'atea_anywhere_nftables_chain_prefix',
+        'parent_chains': 'atea_anywhere_nftables_parent_chains', 'jump_position': 'atea_anywhere_nftables_jump_position',
+        'ssh_guard': 'atea_anywhere_nftables_ssh_guard', 'helper_blacklist_file': 'atea_anywhere_helper_blacklist_file',
+        'persist': 'atea_anywhere_nftables_persist', 'persist_file': 'atea_anywhere_nftables_persist_file',
+        'main_config': 'atea_anywhere_nftables_main_config',
+    }),
+    'iptables': dict(COMMON_MANAGER_OPTIONS, **{
         'variant': 'atea_anywhere_iptables_variant', 'chain_prefix': 'atea_anywhere_iptables_chain_prefix',
-        'parent_chains': 'atea_anywhere_iptables_parent_chains',
-        'jump_position': 'atea_anywhere_iptables_jump_position',
-        'management_networks': 'atea_anywhere_management_networks',
-        'management_ports': 'atea_anywhere_management_ports', 'persist': 'atea_anywhere_iptables_persist',
-        'persist_file_ipv4': 'atea_anywhere_iptables_persist_file_ipv4',
+        'parent_chains': 'atea_anywhere_iptables_parent_chains', 'jump_position': 'atea_anywhere_iptables_jump_position',
+        'persist': 'atea_anywhere_iptables_persist', 'persist_file_ipv4': 'atea_anywhere_iptables_persist_file_ipv4',
         'persist_file_ipv6': 'atea_anywhere_iptables_persist_file_ipv6',
-        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
-    },
-    'ufw': {
-        'rules': None, 'state': 'atea_anywhere_state', 'placement': 'atea_anywhere_placement',
-        'management_networks': 'atea_anywhere_management_networks',
-        'management_ports': 'atea_anywhere_management_ports',
-        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
-    },
-    'firewalld': {
-        'rules': None, 'state': 'atea_anywhere_state', 'placement': 'atea_anywhere_placement',
-        'object_prefix': 'atea_anywhere_firewalld_object_prefix',
-        'ingress_zones': 'atea_anywhere_firewalld_ingress_zones',
+    }),
+    'ufw': dict(COMMON_MANAGER_OPTIONS),
+    'firewalld': dict(COMMON_MANAGER_OPTIONS, **{
+        'object_prefix': 'atea_anywhere_firewalld_object_prefix', 'ingress_zones': 'atea_anywhere_firewalld_ingress_zones',
         'egress_zones': 'atea_anywhere_firewalld_egress_zones', 'priority': 'atea_anywhere_firewalld_priority',
-        'management_networks': 'atea_anywhere_management_networks',
-        'management_ports': 'atea_anywhere_management_ports',
-        'confirm_timeout': None, 'rollback_dir': 'atea_anywhere_nftables_rollback_dir',
-    },
+    }),
 }
 # Module atea.anywhere.compliance_info on a Linux host: option -> role variable, per manager where it differs.
 COMPLIANCE_OPTIONS = {
