@@ -17,48 +17,48 @@ from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputE
 from ansible_collections.atea.anywhere.plugins.module_utils.render_files import rendered_file
 from ansible_collections.atea.anywhere.plugins.plugin_utils import enforce
 
-LINUX_MANAGERS = tuple(sorted(enforce.MANAGER_OPTIONS))
-
 
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(('applied', 'file_suffix', 'manual_apply', 'report'))
+    ARGUMENT_SPEC = {'applied': {'type': 'bool', 'default': False}, 'file_suffix': {'type': 'str'},
+                     'manual_apply': {'type': 'str'}, 'report': {'type': 'bool', 'default': False}}
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         task_vars = task_vars or {}
+        args = self.validate_argument_spec(self.ARGUMENT_SPEC)[0].validated_parameters
         spec = enforce.role_options()
         options = dict((name, self._templar.template(task_vars[name])) for name in spec if name in task_vars)
         try:
             options = enforce.check_options(spec, options)
+            # Checked on every platform: Junos and IOS-XE take it in minutes.
+            timeout = enforce.confirm_timeout(options, self._connection.transport in ('local', 'ansible.builtin.local'))
             rules, key, cached = enforce.rules(options, C.DEFAULT_LOCAL_TMP, os.getcwd())
-            platform = options['atea_anywhere_platform']
-            if platform in vendor_platforms.RENDERERS:
-                result.update(self._network(options, rules, key, task_vars['inventory_hostname']))
+            if options['atea_anywhere_platform'] in vendor_platforms.RENDERERS:
+                result.update(self._network(options, args, rules, key, task_vars['inventory_hostname']))
             else:
-                result.update(self._linux(options, rules, task_vars))
-        except (enforce.EnforceError, InputError) as error:
+                result.update(self._linux(options, args, rules, timeout, task_vars))
+        except (enforce.EnforceError, InputError, files.FileError) as error:
             raise AnsibleActionFail(str(error))
+        except OSError as error:
+            raise AnsibleActionFail('could not write on the controller: %s' % error)
         result['cache'] = dict(result.get('cache', {}), rules='hit' if cached else 'computed')
         return result
 
-    def _linux(self, options, rules, task_vars):
-        local = self._connection.transport in ('local', 'ansible.builtin.local')
-        timeout = enforce.confirm_timeout(options, local)
+    def _linux(self, options, args, rules, timeout, task_vars):
         manager, found = options['atea_anywhere_platform'], {}
         if manager == 'linux':
             found = self._execute_module('atea.anywhere.linux_firewall_info', module_args={
                 'iptables_chain_prefix': options['atea_anywhere_iptables_chain_prefix']}, task_vars=task_vars)
             if found.get('failed') or found.get('unreachable'):
-                return found
+                return dict(found, msg='atea.anywhere.linux_firewall_info: %s' % found.get('msg', 'failed'))
             manager = found['manager']
         result = self._execute_module('atea.anywhere.%s' % manager, task_vars=task_vars,
                                       module_args=enforce.manager_arguments(manager, options, rules, timeout))
         if found:
             result['applied_through'] = manager
-        if self._task.args.get('report') and not (result.get('failed') or result.get('unreachable')
-                                                  or result.get('rollback')):
+        if args['report'] and not (result.get('failed') or result.get('unreachable') or result.get('rollback')):
             # Read back on the connection already open, for the report (a change still to be confirmed is read by
             # the report's own play, after the confirmation).
             read = self._execute_module('atea.anywhere.compliance_info', task_vars=task_vars, module_args=enforce.
@@ -67,11 +67,10 @@ class ActionModule(ActionBase):
                 result['compliance'] = read['compliance']
         return result
 
-    def _network(self, options, rules, key, host):
-        platform, args = options['atea_anywhere_platform'], self._task.args
-        suffix = args['file_suffix']
+    def _network(self, options, args, rules, key, host):
+        platform, suffix = options['atea_anywhere_platform'], args['file_suffix']
         dest = rendered_file(host, options['atea_anywhere_render_dir'], suffix, os.getcwd())
-        if args.get('applied'):
+        if args['applied']:
             # The brand's task file (tasks/platforms/apply/) pushes it; it writes the file it pushes, check mode too.
             os.makedirs(os.path.dirname(dest), exist_ok=True)
             return {'changed': False, 'dest': dest, 'rules': len(rules)}
@@ -93,9 +92,10 @@ class ActionModule(ActionBase):
             result['dest'] = dest
         if diff:
             result['diff'] = diff
-        if args.get('manual_apply'):
-            result['left'] = ['%s: %s The file is %s.' % (platform, args['manual_apply'], dest)]
-        if args.get('report'):
+        if args['manual_apply']:
+            result['left'] = ['%s: %s The file is %s%s.' % (platform, args['manual_apply'], dest,
+                                                            ' (not written: check mode)' if self._task.check_mode else '')]
+        if args['report']:
             hint = ("save the device's running configuration there" if running_path
                     else "set atea_anywhere_running_config_dir and save the device's running configuration in it as "
                     "%s.%s" % (host, suffix))

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
 
 import yaml
@@ -28,6 +30,8 @@ from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputE
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROLE_SPEC = os.path.join(COLLECTION, 'roles', 'atea_anywhere', 'meta', 'argument_specs.yml')
 
+# The most an input file may hold (bytes): 5,000 flows of a few hundred bytes each fit many times over.
+MAX_INPUT_FILE = 64 * 1024 * 1024
 # The role variables the rules are computed from, and the files that add to two of them.
 RULE_VARIABLES = ('atea_anywhere_profile', 'atea_anywhere_components', 'atea_anywhere_networks',
                   'atea_anywhere_customer_networks', 'atea_anywhere_extra_flows', 'atea_anywhere_allow_any_network')
@@ -102,7 +106,8 @@ def check_options(spec, values):
     # the validator, which deep-copies what it checks (thousands of networks or flows, on every host).
     kept = dict((name, value) for name, value in values.items()
                 if spec.get(name, {}).get('type') == 'list' and isinstance(value, list)
-                and spec[name].get('elements') in ELEMENT_TYPES
+                and spec[name].get('elements') in ELEMENT_TYPES and not spec[name].get('choices')
+                and not spec[name].get('options')
                 and all(isinstance(item, ELEMENT_TYPES[spec[name]['elements']]) for item in value))
     result = ArgumentSpecValidator(spec).validate(dict(values, **dict((name, []) for name in kept)))
     if result.error_messages:
@@ -145,30 +150,56 @@ def compliance_arguments(manager, options, rules, host):
 
 
 def _input_file(variable, value, start):
-    """The bytes of an input file (a relative path is taken from start, where ansible-playbook started)."""
+    """(path, bytes) of an input file: a regular file of at most MAX_INPUT_FILE bytes (a relative path is taken from
+    start, where ansible-playbook started). Errors name the variable and the path, never the file's content."""
     text_gate.single_line(variable, value, 'a path')
     path = os.path.normpath(os.path.join(start, os.path.expanduser(value)))
     try:
         with open(path, 'rb') as handle:
-            return handle.read()
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(variable, value, 'is not a regular file (%s)' % path)
+            if info.st_size > MAX_INPUT_FILE:
+                raise InputError(variable, value, 'is %d bytes, more than the %d an input file may hold (%s)'
+                                 % (info.st_size, MAX_INPUT_FILE, path))
+            return path, handle.read(MAX_INPUT_FILE + 1)
     except OSError as error:
         raise InputError(variable, value, 'cannot be read (%s)' % (error.strerror or error))
 
 
-def _file_entries(variable, data):
+def _file_entries(variable, path, data):
     """The list an input file holds (JSON or YAML), checked to be a list of the entries its variable takes."""
     target, kind = INPUT_FILES[variable]
     try:
         entries = yaml.load(data, Loader=getattr(yaml, 'CSafeLoader', yaml.SafeLoader))
     except yaml.YAMLError as error:
-        raise InputError(variable, data[:80].decode('utf-8', 'replace'), 'is not JSON or YAML (%s)' % error)
+        mark = getattr(error, 'problem_mark', None)
+        raise InputError(variable, path, 'is not JSON or YAML%s' % (
+            ' (line %d, column %d)' % (mark.line + 1, mark.column + 1) if mark else ''))
     if entries is None:
         return []
-    wrong = [entry for entry in entries if not isinstance(entry, kind)][:1] if isinstance(entries, list) else [entries]
-    if wrong:
-        raise InputError(variable, wrong[0], 'must hold a list of %s, as %s takes'
-                         % ('mappings' if kind is dict else 'strings', target))
+    wrong = [index for index, entry in enumerate(entries) if not isinstance(entry, kind)][:1] \
+        if isinstance(entries, list) else None
+    if wrong is None or wrong:
+        where = 'a %s' % type(entries).__name__ if wrong is None else 'entry %d, a %s' % (
+            wrong[0], type(entries[wrong[0]]).__name__)
+        raise InputError(variable, path, 'must hold a list of %s, as %s takes; it holds %s'
+                         % ('mappings' if kind is dict else 'strings', target, where))
     return entries
+
+
+def _from_file(error, lengths, paths):
+    """error of the engine moved to the input file its entry came from: the entries of a file follow the variable's
+    own (lengths: variable -> count of its own entries; paths: file variable -> path), so an index beyond the
+    variable's own entries is the file's."""
+    found = re.match(r'(customer_networks|extra_flows)\[(\d+)\](.*)$', error.option or '')
+    if found:
+        target, index = 'atea_anywhere_' + found.group(1), int(found.group(2))
+        variable = next((name for name, (of, _kind) in INPUT_FILES.items() if of == target), None)
+        if variable in paths and index >= lengths[target]:
+            return InputError('%s[%d]%s (%s)' % (variable, index - lengths[target], found.group(3), paths[variable]),
+                              error.value, error.reason, error.choices)
+    return error
 
 
 def _cached(cache_dir, kind, key, compute):
@@ -180,6 +211,7 @@ def _cached(cache_dir, kind, key, compute):
     except FileNotFoundError:
         pass
     value = json.loads(json.dumps(compute()))
+    os.makedirs(cache_dir, exist_ok=True)
     handle = tempfile.NamedTemporaryFile('w', dir=cache_dir, prefix='.atea-anywhere-', delete=False, encoding='utf-8')
     with handle:
         json.dump(value, handle)
@@ -188,11 +220,8 @@ def _cached(cache_dir, kind, key, compute):
 
 
 def _digest(*parts):
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode('utf-8'))
-        digest.update(b'\0')
-    return digest.hexdigest()
+    """sha256 of JSON-able parts."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode('utf-8')).hexdigest()
 
 
 def role_rules(variables, cache_dir, start):
@@ -211,20 +240,28 @@ def rules(options, cache_dir, start):
     components), Atea's and the customer's networks and the extra flows, with the entries of the input files
     added to the last two."""
     inputs = dict((variable, options[variable]) for variable in RULE_VARIABLES)
-    data = dict((variable, _input_file(variable, options[variable], start))
-                for variable in sorted(INPUT_FILES) if options.get(variable))
-    key = _digest(inputs, *[data[variable] for variable in sorted(data)])
+    files = dict((variable, _input_file(variable, options[variable], start))
+                 for variable in sorted(INPUT_FILES) if options.get(variable))
+    # Each file by the variable it was given in: the same bytes are other inputs as flows than as networks.
+    key = _digest(inputs, sorted((variable, hashlib.sha256(data).hexdigest()) for variable, (_path, data) in files.items()))
 
     def compute():
-        added = dict((INPUT_FILES[variable][0], _file_entries(variable, content)) for variable, content in data.items())
-        return engine.compact_rules(engine.build_flows(
-            profile=(inputs['atea_anywhere_profile'] or None) if not inputs['atea_anywhere_components'] else None,
-            components=inputs['atea_anywhere_components'] or None,
-            networks=inputs['atea_anywhere_networks'],
-            customer_networks=list(inputs['atea_anywhere_customer_networks']) + added.get(
-                'atea_anywhere_customer_networks', []),
-            extra_flows=list(inputs['atea_anywhere_extra_flows']) + added.get('atea_anywhere_extra_flows', []),
-            allow_any_network=inputs['atea_anywhere_allow_any_network']))
+        added = dict((INPUT_FILES[variable][0], _file_entries(variable, path, data))
+                     for variable, (path, data) in files.items())
+        customer_networks = list(inputs['atea_anywhere_customer_networks'])
+        extra_flows = list(inputs['atea_anywhere_extra_flows'])
+        try:
+            return engine.compact_rules(engine.build_flows(
+                profile=(inputs['atea_anywhere_profile'] or None) if not inputs['atea_anywhere_components'] else None,
+                components=inputs['atea_anywhere_components'] or None,
+                networks=inputs['atea_anywhere_networks'],
+                customer_networks=customer_networks + added.get('atea_anywhere_customer_networks', []),
+                extra_flows=extra_flows + added.get('atea_anywhere_extra_flows', []),
+                allow_any_network=inputs['atea_anywhere_allow_any_network']))
+        except InputError as error:
+            raise _from_file(error, {'atea_anywhere_customer_networks': len(customer_networks),
+                                     'atea_anywhere_extra_flows': len(extra_flows)},
+                             dict((variable, path) for variable, (path, _data) in files.items()))
     value, hit = _cached(cache_dir, 'rules', key, compute)
     return value, key, hit
 

@@ -149,6 +149,43 @@ def test_a_bad_file_is_refused_naming_its_variable(tmp_path, content, reason):
     assert "option 'atea_anywhere_customer_networks_file'" in str(error.value) and reason in str(error.value)
 
 
+def test_the_same_bytes_are_other_inputs_in_another_variable(tmp_path):
+    (tmp_path / 'list.yml').write_text('[]\n')
+    first = enforce.rules(options(atea_anywhere_customer_networks_file='list.yml'), str(tmp_path), str(tmp_path))
+    second = enforce.rules(options(atea_anywhere_extra_flows_file='list.yml'), str(tmp_path), str(tmp_path))
+    assert first[1] != second[1] and (first[2], second[2]) == (False, False)
+
+
+def test_a_file_is_never_quoted_in_an_error_and_its_entries_are_named_by_the_file(tmp_path):
+    (tmp_path / 'secret').write_text('hunter2-vault-password\n')
+    with pytest.raises(InputError) as error:
+        enforce.rules(options(atea_anywhere_extra_flows_file='secret'), str(tmp_path), str(tmp_path))
+    assert 'hunter2' not in str(error.value) and 'it holds a str' in str(error.value)
+    (tmp_path / 'key').write_text('-----BEGIN KEY-----\n  bad: [indent\n')
+    with pytest.raises(InputError) as error:
+        enforce.rules(options(atea_anywhere_extra_flows_file='key'), str(tmp_path), str(tmp_path))
+    assert 'BEGIN' not in str(error.value) and 'line ' in str(error.value)
+    (tmp_path / 'networks.yml').write_text('- 198.51.100.128/25\n- 198.51.100.7/24\n')
+    with pytest.raises(InputError) as error:
+        enforce.rules(options(atea_anywhere_customer_networks_file='networks.yml'), str(tmp_path), str(tmp_path))
+    assert error.value.option == 'atea_anywhere_customer_networks_file[1] (%s)' % (tmp_path / 'networks.yml')
+    assert 'host bits set' in str(error.value)
+    (tmp_path / 'flows.yml').write_text('- {id: a, purpose: b, direction: sideways, protocol: tcp, '
+                                        'destination_ports: [1]}\n')
+    with pytest.raises(InputError) as error:
+        enforce.rules(options(atea_anywhere_extra_flows_file='flows.yml', atea_anywhere_extra_flows=[
+            {'id': 'own', 'purpose': 'Own', 'direction': 'outbound', 'network': 'mpls', 'protocol': 'tcp',
+             'destination_ports': [2]}]), str(tmp_path), str(tmp_path))
+    assert error.value.option.startswith('atea_anywhere_extra_flows_file[0]')
+
+
+def test_only_a_regular_file_is_read(tmp_path):
+    with pytest.raises(InputError, match='not a regular file'):
+        enforce.rules(options(atea_anywhere_customer_networks_file='/dev/zero'), str(tmp_path), str(tmp_path))
+    with pytest.raises(InputError, match='cannot be read'):
+        enforce.rules(options(atea_anywhere_customer_networks_file=str(tmp_path)), str(tmp_path), str(tmp_path))
+
+
 def test_a_missing_file_or_a_path_with_a_newline_is_refused(tmp_path):
     with pytest.raises(InputError, match="atea_anywhere_extra_flows_file.*cannot be read"):
         enforce.rules(options(atea_anywhere_extra_flows_file='absent.yml'), str(tmp_path), str(tmp_path))
