@@ -12,10 +12,14 @@ from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.atea.anywhere.plugins.module_utils import compliance, compliance_network, files, vendor_platforms
+from ansible_collections.atea.anywhere.plugins.module_utils import files
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 from ansible_collections.atea.anywhere.plugins.module_utils.render_files import rendered_file
 from ansible_collections.atea.anywhere.plugins.plugin_utils import enforce
+
+
+# Platforms applied on a Linux host through a manager's module; the others are network firewalls.
+LINUX_PLATFORMS = ('linux',) + tuple(sorted(enforce.MANAGER_OPTIONS))
 
 
 class ActionModule(ActionBase):
@@ -35,10 +39,10 @@ class ActionModule(ActionBase):
             # Checked on every platform: Junos and IOS-XE take it in minutes.
             timeout = enforce.confirm_timeout(options, self._connection.transport in ('local', 'ansible.builtin.local'))
             rules, key, cached = enforce.rules(options, C.DEFAULT_LOCAL_TMP, os.getcwd())
-            if options['atea_anywhere_platform'] in vendor_platforms.RENDERERS:
-                result.update(self._network(options, args, rules, key, task_vars['inventory_hostname']))
-            else:
+            if options['atea_anywhere_platform'] in LINUX_PLATFORMS:
                 result.update(self._linux(options, args, rules, timeout, task_vars))
+            else:
+                result.update(self._network(options, args, rules, key, task_vars['inventory_hostname']))
         except (enforce.EnforceError, InputError, files.FileError) as error:
             raise AnsibleActionFail(str(error))
         except OSError as error:
@@ -68,6 +72,9 @@ class ActionModule(ActionBase):
         return result
 
     def _network(self, options, args, rules, key, host):
+        # Imported here: the renderers of every brand cost each Linux host's task about 20 ms of controller CPU.
+        from ansible_collections.atea.anywhere.plugins.module_utils import compliance, compliance_network, vendor_platforms
+
         platform, suffix = options['atea_anywhere_platform'], args['file_suffix']
         dest = rendered_file(host, options['atea_anywhere_render_dir'], suffix, os.getcwd())
         if args['applied']:

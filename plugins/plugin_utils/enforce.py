@@ -24,7 +24,7 @@ import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.atea.anywhere.plugins.module_utils import engine, files, text_gate
+from ansible_collections.atea.anywhere.plugins.module_utils import files, text_gate
 from ansible_collections.atea.anywhere.plugins.module_utils.inputs import InputError
 
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -246,6 +246,9 @@ def rules(options, cache_dir, start):
     key = _digest(inputs, sorted((variable, hashlib.sha256(data).hexdigest()) for variable, (_path, data) in files.items()))
 
     def compute():
+        # Imported on a miss only: the other hosts of the run take the rules from the cache.
+        from ansible_collections.atea.anywhere.plugins.module_utils import engine
+
         added = dict((INPUT_FILES[variable][0], _file_entries(variable, path, data))
                      for variable, (path, data) in files.items())
         customer_networks = list(inputs['atea_anywhere_customer_networks'])
