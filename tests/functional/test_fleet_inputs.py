@@ -103,3 +103,25 @@ def test_a_file_that_cannot_be_read_fails_its_host_naming_the_variable(tmp_path)
     assert "option 'atea_anywhere_extra_flows_file': cannot be read" in results['asa-3']['msg']
     assert '\n' not in results['asa-2']['msg'] + results['asa-3']['msg']
     assert sorted(rendered) == ['asa-1.asa.cfg']
+
+
+def test_a_second_report_in_the_same_run_reads_the_hosts_again(tmp_path):
+    """site.yml's report takes what its apply task judged; report.yml imported after it in the same run reads again."""
+    (tmp_path / 'both.yml').write_text('- import_playbook: %s\n- import_playbook: %s\n' % (
+        os.path.join(REPO, 'playbooks', 'site.yml'), os.path.join(REPO, 'playbooks', 'report.yml')))
+    (tmp_path / 'inventory.json').write_text(json.dumps({'all': {'hosts': {
+        'asa-1': {'atea_anywhere_platform': 'cisco_asa'}, 'ios-1': {'atea_anywhere_platform': 'cisco_ios'}}}}))
+    run = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', str(tmp_path / 'inventory.json'),
+         str(tmp_path / 'both.yml'), '-e', 'profile=smb', '-e', 'atea_anywhere_output_dir=%s' % (tmp_path / 'out')],
+        cwd=str(tmp_path), capture_output=True, text=True, check=False, timeout=300,
+        env=dict(os.environ, ANSIBLE_STDOUT_CALLBACK='ansible.posix.json', ANSIBLE_CALLBACK_RESULT_FORMAT='json',
+                 ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
+                 ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.ansible', 'collections')))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    reads = [play for play in json.loads(run.stdout)['plays']
+             if play['play']['name'] == 'Read what is in place on each firewall']
+    assert len(reads) == 2
+    read_by = [sorted(host for task in play['tasks'] if task['task']['name'] == 'Read what is in place, per document row'
+                      for host in task['hosts']) for play in reads]
+    assert read_by == [[], ['asa-1', 'ios-1']]
