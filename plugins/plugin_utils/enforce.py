@@ -240,17 +240,18 @@ def rules(options, cache_dir, start):
     components), Atea's and the customer's networks and the extra flows, with the entries of the input files
     added to the last two."""
     inputs = dict((variable, options[variable]) for variable in RULE_VARIABLES)
-    files = dict((variable, _input_file(variable, options[variable], start))
-                 for variable in sorted(INPUT_FILES) if options.get(variable))
+    input_files = dict((variable, _input_file(variable, options[variable], start))
+                       for variable in sorted(INPUT_FILES) if options.get(variable))
     # Each file by the variable it was given in: the same bytes are other inputs as flows than as networks.
-    key = _digest(inputs, sorted((variable, hashlib.sha256(data).hexdigest()) for variable, (_path, data) in files.items()))
+    key = _digest(inputs, sorted((variable, hashlib.sha256(data).hexdigest())
+                                 for variable, (_path, data) in input_files.items()))
 
     def compute():
         # Imported on a miss only: the other hosts of the run take the rules from the cache.
         from ansible_collections.atea.anywhere.plugins.module_utils import engine
 
         added = dict((INPUT_FILES[variable][0], _file_entries(variable, path, data))
-                     for variable, (path, data) in files.items())
+                     for variable, (path, data) in input_files.items())
         customer_networks = list(inputs['atea_anywhere_customer_networks'])
         extra_flows = list(inputs['atea_anywhere_extra_flows'])
         try:
@@ -264,7 +265,7 @@ def rules(options, cache_dir, start):
         except InputError as error:
             raise _from_file(error, {'atea_anywhere_customer_networks': len(customer_networks),
                                      'atea_anywhere_extra_flows': len(extra_flows)},
-                             dict((variable, path) for variable, (path, _data) in files.items()))
+                             dict((variable, path) for variable, (path, _data) in input_files.items()))
     value, hit = _cached(cache_dir, 'rules', key, compute)
     return value, key, hit
 
@@ -281,5 +282,4 @@ def write_file(path, text, check_mode, diff_mode):
     changed = files.planned(path, text, diffs)
     if changed and not check_mode:
         files.put(path, text)
-    diff = dict(diffs[0], before_header=path, after_header=path) if diffs and diff_mode else None
-    return changed, diff
+    return changed, (diffs[0] if diffs and diff_mode else None)
